@@ -1,0 +1,1 @@
+"""ram-audit: a security-posture auditor for Alibaba Cloud RAM."""

@@ -1,0 +1,152 @@
+"""The finished audit report (``report.json`` schema_version "1").
+
+Built by the engine, read by every renderer, and re-read by ``ram-audit render`` and
+``--baseline``. Field names follow ``shared/spec/interface.md``; adding fields is allowed,
+renaming is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from auditor.findings import Resource, Severity, Status
+
+REPORT_SCHEMA_VERSION = "1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tool(_Frozen):
+    name: Literal["ram-audit"] = "ram-audit"
+    version: str
+
+
+class Caller(_Frozen):
+    arn: str
+    identity_type: str
+
+
+class Account(_Frozen):
+    id: str
+    alias: str = ""
+    caller: Caller
+
+
+class AppliedWaiver(_Frozen):
+    """The waiver that covers a finding (copied into the result)."""
+
+    check_id: str
+    resource: str = Field(description="resource pattern (glob over id and name)")
+    reason: str
+    owner: str
+    expires: date
+
+
+class Result(_Frozen):
+    """One finding with its check's metadata, as dashboards consume it."""
+
+    uid: str = Field(description="stable hash of check_id + account id + resource")
+    check_id: str
+    title: str
+    severity: Severity
+    status: Status
+    resource: Resource
+    message: str
+    waived: bool = False
+    waiver: AppliedWaiver | None = None
+    doc_url: str
+    compliance: dict[str, list[str]] = Field(default_factory=dict)
+    change: Literal["new", "unchanged"] | None = Field(
+        None, description="relative to --baseline; null without a baseline"
+    )
+
+
+class CheckInfo(_Frozen):
+    """A check as it ran: metadata, effective parameters and where it came from."""
+
+    id: str
+    title: str
+    severity: Severity
+    rationale: str
+    remediation: str
+    remediation_cli: str = ""
+    doc_url: str
+    compliance: dict[str, list[str]] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    params: dict[str, object] = Field(default_factory=dict)
+    pack: str = Field("builtin", description="entry-point name of the pack that provides it")
+
+
+class ControlResult(_Frozen):
+    """A framework control and its roll-up over the results of its checks."""
+
+    id: str
+    title: str
+    doc_url: str = ""
+    check_ids: list[str]
+    status: Status = Field(description="FAIL if any result fails, else UNKNOWN/ERROR, else PASS")
+
+
+class FrameworkResult(_Frozen):
+    name: str
+    title: str
+    controls: list[ControlResult]
+
+
+class Summary(_Frozen):
+    by_status: dict[str, int]
+    by_severity: dict[str, int] = Field(description="FAIL results per severity (waived or not)")
+    unwaived_failures_by_severity: dict[str, int] = Field(default_factory=dict)
+
+
+class ReportIssue(_Frozen):
+    """A collection issue and the checks it made UNKNOWN."""
+
+    section: str
+    action: str
+    code: str
+    message: str
+    permission: str = ""
+    kind: Literal["missing", "degraded"] = "missing"
+    affects: list[str] = Field(default_factory=list)
+
+
+class WaiverProblem(_Frozen):
+    check_id: str
+    resource: str
+    owner: str
+    expires: date
+    problem: Literal["expired", "stale"]
+
+
+class BaselineInfo(_Frozen):
+    previous_collected_at: AwareDatetime
+    resolved: list[Result] = Field(default_factory=list, description="in the baseline, gone now")
+
+
+class AuditReport(_Frozen):
+    schema_version: Literal["1"] = REPORT_SCHEMA_VERSION
+    tool: Tool
+    account: Account
+    collected_at: AwareDatetime
+    credential_report_generated_at: AwareDatetime | None = None
+    results: list[Result]
+    summary: Summary
+    collection_issues: list[ReportIssue] = Field(default_factory=list)
+    api_calls: dict[str, int] = Field(default_factory=dict)
+    checks: list[CheckInfo] = Field(default_factory=list)
+    frameworks: list[FrameworkResult] = Field(default_factory=list)
+    waiver_problems: list[WaiverProblem] = Field(default_factory=list)
+    baseline: BaselineInfo | None = None
+
+
+def result_uid(check_id: str, account_id: str, resource: Resource) -> str:
+    """Stable across runs for the same finding: sha256 of check, account, resource."""
+    key = "\x1f".join((check_id, account_id, resource.type, resource.id))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -1,0 +1,254 @@
+"""The account snapshot: one immutable, serialisable picture of a RAM account.
+
+The collector builds it; checks read it; ``ram-audit collect`` writes it and
+``ram-audit evaluate`` reads it back. Collections are tuples so that ``frozen=True`` also
+freezes them. Timestamps are timezone-aware UTC. A ``None`` timestamp means "never"
+(e.g. never logged on); data that could not be collected is recorded as a
+:class:`CollectionIssue` against its :class:`~auditor.sections.Section`, never as an empty
+value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from auditor.sections import Section
+
+SNAPSHOT_SCHEMA_VERSION = "1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CallerIdentity(_Frozen):
+    """Who ran the audit (STS GetCallerIdentity)."""
+
+    account_id: str
+    arn: str
+    identity_type: str  # Account | RAMUser | AssumedRoleUser
+    principal_id: str = ""
+
+
+class RootAccount(_Frozen):
+    """Facts about the Alibaba Cloud (root) account itself."""
+
+    access_key_count: int = Field(ge=0, description="AccessKeys of the root account, any status")
+    mfa_bound: bool
+
+
+class RootActivity(_Frozen):
+    """Root console activity, from the credential report's ``<root>`` row."""
+
+    last_console_login_at: AwareDatetime | None  # None = never logged on
+
+
+class PasswordPolicy(_Frozen):
+    """IMS GetPasswordPolicy."""
+
+    minimum_length: int
+    require_uppercase: bool
+    require_lowercase: bool
+    require_numbers: bool
+    require_symbols: bool
+    reuse_prevention: int = Field(description="0 = off")
+    max_age_days: int = Field(description="MaxPasswordAge; 0 = passwords never expire")
+    max_login_attempts: int = Field(description="MaxLoginAttemps; 0 = lockout off")
+    hard_expire: bool
+    minimum_distinct_characters: int = 0
+    not_contain_user_name: bool = False
+
+
+class SecurityPreference(_Frozen):
+    """IMS GetSecurityPreference (None = the field was absent in the response)."""
+
+    mfa_operation_for_login: str | None = None  # mandatory | independent | adaptive
+    enforce_mfa_for_login: bool | None = None  # older RAM field
+    enable_save_mfa_ticket: bool | None = None
+    login_network_masks: str = ""
+    login_session_duration_hours: int | None = None
+    max_idle_days_for_users: int | None = None  # 0 / None = never auto-disabled
+    max_idle_days_for_access_keys: int | None = None
+    allow_user_to_manage_access_keys: bool | None = None
+    allow_user_to_change_password: bool | None = None
+    allow_user_to_manage_mfa_devices: bool | None = None
+
+
+class AccessKey(_Frozen):
+    """An AccessKey of a RAM user. Secrets are never collected."""
+
+    id: str
+    status: Literal["Active", "Inactive"]
+    created_at: AwareDatetime
+    last_used_at: AwareDatetime | None = None  # None = never used
+
+    @property
+    def active(self) -> bool:
+        return self.status == "Active"
+
+
+class User(_Frozen):
+    """A RAM user with its credentials state."""
+
+    id: str
+    name: str
+    principal_name: str = ""
+    display_name: str = ""
+    comments: str = ""
+    created_at: AwareDatetime
+    last_console_login_at: AwareDatetime | None = None  # None = never
+    has_login_profile: bool = False
+    console_access: bool = Field(False, description="login profile exists and is Active")
+    mfa_bound: bool = Field(False, description="an MFA device is actually bound")
+    access_keys: tuple[AccessKey, ...] = ()
+
+    @property
+    def active_access_keys(self) -> tuple[AccessKey, ...]:
+        return tuple(k for k in self.access_keys if k.active)
+
+
+class Group(_Frozen):
+    """A RAM user group and its members (by UserName)."""
+
+    id: str
+    name: str
+    comments: str = ""
+    created_at: AwareDatetime | None = None
+    members: tuple[str, ...] = ()
+
+
+PrincipalType = Literal["user", "group", "role"]
+
+
+class PolicyAttachment(_Frozen):
+    """A policy attached to a principal."""
+
+    principal_type: PrincipalType
+    principal_name: str
+
+
+class Policy(_Frozen):
+    """A custom policy, or a system policy that is attached to something.
+
+    ``document`` is the default version's document, parsed from JSON (``None`` when the
+    document was not valid JSON; the raw text is kept in ``document_text``).
+    """
+
+    name: str
+    type: Literal["System", "Custom"]
+    description: str = ""
+    default_version: str = ""
+    attachment_count: int = 0
+    document_text: str = ""
+    document: dict | None = None  # type: ignore[type-arg]
+    attachments: tuple[PolicyAttachment, ...] = ()
+
+
+class Role(_Frozen):
+    """A RAM role with its trust policy and attached policies."""
+
+    id: str
+    name: str
+    arn: str
+    description: str = ""
+    created_at: AwareDatetime | None = None
+    max_session_duration: int = 3600
+    is_service_linked: bool = False
+    trust_policy_text: str = ""
+    trust_policy: dict | None = None  # type: ignore[type-arg]
+
+
+class IdentityProvider(_Frozen):
+    """A SAML or OIDC identity provider for role-based SSO."""
+
+    kind: Literal["saml", "oidc"]
+    name: str
+    arn: str
+    description: str = ""
+
+
+class SsoSettings(_Frozen):
+    """User-based SSO (IMS GetUserSsoSettings) and role-based SSO providers."""
+
+    user_sso_enabled: bool
+    authn_sign_algo: str | None = None
+    providers: tuple[IdentityProvider, ...] = ()
+
+
+class CollectionIssue(_Frozen):
+    """Something the collector could not (fully) collect.
+
+    ``kind="missing"`` makes ``section`` incomplete: checks needing it report UNKNOWN.
+    ``kind="degraded"`` is informational (e.g. fell back to per-user calls) and leaves the
+    section complete.
+    """
+
+    section: Section
+    action: str
+    code: str
+    message: str
+    permission: str = ""
+    kind: Literal["missing", "degraded"] = "missing"
+
+
+class SnapshotMeta(_Frozen):
+    """When, how and by whom the snapshot was collected."""
+
+    schema_version: Literal["1"] = SNAPSHOT_SCHEMA_VERSION
+    tool_version: str
+    collected_at: AwareDatetime
+    sections: tuple[Section, ...] = Field(description="sections the collector attempted")
+    api_calls: dict[str, int] = Field(default_factory=dict)
+    credential_report_generated_at: AwareDatetime | None = None
+
+
+class AccountSnapshot(_Frozen):
+    """Everything the checks may look at, collected once."""
+
+    meta: SnapshotMeta
+    caller: CallerIdentity
+    account_alias: str = ""
+    root: RootAccount | None = None
+    root_activity: RootActivity | None = None
+    password_policy: PasswordPolicy | None = None
+    security_preference: SecurityPreference | None = None
+    users: tuple[User, ...] = ()
+    groups: tuple[Group, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    roles: tuple[Role, ...] = ()
+    sso: SsoSettings | None = None
+    issues: tuple[CollectionIssue, ...] = ()
+
+    @property
+    def account_id(self) -> str:
+        return self.caller.account_id
+
+    @property
+    def now(self) -> datetime:
+        """The collection time: the only "now" a check may use."""
+        return self.meta.collected_at
+
+    def is_complete(self, section: Section) -> bool:
+        """True when ``section`` was collected without a ``missing`` issue."""
+        return section in self.meta.sections and not self.missing_issues(section)
+
+    def missing_issues(self, section: Section) -> tuple[CollectionIssue, ...]:
+        return tuple(i for i in self.issues if i.section == section and i.kind == "missing")
+
+    def user(self, name: str) -> User | None:
+        return next((u for u in self.users if u.name == name), None)
+
+    def groups_of(self, user_name: str) -> tuple[Group, ...]:
+        return tuple(g for g in self.groups if user_name in g.members)
+
+    def policies_attached_to(self, principal_type: str, name: str) -> Iterator[Policy]:
+        for policy in self.policies:
+            if any(
+                a.principal_type == principal_type and a.principal_name == name
+                for a in policy.attachments
+            ):
+                yield policy
