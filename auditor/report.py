@@ -90,7 +90,11 @@ class ControlResult(_Frozen):
     title: str
     doc_url: str = ""
     check_ids: list[str]
-    status: Status = Field(description="FAIL if any result fails, else UNKNOWN/ERROR, else PASS")
+    status: Status = Field(
+        description="FAIL if any result fails, else ERROR, else UNKNOWN, else PASS; "
+        "NOT_APPLICABLE when none of its checks produced a PASS or FAIL"
+    )
+    evaluated: bool = Field(True, description="false when none of its checks was run")
 
 
 class FrameworkResult(_Frozen):
