@@ -1,0 +1,363 @@
+"""The ``ram-audit`` command line. Thin: parses flags, calls the pipeline, maps exit codes.
+
+Exit codes (shared/spec/interface.md): 0 clean, 1 failures at/above --fail-on, 2 usage or
+configuration error, 3 could not audit, 4 incomplete audit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from auditor import __version__
+from auditor.errors import UsageError
+from auditor.pipeline import (
+    EXIT_CANNOT_AUDIT,
+    EXIT_USAGE,
+    Options,
+    Plan,
+    finish,
+    prepare,
+    split_list,
+)
+from auditor.progress import Progress
+from auditor.report import AuditReport
+
+FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
+
+
+def _die(message: str, code: int) -> NoReturn:
+    click.echo(f"ram-audit: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--checks", multiple=True, help="Run only these check ids (comma-separated)."),
+        click.option("--exclude-checks", multiple=True, help="Skip these check ids."),
+        click.option(
+            "--framework",
+            help="Run the checks of one framework (cis-alibaba-v1, cis-alibaba-v2, "
+            "alibaba-ram-best-practices) with its parameter overrides.",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Configuration file (default: ./ram-audit.toml or [tool.ram-audit] in "
+            "./pyproject.toml).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--format",
+            "formats",
+            multiple=True,
+            help="Report formats, comma-separated: html, json, csv, junit, markdown, "
+            "openmetrics (default: html,json).",
+        ),
+        click.option(
+            "--output-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=Path("ram-audit-report"),
+            show_default=True,
+        ),
+        click.option("--waivers", type=click.Path(path_type=Path, dir_okay=False)),
+        click.option(
+            "--baseline",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="The previous report.json: mark findings new/unchanged, list resolved ones.",
+        ),
+        click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Default: high."),
+        click.option(
+            "--unknown-ok", is_flag=True, help="Exit 0 instead of 4 when some checks are UNKNOWN."
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _collector_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--profile", help="aliyun CLI profile (~/.aliyun/config.json)."),
+        click.option(
+            "--endpoint",
+            "endpoints",
+            multiple=True,
+            metavar="SERVICE=URL",
+            help="ram=URL, ims=URL or sts=URL (https://host[:port]; http:// only when "
+            "given explicitly). Also RAM_AUDIT_ENDPOINT_RAM/_IMS/_STS.",
+        ),
+        click.option("--role-arn", help="Assume this RAM role (e.g. a cross-account audit role)."),
+        click.option("--external-id", help="ExternalId for --role-arn."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _options(**kw: Any) -> Options:
+    return Options(
+        checks=split_list(kw.get("checks", ())),
+        exclude_checks=split_list(kw.get("exclude_checks", ())),
+        framework=kw.get("framework"),
+        config=kw.get("config"),
+        waivers=kw.get("waivers"),
+        baseline=kw.get("baseline"),
+        fail_on=kw.get("fail_on"),
+        formats=split_list(kw.get("formats") or ()) or ("html", "json"),
+        output_dir=kw.get("output_dir") or Path("ram-audit-report"),
+        unknown_ok=kw.get("unknown_ok", False),
+    )
+
+
+def _prepare(options: Options) -> Plan:
+    try:
+        return prepare(options)
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+
+
+def _collector_settings(
+    endpoints: Sequence[str],
+    profile: str | None,
+    role_arn: str | None,
+    external_id: str | None,
+    **extra: Any,
+) -> Any:
+    from auditor.collector import CollectorSettings, parse_endpoint
+
+    given: dict[str, Any] = {}
+    for service in ("ram", "ims", "sts"):
+        env = os.environ.get(f"RAM_AUDIT_ENDPOINT_{service.upper()}")
+        if env:
+            try:
+                given[service] = parse_endpoint(service, env)
+            except ValueError as exc:
+                _die(f"RAM_AUDIT_ENDPOINT_{service.upper()}: {exc}", EXIT_USAGE)
+    for item in endpoints:
+        service, sep, url = item.partition("=")
+        if not sep:
+            _die(f"--endpoint {item!r}: expected SERVICE=URL, e.g. ram=https://...", EXIT_USAGE)
+        try:
+            given[service.strip()] = parse_endpoint(service.strip(), url)
+        except ValueError as exc:
+            _die(f"--endpoint: {exc}", EXIT_USAGE)
+    defaults = CollectorSettings()
+    return CollectorSettings(
+        endpoints={**defaults.endpoints, **given},
+        profile=profile,
+        role_arn=role_arn,
+        external_id=external_id,
+        **extra,
+    )
+
+
+def _collect(plan_sections: Any, settings: Any, progress: Progress) -> Any:
+    from auditor.collector import CollectionAborted, collect_snapshot
+
+    try:
+        with progress.phase("Collecting account data"):
+            return collect_snapshot(settings, plan_sections, on_progress=progress.update)
+    except CollectionAborted as exc:
+        _die(f"could not audit: {exc}", EXIT_CANNOT_AUDIT)
+
+
+def _summary(report: AuditReport, paths: Sequence[Path], code: int, quiet: bool) -> None:
+    if quiet:
+        return
+    counts = report.summary.by_status
+    fails = report.summary.unwaived_failures_by_severity
+    label = report.account.alias or report.account.id
+    click.echo(
+        f"Audited {label} ({report.account.id}): {counts['PASS']} passed, {counts['FAIL']} "
+        f"failed ({', '.join(f'{n} {s}' for s, n in fails.items() if n) or 'none unwaived'}), "
+        f"{counts['UNKNOWN'] + counts['ERROR']} unknown/error, "
+        f"{counts['NOT_APPLICABLE']} not applicable.",
+        err=True,
+    )
+    if report.collection_issues and any(i.kind == "missing" for i in report.collection_issues):
+        click.echo(
+            "WARNING: the audit is incomplete: some data could not be collected "
+            "(see 'Collection issues' in the report).",
+            err=True,
+        )
+    for path in paths:
+        click.echo(f"Report: {path.resolve()}", err=True)
+    click.echo(f"Exit code {code}.", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ram-audit")
+def cli() -> None:
+    """Audit an Alibaba Cloud account's RAM security posture."""
+
+
+@cli.command()
+@_selection_options
+@_report_options
+@_collector_options
+def run(**kw: Any) -> None:
+    """Collect, evaluate and report on a live account."""
+    plan = _prepare(_options(**kw))
+    progress = Progress(quiet=kw["quiet"])
+    settings = _collector_settings(kw["endpoints"], kw["profile"], kw["role_arn"],
+                                   kw["external_id"])
+    snapshot = _collect(plan.sections, settings, progress)
+    _finish(plan, snapshot, kw["quiet"])
+
+
+def _finish(plan: Plan, snapshot: Any, quiet: bool) -> NoReturn:
+    try:
+        report, paths, code = finish(plan, snapshot)
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+    _summary(report, paths, code, quiet)
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(path_type=Path))
+@_selection_options
+@_report_options
+def evaluate(snapshot_path: Path, **kw: Any) -> None:
+    """Evaluate a saved snapshot offline (no API calls)."""
+    from auditor.snapshot_file import load_snapshot
+
+    plan = _prepare(_options(**kw))
+    try:
+        snapshot = load_snapshot(snapshot_path)
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+    _finish(plan, snapshot, kw["quiet"])
+
+
+@cli.command()
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@_selection_options
+@_collector_options
+@click.option("--quiet", "-q", is_flag=True)
+def collect(output: Path, **kw: Any) -> None:
+    """Collect a snapshot of the account (API -> snapshot.json), for later evaluation."""
+    from auditor.snapshot_file import save_snapshot
+
+    plan = _prepare(_options(**kw))
+    settings = _collector_settings(kw["endpoints"], kw["profile"], kw["role_arn"],
+                                   kw["external_id"])
+    snapshot = _collect(plan.sections, settings, Progress(quiet=kw["quiet"]))
+    save_snapshot(snapshot, output)
+    if not kw["quiet"]:
+        calls = sum(snapshot.meta.api_calls.values())
+        click.echo(f"Snapshot written to {output} ({calls} API calls).", err=True)
+
+
+@cli.command()
+@click.argument("report_path", metavar="REPORT_JSON", type=click.Path(path_type=Path))
+@click.option("--format", "formats", multiple=True, help="Formats to render (default html).")
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("ram-audit-report"), show_default=True)
+def render(report_path: Path, formats: Sequence[str], output_dir: Path) -> None:
+    """Re-render a saved report.json in other formats (no API calls)."""
+    from auditor.render import FORMATS, load_report, render_report
+
+    chosen = split_list(formats) or ["html"]
+    unknown = sorted(set(chosen) - set(FORMATS))
+    if unknown:
+        _die(f"--format: unknown format {', '.join(unknown)} (known: {', '.join(FORMATS)})",
+             EXIT_USAGE)
+    try:
+        report = load_report(report_path)
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+    for path in render_report(report, chosen, output_dir):
+        click.echo(f"Report: {path.resolve()}", err=True)
+
+
+@cli.command("list-checks")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table")
+def list_checks(fmt: str) -> None:
+    """List every available check (built-in and from installed packs)."""
+    from auditor.catalogue import catalogue_json, catalogue_markdown, catalogue_table
+    from auditor.registry import CheckRegistry
+
+    try:
+        registry = CheckRegistry.discover()
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+    if fmt == "json":
+        click.echo(json.dumps(catalogue_json(registry), indent=2))
+    elif fmt == "md":
+        click.echo(catalogue_markdown(registry), nl=False)
+    else:
+        catalogue_table(registry)
+
+
+@cli.command()
+@_selection_options
+def permissions(**kw: Any) -> None:
+    """Print the least-privilege read-only RAM policy the auditor needs."""
+    from auditor.permissions import least_privilege_policy
+
+    plan = _prepare(_options(**kw))
+    click.echo(json.dumps(least_privilege_policy(plan.sections), indent=2))
+
+
+@cli.command()
+@click.option("--world", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="World file (YAML or JSON) describing the account to serve.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="0 picks a free port.")
+@click.option("--latency-ms", type=click.IntRange(0), default=0)
+@click.option("--throttle-rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--server-error-rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--qps-limit", type=click.FloatRange(0, min_open=True), default=None)
+@click.option("--deny", multiple=True, help="Actions answered with NoPermission.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def emulator(world: Path, port: int, deny: Sequence[str], **faults: Any) -> None:
+    """Serve a world file as a local RAM/IMS/STS API (for demos, tests, benchmarks)."""
+    from auditor.emulator import Faults, WorldError, serve
+
+    try:
+        serve(str(world), port, Faults(deny=frozenset(split_list(deny)), **faults))
+    except WorldError as exc:
+        _die(str(exc), EXIT_USAGE)
+
+
+@cli.command()
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("ram-audit-report"), show_default=True)
+@click.option("--quiet", "-q", is_flag=True)
+def demo(output_dir: Path, quiet: bool) -> None:
+    """Run the whole pipeline on a bundled sample account (local emulator, no credentials)."""
+    from auditor.demo import run_demo
+
+    plan = _prepare(Options(output_dir=output_dir, unknown_ok=True))
+    try:
+        report, paths = run_demo(plan, Progress(quiet=quiet))
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+    _summary(report, paths, 0, quiet)
+    if not quiet:
+        click.echo("This was a demo on a sample account served by the local emulator.", err=True)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="ram-audit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,231 @@
+"""Evaluate selected checks on a snapshot and build the audit report.
+
+Guarantees, whatever a check does: every selected check yields at least one result;
+UNKNOWN when a section it needs is incomplete (naming the failed action and the permission
+to grant); ERROR when it raises (message in the result, traceback in the log);
+NOT_APPLICABLE when it yields nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor import __version__
+from auditor.check import CheckParams, account
+from auditor.compliance import Framework
+from auditor.findings import Finding, Severity, Status
+from auditor.registry import LoadedCheck
+from auditor.report import (
+    Account,
+    AuditReport,
+    Caller,
+    CheckInfo,
+    ControlResult,
+    FrameworkResult,
+    ReportIssue,
+    Result,
+    Summary,
+    Tool,
+    result_uid,
+)
+from auditor.sections import Section
+from auditor.snapshot import AccountSnapshot
+
+log = logging.getLogger("ram_audit.engine")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What to evaluate and how: the checks, their parameters and severities."""
+
+    checks: Sequence[LoadedCheck]
+    frameworks: Mapping[str, Framework] = field(default_factory=dict)
+    framework: str | None = None  # run as this framework (its parameter overrides apply)
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    all_checks: Sequence[LoadedCheck] = ()  # for control roll-ups; defaults to ``checks``
+
+    def params_for(self, loaded: LoadedCheck) -> CheckParams:
+        """Check defaults < framework overrides < configuration file."""
+        values: dict[str, Any] = {}
+        if self.framework is not None and self.framework in self.frameworks:
+            values.update(self.frameworks[self.framework].params.get(loaded.id, {}))
+        values.update(self.params.get(loaded.id, {}))
+        return loaded.check.Params(**values)
+
+    def severity_of(self, loaded: LoadedCheck) -> Severity:
+        return self.severity.get(loaded.id, loaded.check.meta.severity)
+
+
+def _missing_sections_message(snapshot: AccountSnapshot, sections: Sequence[Section]) -> str:
+    reasons = []
+    for section in sections:
+        issues = snapshot.missing_issues(section)
+        if not issues:
+            reasons.append(f"the {section} data was not collected")
+        for issue in issues:
+            grant = f"; grant {issue.permission} to the auditor" if issue.permission else ""
+            reasons.append(f"{issue.action} failed with {issue.code}: {issue.message}{grant}")
+    return "Could not evaluate: " + "; ".join(dict.fromkeys(reasons))
+
+
+def run_check(loaded: LoadedCheck, snapshot: AccountSnapshot, params: CheckParams) -> list[Finding]:
+    """Run one check with the engine's guarantees (UNKNOWN, ERROR, NOT_APPLICABLE)."""
+    check = loaded.check()
+    incomplete = sorted(s for s in loaded.check.meta.requires if not snapshot.is_complete(s))
+    if incomplete:
+        return [check.unknown(account(snapshot), _missing_sections_message(snapshot, incomplete))]
+    try:
+        findings = list(check.evaluate(snapshot, params))
+        for finding in findings:
+            if not isinstance(finding, Finding) or finding.check_id != loaded.id:
+                raise TypeError(f"evaluate() produced {finding!r}, not a Finding of {loaded.id}")
+    except Exception as exc:
+        log.exception("check %s raised", loaded.id)
+        message = f"The check failed: {type(exc).__name__}: {exc}"
+        return [check.result(Status.ERROR, account(snapshot), message)]
+    if not findings:
+        return [check.not_applicable(account(snapshot), "Nothing to evaluate.")]
+    return findings
+
+
+def _compliance(loaded: LoadedCheck) -> dict[str, list[str]]:
+    return {fw: list(controls) for fw, controls in loaded.check.meta.compliance.items()}
+
+
+def _control_status(results: Sequence[Result]) -> Status:
+    statuses = {r.status for r in results}
+    for status in (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS):
+        if status in statuses:
+            return status
+    return Status.NOT_APPLICABLE
+
+
+def _framework_results(
+    frameworks: Mapping[str, Framework],
+    all_checks: Sequence[LoadedCheck],
+    results: Sequence[Result],
+    only: str | None,
+) -> list[FrameworkResult]:
+    by_check: dict[str, list[Result]] = {}
+    for result in results:
+        by_check.setdefault(result.check_id, []).append(result)
+    out = []
+    for name, framework in sorted(frameworks.items()):
+        if only is not None and name != only:
+            continue
+        controls = []
+        for control in framework.controls:
+            check_ids = sorted(
+                c.id for c in all_checks if control.id in c.check.meta.compliance.get(name, ())
+            )
+            ran = [r for cid in check_ids for r in by_check.get(cid, [])]
+            controls.append(
+                ControlResult(
+                    id=control.id,
+                    title=control.title,
+                    doc_url=control.doc_url,
+                    check_ids=check_ids,
+                    status=_control_status(ran),
+                    evaluated=bool(ran),
+                )
+            )
+        out.append(FrameworkResult(name=name, title=framework.title, controls=controls))
+    return out
+
+
+def summarise(results: Sequence[Result]) -> Summary:
+    """Counts by status, and FAIL counts by severity (all, and unwaived only)."""
+    by_status = Counter({s.value: 0 for s in Status})
+    by_status.update(r.status.value for r in results)
+    failures = [r for r in results if r.status is Status.FAIL]
+    by_severity = Counter({s.value: 0 for s in Severity})
+    by_severity.update(r.severity.value for r in failures)
+    unwaived = Counter({s.value: 0 for s in Severity})
+    unwaived.update(r.severity.value for r in failures if not r.waived)
+    return Summary(
+        by_status=dict(by_status),
+        by_severity=dict(by_severity),
+        unwaived_failures_by_severity=dict(unwaived),
+    )
+
+
+def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
+    """Run every selected check and assemble the report (no waivers or baseline yet)."""
+    results: list[Result] = []
+    infos: list[CheckInfo] = []
+    affected: dict[Section, list[str]] = {}
+    for loaded in sorted(evaluation.checks, key=lambda c: c.id):
+        meta = loaded.check.meta
+        params = evaluation.params_for(loaded)
+        severity = evaluation.severity_of(loaded)
+        compliance = _compliance(loaded)
+        for section in meta.requires:
+            if not snapshot.is_complete(section):
+                affected.setdefault(section, []).append(loaded.id)
+        infos.append(
+            CheckInfo(
+                id=meta.id,
+                title=meta.title,
+                severity=severity,
+                rationale=meta.rationale,
+                remediation=meta.remediation,
+                remediation_cli=meta.remediation_cli,
+                doc_url=meta.doc_url,
+                compliance=compliance,
+                tags=list(meta.tags),
+                params=params.model_dump(mode="json"),
+                pack=loaded.pack,
+            )
+        )
+        for finding in run_check(loaded, snapshot, params):
+            results.append(
+                Result(
+                    uid=result_uid(meta.id, snapshot.account_id, finding.resource),
+                    check_id=meta.id,
+                    title=meta.title,
+                    severity=severity,
+                    status=finding.status,
+                    resource=finding.resource,
+                    message=finding.message,
+                    doc_url=meta.doc_url,
+                    compliance=compliance,
+                )
+            )
+    issues = [
+        ReportIssue(
+            section=str(issue.section),
+            action=issue.action,
+            code=issue.code,
+            message=issue.message,
+            permission=issue.permission,
+            kind=issue.kind,
+            affects=sorted(set(affected.get(issue.section, []))) if issue.kind == "missing" else [],
+        )
+        for issue in snapshot.issues
+    ]
+    return AuditReport(
+        tool=Tool(version=__version__),
+        account=Account(
+            id=snapshot.account_id,
+            alias=snapshot.account_alias,
+            caller=Caller(arn=snapshot.caller.arn, identity_type=snapshot.caller.identity_type),
+        ),
+        collected_at=snapshot.meta.collected_at,
+        credential_report_generated_at=snapshot.meta.credential_report_generated_at,
+        results=results,
+        summary=summarise(results),
+        collection_issues=issues,
+        api_calls=dict(snapshot.meta.api_calls),
+        checks=infos,
+        frameworks=_framework_results(
+            evaluation.frameworks,
+            evaluation.all_checks or evaluation.checks,
+            results,
+            evaluation.framework,
+        ),
+    )

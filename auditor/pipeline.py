@@ -1,0 +1,166 @@
+"""The audit pipeline shared by ``run``, ``evaluate`` and ``demo``.
+
+``prepare()`` validates every input (config, selection, waivers, baseline, formats) before
+any API call, so a typo never costs a collection. ``finish()`` evaluates a snapshot, applies
+waivers and the baseline, renders the reports and computes the exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.baseline import apply_baseline
+from auditor.compliance import Framework, load_frameworks
+from auditor.config import AuditConfig, FailOn, discover_config, load_config
+from auditor.engine import Evaluation, evaluate, summarise
+from auditor.errors import UsageError
+from auditor.findings import Severity, Status
+from auditor.registry import CheckRegistry
+from auditor.render import FORMATS, load_report, render_report
+from auditor.report import AuditReport
+from auditor.sections import Section
+from auditor.snapshot import AccountSnapshot
+from auditor.waivers import Waiver, apply_waivers, load_waivers
+
+DEFAULT_FORMATS = ("html", "json")
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+EXIT_CANNOT_AUDIT = 3
+EXIT_INCOMPLETE = 4
+
+
+@dataclass(frozen=True)
+class Options:
+    """Selection and output options as given on the command line (None = not given)."""
+
+    checks: Sequence[str] = ()
+    exclude_checks: Sequence[str] = ()
+    framework: str | None = None
+    config: Path | None = None
+    waivers: Path | None = None
+    baseline: Path | None = None
+    fail_on: FailOn | None = None
+    formats: Sequence[str] = DEFAULT_FORMATS
+    output_dir: Path = Path("ram-audit-report")
+    unknown_ok: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Validated inputs, ready to evaluate a snapshot."""
+
+    options: Options
+    config: AuditConfig
+    evaluation: Evaluation
+    waivers: tuple[Waiver, ...]
+    baseline: AuditReport | None
+    fail_on: FailOn
+
+    @property
+    def sections(self) -> frozenset[Section]:
+        """Sections to collect: what the selected checks need, plus the caller identity."""
+        needed = {Section.IDENTITY}
+        for loaded in self.evaluation.checks:
+            needed |= loaded.check.meta.requires
+        return frozenset(needed)
+
+
+def split_list(values: Sequence[str]) -> list[str]:
+    """``["a,b", "c"]`` -> ``["a", "b", "c"]`` (flags may repeat or use commas)."""
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _load_config(path: Path | None) -> AuditConfig:
+    if path is not None:
+        return load_config(path)
+    return discover_config(Path.cwd()) or AuditConfig()
+
+
+def prepare(options: Options, registry: CheckRegistry | None = None) -> Plan:
+    """Validate everything the user gave us; raises :class:`UsageError` naming the culprit."""
+    registry = registry or CheckRegistry.discover()
+    config = _load_config(options.config)
+    config.check_against(registry)
+    frameworks: dict[str, Framework] = load_frameworks()
+    if options.framework is not None and options.framework not in frameworks:
+        raise UsageError(
+            f"--framework: unknown framework {options.framework!r} "
+            f"(known: {', '.join(sorted(frameworks))})"
+        )
+    unknown_formats = sorted(set(options.formats) - set(FORMATS))
+    if unknown_formats or not options.formats:
+        raise UsageError(
+            f"--format: unknown format {', '.join(unknown_formats) or '(none)'} "
+            f"(known: {', '.join(FORMATS)})"
+        )
+    selected = registry.select(
+        ids=list(options.checks) or list(config.checks),
+        exclude=[*config.exclude_checks, *options.exclude_checks],
+        framework=options.framework,
+    )
+    if not selected:
+        raise UsageError("the selection matches no check")
+    waivers_path = options.waivers or config.waivers
+    waivers = tuple(load_waivers(waivers_path)) if waivers_path else ()
+    baseline = load_report(options.baseline) if options.baseline else None
+    evaluation = Evaluation(
+        checks=selected,
+        frameworks=frameworks,
+        framework=options.framework,
+        params=config.params,
+        severity=config.severity,
+        all_checks=registry.all(),
+    )
+    return Plan(
+        options=options,
+        config=config,
+        evaluation=evaluation,
+        waivers=waivers,
+        baseline=baseline,
+        fail_on=options.fail_on or config.fail_on,
+    )
+
+
+def build_report(plan: Plan, snapshot: AccountSnapshot) -> AuditReport:
+    """Evaluate, then apply waivers (as of the collection date) and the baseline."""
+    report = evaluate(snapshot, plan.evaluation)
+    results, problems = apply_waivers(
+        report.results, list(plan.waivers), snapshot.meta.collected_at.date()
+    )
+    baseline_info = None
+    if plan.baseline is not None:
+        results, baseline_info = apply_baseline(results, plan.baseline)
+    return report.model_copy(
+        update={
+            "results": results,
+            "summary": summarise(results),
+            "waiver_problems": problems,
+            "baseline": baseline_info,
+        }
+    )
+
+
+def exit_code(report: AuditReport, fail_on: FailOn, *, unknown_ok: bool = False) -> int:
+    """0 clean, 1 unwaived FAIL at/above ``fail_on``, 4 incomplete (UNKNOWN/ERROR)."""
+    if fail_on != "never":
+        threshold = Severity(fail_on)
+        if any(
+            r.status is Status.FAIL and not r.waived and r.severity.at_least(threshold)
+            for r in report.results
+        ):
+            return EXIT_FAILURES
+    incomplete = any(r.status in (Status.UNKNOWN, Status.ERROR) for r in report.results)
+    if incomplete and not unknown_ok:
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def finish(plan: Plan, snapshot: AccountSnapshot) -> tuple[AuditReport, list[Path], int]:
+    """Evaluate ``snapshot``, write the reports and return them with the exit code."""
+    report = build_report(plan, snapshot)
+    paths = render_report(report, plan.options.formats, plan.options.output_dir)
+    return report, paths, exit_code(report, plan.fail_on, unknown_ok=plan.options.unknown_ok)

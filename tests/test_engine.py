@@ -1,0 +1,133 @@
+"""Engine guarantees: UNKNOWN, ERROR, NOT_APPLICABLE, parameters, uids, summaries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from auditor.check import Check, CheckMeta, CheckParams, account, of_user
+from auditor.engine import Evaluation, evaluate
+from auditor.findings import Finding, Severity, Status
+from auditor.registry import LoadedCheck
+from auditor.sections import Section
+from auditor.snapshot import AccountSnapshot
+from auditor.testing import make_snapshot, make_user, missing
+
+
+def _meta(check_id: str, *sections: Section) -> CheckMeta:
+    return CheckMeta(
+        id=check_id,
+        title=f"Engine test check {check_id}",
+        severity=Severity.HIGH,
+        rationale="Exercises the engine's guarantees in tests.",
+        remediation="Nothing to remediate; this check exists for engine tests.",
+        doc_url="https://www.alibabacloud.com/help/en/ram/",
+        compliance={"alibaba-ram-best-practices": ("S1",)},
+        requires=frozenset(sections or {Section.USERS}),
+    )
+
+
+class ConsoleUsers(Check):
+    meta = _meta("console_users")
+
+    class Params(CheckParams):
+        allowed: tuple[str, ...] = ()
+
+    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
+        for user in snapshot.users:
+            if user.console_access and user.name not in params.allowed:
+                yield self.failed(of_user(user), f"{user.name} has console access")
+            else:
+                yield self.passed(of_user(user), f"{user.name} is fine")
+
+
+class Raises(Check):
+    meta = _meta("raises")
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        yield self.passed(account(snapshot), "first")
+        raise RuntimeError("boom")
+
+
+class Silent(Check):
+    meta = _meta("silent", Section.ROOT)
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        return iter(())
+
+
+def _loaded(*checks: type[Check]) -> list[LoadedCheck]:
+    return [LoadedCheck(c, "test", "tests") for c in checks]
+
+
+def _run(snapshot: AccountSnapshot, **kw: object) -> dict[str, list[Finding]]:
+    report = evaluate(snapshot, Evaluation(checks=_loaded(ConsoleUsers, Raises, Silent), **kw))
+    out: dict[str, list] = {}
+    for result in report.results:
+        out.setdefault(result.check_id, []).append(result)
+    return out
+
+
+def test_results_per_resource_with_params_from_config() -> None:
+    snap = make_snapshot(users=[make_user("alice", console=True), make_user("bob")])
+    by_check = _run(snap)
+    assert {r.resource.name: r.status for r in by_check["console_users"]} == {
+        "alice": Status.FAIL,
+        "bob": Status.PASS,
+    }
+    by_check = _run(snap, params={"console_users": {"allowed": ["alice"]}})
+    assert {r.status for r in by_check["console_users"]} == {Status.PASS}
+
+
+def test_a_raising_check_is_one_error_result_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="ram_audit.engine"):
+        results = _run(make_snapshot())["raises"]
+    assert [r.status for r in results] == [Status.ERROR]
+    assert "RuntimeError: boom" in results[0].message
+    assert "Traceback" in caplog.text
+
+
+def test_nothing_to_evaluate_is_not_applicable() -> None:
+    results = _run(make_snapshot())["silent"]
+    assert [r.status for r in results] == [Status.NOT_APPLICABLE]
+
+
+def test_incomplete_section_is_unknown_naming_action_and_permission() -> None:
+    snap = make_snapshot(
+        users=[make_user("alice", console=True)],
+        issues=[missing(Section.USERS, "ims:ListUsers")],
+    )
+    report = evaluate(snap, Evaluation(checks=_loaded(ConsoleUsers)))
+    [result] = report.results
+    assert result.status is Status.UNKNOWN
+    assert "ims:ListUsers" in result.message and "ram:ListUsers" in result.message
+    assert report.collection_issues[0].affects == ["console_users"]
+
+
+def test_section_not_collected_at_all_is_unknown() -> None:
+    snap = make_snapshot(sections=[Section.IDENTITY], users=[make_user("alice")])
+    [result] = evaluate(snap, Evaluation(checks=_loaded(ConsoleUsers))).results
+    assert result.status is Status.UNKNOWN and "not collected" in result.message
+
+
+def test_uid_is_stable_and_distinct_per_resource() -> None:
+    snap = make_snapshot(users=[make_user("alice"), make_user("bob")])
+    first = evaluate(snap, Evaluation(checks=_loaded(ConsoleUsers))).results
+    again = evaluate(snap, Evaluation(checks=_loaded(ConsoleUsers))).results
+    assert [r.uid for r in first] == [r.uid for r in again]
+    assert len({r.uid for r in first}) == 2
+
+
+def test_severity_override_and_summary() -> None:
+    snap = make_snapshot(users=[make_user("alice", console=True)])
+    report = evaluate(
+        snap,
+        Evaluation(checks=_loaded(ConsoleUsers), severity={"console_users": Severity.LOW}),
+    )
+    assert report.results[0].severity is Severity.LOW
+    assert report.summary.by_status["FAIL"] == 1
+    assert report.summary.by_severity == {"critical": 0, "high": 0, "medium": 0, "low": 1,
+                                          "info": 0}
+    assert report.checks[0].severity is Severity.LOW
