@@ -1,0 +1,230 @@
+"""Checks on the AccessKeys of RAM users (root keys: see ``root_access_key_absent``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.check import Check, CheckMeta, CheckParams, account, of_access_key, of_user
+from auditor.findings import Finding, Severity
+from auditor.sections import Section
+from auditor.snapshot import AccessKey, AccountSnapshot, User
+
+ROTATE_URL = "https://www.alibabacloud.com/help/doc-detail/152682.htm"
+DISABLE_URL = (
+    "https://www.alibabacloud.com/help/en/ram/user-guide/disable-an-accesskey-pair-of-a-ram-user"
+)
+STS_URL = "https://www.alibabacloud.com/help/en/ram/user-guide/what-is-sts"
+
+
+def _active_keys(snapshot: AccountSnapshot) -> list[tuple[AccessKey, User]]:
+    return [(key, user) for user in snapshot.users for key in user.active_access_keys]
+
+
+class AccessKeyRotated(Check):
+    meta = CheckMeta(
+        id="access_key_rotated",
+        title="Active AccessKeys are rotated regularly",
+        severity=Severity.MEDIUM,
+        rationale=(
+            "The longer an AccessKey lives, the more places it has been copied to and the "
+            "longer a leaked copy stays useful. Regular rotation bounds that exposure."
+        ),
+        remediation=(
+            "Create a second AccessKey for the user, switch every application to it, check "
+            "in the RAM console (Identities > Users > user > AccessKey, Last Used) that the "
+            "old key is no longer used, disable it, then delete it."
+        ),
+        remediation_cli=(
+            "aliyun ram CreateAccessKey --UserName <user>  # then, once unused: "
+            "aliyun ram DeleteAccessKey --UserName <user> --UserAccessKeyId <old key>"
+        ),
+        doc_url=ROTATE_URL,
+        compliance={
+            "cis-alibaba-v1": ("1.6",),
+            "cis-alibaba-v2": ("1.6",),
+            "alibaba-ram-best-practices": ("S10",),
+        },
+        tags=("access-key", "rotation"),
+        requires=frozenset({Section.USERS}),
+    )
+
+    class Params(CheckParams):
+        max_age_days: int = 90
+
+    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
+        keys = _active_keys(snapshot)
+        if not keys:
+            yield self.not_applicable(account(snapshot), "No RAM user has an active AccessKey.")
+        for key, user in keys:
+            age = (snapshot.now - key.created_at).days
+            message = f"Created {age} day(s) ago (limit {params.max_age_days})."
+            if age > params.max_age_days:
+                yield self.failed(of_access_key(key, user), message)
+            else:
+                yield self.passed(of_access_key(key, user), message)
+
+
+class AccessKeyUsedRecently(Check):
+    meta = CheckMeta(
+        id="access_key_used_recently",
+        title="Active AccessKeys are in use",
+        severity=Severity.MEDIUM,
+        rationale=(
+            "An active AccessKey that nobody uses only adds risk: it can leak from old "
+            "configuration, scripts or backups, and its misuse would stand out to no one."
+        ),
+        remediation=(
+            "In the RAM console, open Identities > Users > user > AccessKey and check Last "
+            "Used. If no application needs the key, disable it, wait to confirm nothing "
+            "breaks, then delete it."
+        ),
+        remediation_cli=(
+            "aliyun ram UpdateAccessKey --UserName <user> --UserAccessKeyId <key> --Status Inactive"
+        ),
+        doc_url=DISABLE_URL,
+        compliance={"alibaba-ram-best-practices": ("S10",)},
+        tags=("access-key", "hygiene"),
+        requires=frozenset({Section.USERS}),
+    )
+
+    class Params(CheckParams):
+        max_unused_days: int = 90
+        grace_days: int = 7
+
+    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
+        keys = _active_keys(snapshot)
+        if not keys:
+            yield self.not_applicable(account(snapshot), "No RAM user has an active AccessKey.")
+        for key, user in keys:
+            resource = of_access_key(key, user)
+            if key.last_used_at is not None:
+                idle = (snapshot.now - key.last_used_at).days
+                message = f"Last used {idle} day(s) ago (limit {params.max_unused_days})."
+                if idle > params.max_unused_days:
+                    yield self.failed(resource, message)
+                else:
+                    yield self.passed(resource, message)
+                continue
+            age = (snapshot.now - key.created_at).days
+            message = (
+                f"Never used; created {age} day(s) ago (grace period {params.grace_days} days)."
+            )
+            if age > params.grace_days:
+                yield self.failed(resource, message)
+            else:
+                yield self.passed(resource, message)
+
+
+class AccessKeySingleActive(Check):
+    meta = CheckMeta(
+        id="access_key_single_active",
+        title="RAM users have at most one active AccessKey",
+        severity=Severity.LOW,
+        rationale=(
+            "A second active AccessKey is only needed briefly during a rotation. Two "
+            "long-lived active keys double the credentials to protect and usually mean a "
+            "rotation was never finished."
+        ),
+        remediation=(
+            "In the RAM console, open Identities > Users > user > AccessKey, find the key "
+            "that is no longer used (Last Used), disable it, then delete it."
+        ),
+        remediation_cli=(
+            "aliyun ram UpdateAccessKey --UserName <user> --UserAccessKeyId <key> --Status Inactive"
+        ),
+        doc_url=ROTATE_URL,
+        compliance={"alibaba-ram-best-practices": ("S10",)},
+        tags=("access-key", "hygiene"),
+        requires=frozenset({Section.USERS}),
+    )
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        users = [u for u in snapshot.users if u.access_keys]
+        if not users:
+            yield self.not_applicable(account(snapshot), "No RAM user has an AccessKey.")
+        for user in users:
+            active = [k.id for k in user.active_access_keys]
+            if len(active) > 1:
+                yield self.failed(
+                    of_user(user), f"{len(active)} active AccessKeys: {', '.join(active)}."
+                )
+            else:
+                yield self.passed(
+                    of_user(user),
+                    f"{len(active)} active AccessKey(s) out of {len(user.access_keys)}.",
+                )
+
+
+class AccessKeyDisabledRemoved(Check):
+    meta = CheckMeta(
+        id="access_key_disabled_removed",
+        title="Disabled AccessKeys are deleted",
+        severity=Severity.LOW,
+        rationale=(
+            "A disabled AccessKey can be re-enabled by anyone allowed to manage keys, "
+            "reviving an old, possibly leaked credential. Once a key is confirmed unused it "
+            "should be deleted."
+        ),
+        remediation=(
+            "In the RAM console, open Identities > Users > user > AccessKey and delete the "
+            "disabled key once you are sure no application needs it."
+        ),
+        remediation_cli="aliyun ram DeleteAccessKey --UserName <user> --UserAccessKeyId <key>",
+        doc_url=ROTATE_URL,
+        compliance={"alibaba-ram-best-practices": ("S10",)},
+        tags=("access-key", "hygiene"),
+        requires=frozenset({Section.USERS}),
+    )
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        disabled = [(k, u) for u in snapshot.users for k in u.access_keys if not k.active]
+        if not disabled:
+            yield self.not_applicable(account(snapshot), "No RAM user has a disabled AccessKey.")
+        for key, user in disabled:
+            age = (snapshot.now - key.created_at).days
+            yield self.failed(
+                of_access_key(key, user),
+                f"Disabled AccessKey (created {age} day(s) ago) kept instead of deleted.",
+            )
+
+
+class AccessKeyPreferSts(Check):
+    meta = CheckMeta(
+        id="access_key_prefer_sts",
+        title="Long-lived AccessKeys are replaced by roles and STS",
+        severity=Severity.LOW,
+        rationale=(
+            "Temporary STS credentials obtained by assuming a RAM role expire on their own; "
+            "a permanent AccessKey stays valid until someone deletes it. Only allow-listed "
+            "machine users should keep permanent keys."
+        ),
+        remediation=(
+            "Give the workload a RAM role instead (an ECS instance RAM role, an OIDC role "
+            "for CI, or AssumeRole from a trusted identity), switch it to STS credentials, "
+            "then disable and delete the AccessKey. Allow-list users that must keep a key."
+        ),
+        remediation_cli="aliyun sts AssumeRole --RoleArn <role arn> --RoleSessionName <name>",
+        doc_url=STS_URL,
+        compliance={"alibaba-ram-best-practices": ("S11",)},
+        tags=("access-key", "sts"),
+        requires=frozenset({Section.USERS}),
+        enabled_by_default=False,
+    )
+
+    class Params(CheckParams):
+        allowed_users: tuple[str, ...] = ()
+
+    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
+        keys = _active_keys(snapshot)
+        if not keys:
+            yield self.not_applicable(account(snapshot), "No RAM user has an active AccessKey.")
+        for key, user in keys:
+            if user.name in params.allowed_users:
+                yield self.passed(
+                    of_access_key(key, user), f"User {user.name} is allowed a long-lived key."
+                )
+            else:
+                yield self.failed(
+                    of_access_key(key, user),
+                    f"Long-lived active AccessKey; user {user.name} is not in allowed_users.",
+                )

@@ -1,0 +1,217 @@
+"""Checks on the Alibaba Cloud (root) account and on how the account is operated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.check import Check, CheckMeta, CheckParams, account
+from auditor.findings import Finding, Severity
+from auditor.sections import Section
+from auditor.snapshot import AccountSnapshot
+
+BEST_PRACTICES_URL = (
+    "https://www.alibabacloud.com/help/en/ram/use-cases/ensure-security-of-alibaba-cloud-resources"
+)
+RAM_USERS_URL = "https://www.alibabacloud.com/help/en/ram/user-guide/overview-of-ram-users"
+
+
+class RootAccessKeyAbsent(Check):
+    meta = CheckMeta(
+        id="root_access_key_absent",
+        title="The root account has no AccessKey",
+        severity=Severity.CRITICAL,
+        rationale=(
+            "An AccessKey of the Alibaba Cloud (root) account has unrestricted, permanent "
+            "access to every resource and to billing; it cannot be limited by any policy. "
+            "A leaked root AccessKey compromises the whole account."
+        ),
+        remediation=(
+            "Log on to the Alibaba Cloud console as the root account, open AccessKey "
+            "management (hover over the profile picture > AccessKey), make sure no "
+            "application still uses the key, disable it, then delete it. Use RAM users or "
+            "roles for programmatic access instead."
+        ),
+        remediation_cli="aliyun ram DeleteAccessKey --UserAccessKeyId <AccessKeyId>  # as root",
+        doc_url=BEST_PRACTICES_URL,
+        compliance={
+            "cis-alibaba-v1": ("1.2",),
+            "cis-alibaba-v2": ("1.2",),
+            "alibaba-ram-best-practices": ("S8",),
+        },
+        tags=("root", "access-key"),
+        requires=frozenset({Section.ROOT}),
+    )
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        resource = account(snapshot)
+        if snapshot.root is None:
+            yield self.unknown(resource, "The snapshot holds no facts about the root account.")
+        elif snapshot.root.access_key_count:
+            yield self.failed(
+                resource,
+                f"The root account has {snapshot.root.access_key_count} AccessKey(s) "
+                "(active or disabled); it should have none.",
+            )
+        else:
+            yield self.passed(resource, "The root account has no AccessKey.")
+
+
+class RootMfaEnabled(Check):
+    meta = CheckMeta(
+        id="root_mfa_enabled",
+        title="An MFA device is bound to the root account",
+        severity=Severity.CRITICAL,
+        rationale=(
+            "The root account can do everything in the account, including closing it. "
+            "Without a second factor, a stolen or guessed password is enough to take it over."
+        ),
+        remediation=(
+            "Log on to the Alibaba Cloud console as the root account, open Security "
+            "Settings in the account center, and bind a virtual MFA device or a passkey / "
+            "security key to the account."
+        ),
+        doc_url=BEST_PRACTICES_URL,
+        compliance={
+            "cis-alibaba-v1": ("1.3",),
+            "cis-alibaba-v2": ("1.3",),
+            "alibaba-ram-best-practices": ("S6",),
+        },
+        tags=("root", "mfa"),
+        requires=frozenset({Section.ROOT}),
+    )
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        resource = account(snapshot)
+        if snapshot.root is None:
+            yield self.unknown(resource, "The snapshot holds no facts about the root account.")
+        elif snapshot.root.mfa_bound:
+            yield self.passed(resource, "An MFA device is bound to the root account.")
+        else:
+            yield self.failed(resource, "No MFA device is bound to the root account.")
+
+
+class RootConsoleUnused(Check):
+    meta = CheckMeta(
+        id="root_console_unused",
+        title="The root account is not used to log on to the console",
+        severity=Severity.HIGH,
+        rationale=(
+            "Daily work done as the root account cannot be restricted by policies and cannot "
+            "be attributed to a person in the audit trail. Administrators should use RAM "
+            "users or roles and keep the root account for the few tasks that require it."
+        ),
+        remediation=(
+            "Create RAM users (or set up SSO) for the people who administer the account, "
+            "grant them the permissions they need through groups, and stop logging on as "
+            "the root account. Store the root credentials and MFA device securely."
+        ),
+        doc_url=BEST_PRACTICES_URL,
+        compliance={
+            "cis-alibaba-v1": ("1.1",),
+            "cis-alibaba-v2": ("1.1",),
+            "alibaba-ram-best-practices": ("S1",),
+        },
+        tags=("root", "console"),
+        requires=frozenset({Section.ROOT_ACTIVITY}),
+    )
+
+    class Params(CheckParams):
+        max_days: int = 90
+
+    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
+        resource = account(snapshot)
+        if snapshot.root_activity is None:
+            yield self.unknown(resource, "The snapshot holds no root console activity.")
+            return
+        last_login = snapshot.root_activity.last_console_login_at
+        if last_login is None:
+            yield self.passed(resource, "The root account has never logged on to the console.")
+            return
+        days = (snapshot.now - last_login).days
+        if days <= params.max_days:
+            yield self.failed(
+                resource,
+                f"The root account logged on to the console {days} day(s) ago "
+                f"({last_login:%Y-%m-%d}), within the last {params.max_days} days.",
+            )
+        else:
+            yield self.passed(
+                resource,
+                f"The root account last logged on to the console {days} days ago "
+                f"({last_login:%Y-%m-%d}), more than {params.max_days} days ago.",
+            )
+
+
+class AuditCallerNotRoot(Check):
+    meta = CheckMeta(
+        id="audit_caller_not_root",
+        title="The audit does not run with root-account credentials",
+        severity=Severity.HIGH,
+        rationale=(
+            "This audit only needs read-only permissions. Running it with the root "
+            "account's credentials means a root AccessKey exists and is in use by tooling, "
+            "the most dangerous credential an account can have."
+        ),
+        remediation=(
+            "Create a RAM user or role for the audit, attach the read-only policy printed "
+            "by `ram-audit permissions` (or AliyunRAMReadOnlyAccess), run the audit with "
+            "its credentials, then delete the root AccessKey."
+        ),
+        remediation_cli="ram-audit permissions",
+        doc_url=RAM_USERS_URL,
+        compliance={"alibaba-ram-best-practices": ("S1", "S8")},
+        tags=("root", "access-key"),
+        requires=frozenset({Section.IDENTITY}),
+    )
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        caller = snapshot.caller
+        if caller.identity_type == "Account":
+            yield self.failed(
+                account(snapshot),
+                f"The audit ran with root-account credentials ({caller.arn}).",
+            )
+        else:
+            yield self.passed(
+                account(snapshot),
+                f"The audit ran as a {caller.identity_type} ({caller.arn}), not as root.",
+            )
+
+
+class RamIdentitiesInUse(Check):
+    meta = CheckMeta(
+        id="ram_identities_in_use",
+        title="RAM identities are used to operate the account",
+        severity=Severity.MEDIUM,
+        rationale=(
+            "An account with no RAM user and no RAM role (besides service-linked roles) can "
+            "only be operated with the root account, so nothing can be done with least "
+            "privilege and no action can be attributed to a person."
+        ),
+        remediation=(
+            "In the RAM console, create RAM users for people (Identities > Users > Create "
+            "User) and RAM roles for applications and federation, put users in groups and "
+            "grant permissions to the groups."
+        ),
+        remediation_cli="aliyun ram CreateUser --UserName <name>",
+        doc_url=RAM_USERS_URL,
+        compliance={"alibaba-ram-best-practices": ("S1",)},
+        tags=("root", "identity"),
+        requires=frozenset({Section.USERS, Section.ROLES}),
+    )
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        roles = [r for r in snapshot.roles if not r.is_service_linked]
+        if snapshot.users or roles:
+            yield self.passed(
+                account(snapshot),
+                f"The account has {len(snapshot.users)} RAM user(s) and {len(roles)} "
+                "RAM role(s) that are not service-linked.",
+            )
+        else:
+            service_linked = len(snapshot.roles)
+            yield self.failed(
+                account(snapshot),
+                "The account has no RAM user and no RAM role other than "
+                f"{service_linked} service-linked role(s): only the root account operates it.",
+            )

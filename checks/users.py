@@ -1,0 +1,356 @@
+"""Per-user checks on RAM users: console and MFA, activity, groups and permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from auditor.check import Check, CheckMeta, CheckParams, account, of_user
+from auditor.findings import Finding, Severity
+from auditor.sections import Section
+from auditor.snapshot import AccountSnapshot, Policy, User
+from checks._policy import is_admin_equivalent
+
+BEST_PRACTICES_URL = (
+    "https://www.alibabacloud.com/help/en/ram/use-cases/ensure-security-of-alibaba-cloud-resources"
+)
+LOGON_SETTINGS_URL = "https://www.alibabacloud.com/help/doc-detail/116399.htm"
+
+
+def _policy_label(policy: Policy) -> str:
+    return f"{policy.name} ({policy.type})"
+
+
+class UserConsoleMfaBound(Check):
+    meta = CheckMeta(
+        id="user_console_mfa_bound",
+        title="RAM users with console access have an MFA device bound",
+        severity=Severity.HIGH,
+        rationale=(
+            "A console password alone can be phished, guessed or reused from another "
+            "breach. A bound MFA device stops a stolen password from being enough. "
+            "Requiring MFA binding (MFABindRequired) is not the same as a bound device."
+        ),
+        remediation=(
+            "In the RAM console, open Identities > Users, select the user, open the "
+            "Authentication tab and bind a virtual MFA device or a passkey; or ask the user "
+            "to bind one at the next logon. Enforce MFA for all console logons in the "
+            "security settings."
+        ),
+        remediation_cli="aliyun ram UpdateLoginProfile --UserName <user> --MFABindRequired true",
+        doc_url="https://www.alibabacloud.com/help/en/ram/user-guide/bind-an-mfa-device-to-a-ram-user",
+        compliance={
+            "cis-alibaba-v1": ("1.4",),
+            "cis-alibaba-v2": ("1.4",),
+            "alibaba-ram-best-practices": ("S6",),
+        },
+        tags=("user", "mfa", "console"),
+        requires=frozenset({Section.USERS}),
+    )
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        console_users = [u for u in snapshot.users if u.console_access]
+        if not console_users:
+            yield self.not_applicable(account(snapshot), "No RAM user has console access.")
+        for user in console_users:
+            if user.mfa_bound:
+                yield self.passed(of_user(user), "Console access with an MFA device bound.")
+            else:
+                yield self.failed(of_user(user), "Console access but no MFA device bound.")
+
+
+class UserConsoleApiSeparated(Check):
+    meta = CheckMeta(
+        id="user_console_api_separated",
+        title="RAM users have either console access or AccessKeys, not both",
+        severity=Severity.MEDIUM,
+        rationale=(
+            "People log on to the console; programs use AccessKeys. A user with both mixes "
+            "a human identity with an application credential, so a leaked key carries a "
+            "person's permissions and key use cannot be told apart from the person's work."
+        ),
+        remediation=(
+            "Decide whether the user is a person or a program. For a person, disable and "
+            "delete its AccessKeys (Identities > Users > user > AccessKey). For a program, "
+            "disable console logon (Authentication tab > Modify Logon Settings)."
+        ),
+        remediation_cli="aliyun ram DeleteLoginProfile --UserName <user>",
+        doc_url=BEST_PRACTICES_URL,
+        compliance={"alibaba-ram-best-practices": ("S2",)},
+        tags=("user", "console", "access-key"),
+        requires=frozenset({Section.USERS}),
+    )
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        if not snapshot.users:
+            yield self.not_applicable(account(snapshot), "The account has no RAM user.")
+        for user in snapshot.users:
+            active = len(user.active_access_keys)
+            if user.console_access and active:
+                yield self.failed(
+                    of_user(user), f"Console access and {active} active AccessKey(s)."
+                )
+            elif user.console_access:
+                yield self.passed(of_user(user), "Console access only, no active AccessKey.")
+            else:
+                yield self.passed(
+                    of_user(user), f"No console access; {active} active AccessKey(s)."
+                )
+
+
+class UserConsoleInactiveDisabled(Check):
+    meta = CheckMeta(
+        id="user_console_inactive_disabled",
+        title="Console access of RAM users idle for too long is disabled",
+        severity=Severity.MEDIUM,
+        rationale=(
+            "A console password nobody uses is an attack surface nobody watches: the owner "
+            "has often left or moved on, and a compromise would go unnoticed."
+        ),
+        remediation=(
+            "In the RAM console, open Identities > Users, select the user, open the "
+            "Authentication tab, click Modify Logon Settings and disable console password "
+            "logon (or delete the user if it is no longer needed). Consider letting RAM "
+            "disable idle users automatically in the security settings."
+        ),
+        remediation_cli="aliyun ram DeleteLoginProfile --UserName <user>",
+        doc_url=LOGON_SETTINGS_URL,
+        compliance={
+            "cis-alibaba-v1": ("1.5",),
+            "cis-alibaba-v2": ("1.5",),
+            "alibaba-ram-best-practices": ("S10",),
+        },
+        tags=("user", "console", "hygiene"),
+        requires=frozenset({Section.USERS}),
+    )
+
+    class Params(CheckParams):
+        max_days: int = 90
+
+    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
+        console_users = [u for u in snapshot.users if u.console_access]
+        if not console_users:
+            yield self.not_applicable(account(snapshot), "No RAM user has console access.")
+        for user in console_users:
+            resource = of_user(user)
+            if user.last_console_login_at is not None:
+                days = (snapshot.now - user.last_console_login_at).days
+                message = f"Last console logon {days} day(s) ago (limit {params.max_days})."
+                if days > params.max_days:
+                    yield self.failed(resource, message)
+                else:
+                    yield self.passed(resource, message)
+                continue
+            age = (snapshot.now - user.created_at).days
+            message = (
+                f"Never logged on to the console; created {age} day(s) ago "
+                f"(limit {params.max_days})."
+            )
+            if age > params.max_days:
+                yield self.failed(resource, message)
+            else:
+                yield self.passed(resource, message)
+
+
+class UserUnused(Check):
+    meta = CheckMeta(
+        id="user_unused",
+        title="RAM users that are no longer used are removed",
+        severity=Severity.LOW,
+        rationale=(
+            "A user that neither logged on nor used or created an AccessKey for a long "
+            "time is most likely no longer needed. Every such identity keeps permissions "
+            "that an attacker could use without anyone noticing."
+        ),
+        remediation=(
+            "Confirm with the owner that the user is no longer needed, then in the RAM "
+            "console open Identities > Users and delete it (RAM first removes its "
+            "AccessKeys, login profile, MFA device, group memberships and policies)."
+        ),
+        remediation_cli="aliyun ram DeleteUser --UserName <user>",
+        doc_url=BEST_PRACTICES_URL,
+        compliance={"alibaba-ram-best-practices": ("S10",)},
+        tags=("user", "hygiene"),
+        requires=frozenset({Section.USERS}),
+    )
+
+    class Params(CheckParams):
+        max_days: int = 90
+
+    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
+        now, limit = snapshot.now, params.max_days
+        old_users = [u for u in snapshot.users if (now - u.created_at).days > limit]
+        if not old_users:
+            yield self.not_applicable(
+                account(snapshot), f"No RAM user was created more than {limit} days ago."
+            )
+        for user in old_users:
+            if not (user.has_login_profile or user.console_access or user.access_keys):
+                yield self.failed(
+                    of_user(user), "The user has no credentials: no login profile, no AccessKey."
+                )
+                continue
+            activity = _recent_activity(user, snapshot, limit)
+            if activity:
+                yield self.passed(
+                    of_user(user), f"Active in the last {limit} days: {'; '.join(activity)}."
+                )
+            else:
+                yield self.failed(
+                    of_user(user),
+                    f"No console logon, AccessKey use or AccessKey creation in the last "
+                    f"{limit} days.",
+                )
+
+
+def _recent_activity(user: User, snapshot: AccountSnapshot, limit: int) -> list[str]:
+    """Console logons, AccessKey uses and creations at most ``limit`` days old."""
+    events: list[tuple[str, datetime | None]] = [("console logon", user.last_console_login_at)]
+    for key in user.access_keys:
+        events.append((f"AccessKey {key.id} used", key.last_used_at))
+        events.append((f"AccessKey {key.id} created", key.created_at))
+    activity: list[str] = []
+    for label, when in events:
+        if when is not None and (snapshot.now - when).days <= limit:
+            activity.append(f"{label} {(snapshot.now - when).days} day(s) ago")
+    return activity
+
+
+class UserInGroup(Check):
+    meta = CheckMeta(
+        id="user_in_group",
+        title="Every RAM user belongs to a group",
+        severity=Severity.LOW,
+        rationale=(
+            "Managing permissions per group (by job function) keeps them consistent and "
+            "reviewable; a user outside every group usually has ad-hoc permissions."
+        ),
+        remediation=(
+            "In the RAM console, open Identities > Groups, select the group matching the "
+            "user's job function, click Add Group Members and add the user."
+        ),
+        remediation_cli="aliyun ram AddUserToGroup --UserName <user> --GroupName <group>",
+        doc_url="https://www.alibabacloud.com/help/en/ram/user-guide/add-a-ram-user-to-a-ram-user-group",
+        compliance={"alibaba-ram-best-practices": ("S3",)},
+        tags=("user", "group"),
+        requires=frozenset({Section.USERS, Section.GROUPS}),
+    )
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        if not snapshot.users:
+            yield self.not_applicable(account(snapshot), "The account has no RAM user.")
+        for user in snapshot.users:
+            groups = sorted(g.name for g in snapshot.groups_of(user.name))
+            if groups:
+                yield self.passed(of_user(user), f"Member of group(s): {', '.join(groups)}.")
+            else:
+                yield self.failed(of_user(user), "The user belongs to no group.")
+
+
+class UserNoDirectPolicies(Check):
+    meta = CheckMeta(
+        id="user_no_direct_policies",
+        title="No policy is attached directly to a RAM user",
+        severity=Severity.MEDIUM,
+        rationale=(
+            "Policies attached to individual users are hard to review and tend to "
+            "accumulate. Granting permissions to groups (and roles) keeps them tied to job "
+            "functions and removes them when a user changes groups."
+        ),
+        remediation=(
+            "Attach the needed policies to a group that matches the user's job function and "
+            "add the user to it; then in the RAM console open Identities > Users > user > "
+            "Permissions and revoke each directly attached policy."
+        ),
+        remediation_cli=(
+            "aliyun ram DetachPolicyFromUser --PolicyType <System|Custom> "
+            "--PolicyName <policy> --UserName <user>"
+        ),
+        doc_url="https://www.alibabacloud.com/help/en/ram/user-guide/grant-permissions-to-a-ram-user-group",
+        compliance={
+            "cis-alibaba-v1": ("1.16",),
+            "cis-alibaba-v2": ("1.16",),
+            "alibaba-ram-best-practices": ("S3", "S4"),
+        },
+        tags=("user", "policy"),
+        requires=frozenset({Section.USERS, Section.POLICIES}),
+    )
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        if not snapshot.users:
+            yield self.not_applicable(account(snapshot), "The account has no RAM user.")
+        for user in snapshot.users:
+            direct = sorted(
+                _policy_label(p) for p in snapshot.policies_attached_to("user", user.name)
+            )
+            if direct:
+                yield self.failed(
+                    of_user(user),
+                    f"{len(direct)} policy(ies) attached directly: {', '.join(direct)}.",
+                )
+            else:
+                yield self.passed(of_user(user), "No policy is attached directly to the user.")
+
+
+class UserAdminAccessAllowlisted(Check):
+    meta = CheckMeta(
+        id="user_admin_access_allowlisted",
+        title="Only allow-listed RAM users hold administrator access",
+        severity=Severity.HIGH,
+        rationale=(
+            "A user holding an admin-equivalent policy (AdministratorAccess, or Allow * on *) "
+            "can do anything in the account, including granting itself more. Such access "
+            "should be limited to a few known break-glass or administrator identities."
+        ),
+        remediation=(
+            "Replace the admin-equivalent policy with policies scoped to the user's tasks: "
+            "in the RAM console revoke it from the user (Identities > Users > Permissions) "
+            "or remove the user from the group that grants it. If the access is intended, "
+            "add the user to `allowed_users` in the ram-audit configuration."
+        ),
+        remediation_cli=(
+            "aliyun ram DetachPolicyFromUser --PolicyType System "
+            "--PolicyName AdministratorAccess --UserName <user>"
+        ),
+        doc_url=BEST_PRACTICES_URL,
+        compliance={"alibaba-ram-best-practices": ("S4",)},
+        tags=("user", "policy", "admin"),
+        requires=frozenset({Section.USERS, Section.GROUPS, Section.POLICIES}),
+    )
+
+    class Params(CheckParams):
+        allowed_users: tuple[str, ...] = ()
+
+    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
+        admin_policies = [p for p in snapshot.policies if is_admin_equivalent(p)]
+        evaluated = 0
+        for user in snapshot.users:
+            grants = self._admin_grants(user, admin_policies, snapshot)
+            if not grants:
+                continue
+            evaluated += 1
+            source = "; ".join(grants)
+            if user.name in params.allowed_users:
+                yield self.passed(of_user(user), f"Allow-listed administrator ({source}).")
+            else:
+                yield self.failed(
+                    of_user(user), f"Holds administrator access and is not allow-listed ({source})."
+                )
+        if not evaluated:
+            yield self.not_applicable(
+                account(snapshot), "No RAM user holds an admin-equivalent policy."
+            )
+
+    @staticmethod
+    def _admin_grants(
+        user: User, admin_policies: list[Policy], snapshot: AccountSnapshot
+    ) -> list[str]:
+        groups = {g.name for g in snapshot.groups_of(user.name)}
+        grants: list[str] = []
+        for policy in admin_policies:
+            for attachment in policy.attachments:
+                if attachment.principal_type == "user" and attachment.principal_name == user.name:
+                    grants.append(f"{_policy_label(policy)} attached directly")
+                elif attachment.principal_type == "group" and attachment.principal_name in groups:
+                    grants.append(f"{_policy_label(policy)} via group {attachment.principal_name}")
+        return sorted(grants)

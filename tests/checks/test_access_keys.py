@@ -1,0 +1,190 @@
+"""Tests of the AccessKey checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.check import Check
+from auditor.findings import Finding, Status
+from auditor.testing import (
+    ACCOUNT_ID,
+    assert_by_prefix,
+    make_key,
+    make_snapshot,
+    make_user,
+    run_check,
+)
+from checks.access_keys import (
+    AccessKeyDisabledRemoved,
+    AccessKeyPreferSts,
+    AccessKeyRotated,
+    AccessKeySingleActive,
+    AccessKeyUsedRecently,
+)
+
+
+def by_key_id(findings: list[Finding]) -> dict[str, Status]:
+    """AccessKey id -> status, checking each key is named by its owner."""
+    out: dict[str, Status] = {}
+    for finding in findings:
+        assert finding.resource.type == "access_key"
+        out[finding.resource.id] = finding.status
+    return out
+
+
+def assert_by_key_prefix(findings: list[Finding]) -> None:
+    """Like ``assert_by_prefix`` but on AccessKey ids (the resource name is the user)."""
+    seen = by_key_id(findings)
+    assert seen
+    for key_id, status in seen.items():
+        expected = Status.PASS if key_id.startswith("pass_") else Status.FAIL
+        assert key_id.startswith(("pass_", "fail_")), key_id
+        assert status == expected, (key_id, status)
+
+
+def only_account_na(findings: list[Finding]) -> None:
+    assert [(f.status, f.resource.type, f.resource.id) for f in findings] == [
+        (Status.NOT_APPLICABLE, "account", ACCOUNT_ID)
+    ]
+
+
+@pytest.mark.parametrize(
+    "check",
+    [AccessKeyRotated, AccessKeyUsedRecently, AccessKeySingleActive, AccessKeyPreferSts],
+)
+def test_no_active_keys_is_not_applicable(check: type[Check]) -> None:
+    snap = make_snapshot(users=[make_user("console_user", console=True)])
+    only_account_na(run_check(check, snap))
+
+
+def test_no_disabled_key_is_not_applicable() -> None:
+    snap = make_snapshot(users=[make_user("api", keys=[make_key("LTAI1")])])
+    only_account_na(run_check(AccessKeyDisabledRemoved, snap))
+
+
+def test_access_key_rotated() -> None:
+    snap = make_snapshot(
+        users=[
+            make_user(
+                "app",
+                keys=[
+                    make_key("pass_89", created_days_ago=89),
+                    make_key("pass_90", created_days_ago=90),
+                    make_key("fail_91", created_days_ago=91),
+                ],
+            ),
+            make_user(
+                "old",
+                keys=[
+                    make_key("fail_old", created_days_ago=800),
+                    # Inactive keys are not evaluated, however old.
+                    make_key("inactive_old", active=False, created_days_ago=800),
+                ],
+            ),
+        ]
+    )
+    findings = run_check(AccessKeyRotated, snap)
+    assert_by_key_prefix(findings)
+    assert {f.resource.name for f in findings} == {"app", "old"}
+    assert "91 day(s) ago (limit 90)" in next(
+        f.message for f in findings if f.resource.id == "fail_91"
+    )
+
+
+def test_access_key_rotated_max_age_override() -> None:
+    snap = make_snapshot(
+        users=[
+            make_user(
+                "app",
+                keys=[
+                    make_key("pass_30", created_days_ago=30),
+                    make_key("fail_31", created_days_ago=31),
+                ],
+            )
+        ]
+    )
+    assert_by_key_prefix(run_check(AccessKeyRotated, snap, max_age_days=30))
+
+
+@pytest.mark.parametrize(
+    ("created", "last_used", "params", "expected"),
+    [
+        (400, 89, {}, Status.PASS),
+        (400, 90, {}, Status.PASS),
+        (400, 91, {}, Status.FAIL),
+        (6, None, {}, Status.PASS),
+        (7, None, {}, Status.PASS),
+        (8, None, {}, Status.FAIL),
+        (400, None, {}, Status.FAIL),
+        (400, 31, {"max_unused_days": 30}, Status.FAIL),
+        (8, None, {"grace_days": 14}, Status.PASS),
+        (15, None, {"grace_days": 14}, Status.FAIL),
+    ],
+)
+def test_access_key_used_recently(
+    created: float, last_used: float | None, params: dict, expected: Status
+) -> None:
+    key = make_key("LTAI1", created_days_ago=created, last_used_days_ago=last_used)
+    snap = make_snapshot(users=[make_user("app", keys=[key])])
+    findings = run_check(AccessKeyUsedRecently, snap, **params)
+    assert by_key_id(findings) == {"LTAI1": expected}
+    if last_used is None:
+        assert "Never used" in findings[0].message
+
+
+def test_access_key_used_recently_skips_inactive_keys() -> None:
+    keys = [
+        make_key("pass_used", last_used_days_ago=1),
+        make_key(
+            "inactive_never_used", active=False, created_days_ago=400, last_used_days_ago=None
+        ),
+    ]
+    snap = make_snapshot(users=[make_user("app", keys=keys)])
+    findings = run_check(AccessKeyUsedRecently, snap)
+    assert_by_key_prefix(findings)
+    assert len(findings) == 1
+
+
+def test_access_key_single_active() -> None:
+    snap = make_snapshot(
+        users=[
+            make_user("pass_one", keys=[make_key("A1")]),
+            make_user(
+                "pass_one_plus_inactive", keys=[make_key("B1"), make_key("B2", active=False)]
+            ),
+            make_user("pass_only_inactive", keys=[make_key("C1", active=False)]),
+            make_user("fail_two", keys=[make_key("D1"), make_key("D2")]),
+            make_user("no_keys", console=True),
+        ]
+    )
+    findings = run_check(AccessKeySingleActive, snap)
+    assert_by_prefix(findings)
+    assert all(f.resource.type == "user" for f in findings)
+    assert len(findings) == 4
+    assert "D1, D2" in next(f.message for f in findings if f.resource.name == "fail_two")
+
+
+def test_access_key_disabled_removed() -> None:
+    snap = make_snapshot(
+        users=[
+            make_user("app", keys=[make_key("active"), make_key("fail_disabled", active=False)]),
+            make_user("old", keys=[make_key("fail_disabled_2", active=False)]),
+        ]
+    )
+    findings = run_check(AccessKeyDisabledRemoved, snap)
+    assert_by_key_prefix(findings)
+    assert {f.resource.name for f in findings} == {"app", "old"}
+
+
+def test_access_key_prefer_sts() -> None:
+    assert AccessKeyPreferSts.meta.enabled_by_default is False
+    snap = make_snapshot(
+        users=[
+            make_user("ci-bot", keys=[make_key("pass_allowed")]),
+            make_user(
+                "script", keys=[make_key("fail_not_allowed"), make_key("inactive", active=False)]
+            ),
+        ]
+    )
+    assert_by_key_prefix(run_check(AccessKeyPreferSts, snap, allowed_users=["ci-bot"]))
+    assert set(by_key_id(run_check(AccessKeyPreferSts, snap)).values()) == {Status.FAIL}

@@ -1,0 +1,251 @@
+"""Policy-document analysis: normalisation, wildcard matching, admin, escalation, trust."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auditor.snapshot import Policy
+from checks._policy import (
+    MalformedPolicyError,
+    escalation_actions,
+    federated_providers,
+    is_admin_equivalent,
+    is_read_only_pattern,
+    matches_every_action,
+    parse_statements,
+    trusted_principals,
+    unconditioned_non_read_grants,
+    uses_not_elements,
+    wildcard_match,
+)
+
+OWN = "1234567890123456"
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "1", "Statement": list(statements)}
+
+
+def allow(action: Any = None, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    stmt: dict[str, Any] = {"Effect": "Allow", "Resource": resource, **extra}
+    if action is not None:
+        stmt["Action"] = action
+    return stmt
+
+
+def custom(document: Any, name: str = "p") -> Policy:
+    return Policy(name=name, type="Custom", document=document)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ("ecs:Describe*", "ecs:DescribeInstances", True),
+        ("ECS:describe*", "ecs:DescribeInstances", True),
+        ("ecs:Describe*", "ecs:DeleteInstance", False),
+        ("ecs:Get?", "ecs:GetX", True),
+        ("ecs:Get?", "ecs:GetXY", False),
+        ("ecs:*", "rds:DescribeDBInstances", False),
+        ("ram:List*", "xram:ListUsers", False),  # anchored at the start
+        ("ram:List", "ram:ListUsers", False),  # anchored at the end
+        ("ram:[L]ist*", "ram:ListUsers", False),  # no character classes
+        ("a.b", "axb", False),  # regex metacharacters are literal
+        ("*", "anything:AtAll", True),
+    ],
+)
+def test_wildcard_match(pattern: str, value: str, expected: bool) -> None:
+    assert wildcard_match(pattern, value) is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [("*", True), ("*:*", True), ("**", True), ("ecs:*", False), ("*:Describe*", False),
+     ("?", False), ("*:?*", False), ("ram:*", False)],
+)
+def test_matches_every_action(pattern: str, expected: bool) -> None:
+    assert matches_every_action(pattern) is expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [("ecs:Describe*", True), ("*:Get*", True), ("ram:ListUsers", True), ("oss:Query?", True),
+     ("ecs:CheckX", True), ("ecs:De*", False), ("ecs:*", False), ("*", False),
+     ("ecs:?et*", False), ("ecs:DeleteInstance", False)],
+)
+def test_is_read_only_pattern(pattern: str, expected: bool) -> None:
+    assert is_read_only_pattern(pattern) is expected
+
+
+def test_parse_normalises_strings_and_lists() -> None:
+    (stmt,) = parse_statements(
+        {"Statement": {"Effect": "Allow", "Action": "ecs:*", "Resource": ["a", "b"]}}
+    )
+    assert stmt.action == ("ecs:*",)
+    assert stmt.resource == ("a", "b")
+    assert stmt.not_action is None
+    assert stmt.condition == {}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        None,
+        [],
+        {"Version": "1"},
+        {"Statement": "nope"},
+        doc("not a statement"),
+        doc({"Effect": "Maybe", "Action": "*", "Resource": "*"}),
+        doc({"Effect": "Allow", "Resource": "*"}),  # neither Action nor NotAction
+        doc({"Effect": "Allow", "Action": "*", "NotAction": "ram:*", "Resource": "*"}),
+        doc({"Effect": "Allow", "Action": 42, "Resource": "*"}),
+        doc({"Effect": "Allow", "Action": ["a", 1], "Resource": "*"}),
+        doc({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": "x"}),
+    ],
+)
+def test_malformed_documents_raise(document: Any) -> None:
+    with pytest.raises(MalformedPolicyError):
+        parse_statements(document)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (doc(allow("*")), True),
+        (doc(allow("*:*")), True),
+        (doc(allow(["ecs:Describe*", "*"])), True),  # a wildcard pattern in the list
+        (doc(allow("*", resource=["*"])), True),
+        (doc(allow("*", Condition={"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}})), True),
+        (doc(allow("ecs:*")), False),
+        (doc(allow("*:Describe*")), False),
+        (doc(allow("?")), False),
+        (doc(allow("*", resource="acs:ecs:*:*:instance/*")), False),
+        (doc(allow(NotAction="ram:*")), False),  # NotAction is never admin-equivalent
+        (doc({"Effect": "Allow", "Action": "*", "NotResource": "acs:oss:*:*:b"}), False),
+        (doc({"Effect": "Deny", "Action": "*", "Resource": "*"}), False),
+        (None, False),  # unreadable: nothing provable
+    ],
+)
+def test_is_admin_equivalent(document: Any, expected: bool) -> None:
+    assert is_admin_equivalent(custom(document)) is expected
+
+
+def test_administrator_access_system_policy_is_admin_by_name() -> None:
+    assert is_admin_equivalent(Policy(name="AdministratorAccess", type="System"))
+    assert not is_admin_equivalent(Policy(name="AdministratorAccess", type="Custom"))
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "ram:CreatePolicyVersion",
+        "ram:SetDefaultPolicyVersion",
+        "ram:AttachPolicyToUser",
+        "ram:AttachPolicyToGroup",
+        "ram:AttachPolicyToRole",
+        "ram:CreateAccessKey",
+        "ram:CreateLoginProfile",
+        "ram:UpdateLoginProfile",
+        "ram:AddUserToGroup",
+        "ram:UpdateRole",
+    ],
+)
+def test_each_escalation_action_is_found(action: str) -> None:
+    assert escalation_actions(custom(doc(allow(action)))) == (action,)
+    assert escalation_actions(custom(doc(allow(action.upper())))) == (action,)
+
+
+def test_escalation_details() -> None:
+    assert escalation_actions(custom(doc(allow("ram:*")))) == ("ram:*",)
+    assert escalation_actions(custom(doc(allow("ram:Attach*", "acs:ram:*:*:role/*")))) == (
+        "ram:AttachPolicyToUser",
+        "ram:AttachPolicyToGroup",
+        "ram:AttachPolicyToRole",
+    )
+    # Specific resources are not "broadly".
+    assert escalation_actions(custom(doc(allow("ram:UpdateRole", "acs:ram::1:role/app")))) == ()
+    # CreateRole only escalates together with sts:AssumeRole.
+    assert escalation_actions(custom(doc(allow("ram:CreateRole")))) == ()
+    assert escalation_actions(
+        custom(doc(allow("ram:CreateRole"), allow("sts:AssumeRole", "acs:ram::1:role/*")))
+    ) == ("ram:CreateRole",)
+    # Deny statements grant nothing; read-only RAM access is harmless.
+    assert escalation_actions(
+        custom(doc({"Effect": "Deny", "Action": "ram:*", "Resource": "*"}))
+    ) == ()
+    assert escalation_actions(custom(doc(allow(["ram:Get*", "ram:List*"])))) == ()
+    # NotAction that does not exclude RAM grants all of RAM.
+    assert escalation_actions(custom(doc(allow(NotAction="ecs:*")))) == ("ram:*",)
+    assert escalation_actions(custom(doc(allow(NotAction="ram:*")))) == ()
+
+
+def test_uses_not_elements() -> None:
+    with_both = doc(allow(NotAction="ram:*"), {"Effect": "Allow", "Action": "ecs:*",
+                                               "NotResource": "acs:ecs:*:*:instance/prod"})
+    assert uses_not_elements(custom(with_both)) == ("NotAction", "NotResource")
+    deny_only = doc({"Effect": "Deny", "NotAction": "ram:*", "Resource": "*"})
+    assert uses_not_elements(custom(deny_only)) == ()
+
+
+def test_unconditioned_non_read_grants() -> None:
+    policy = custom(
+        doc(
+            allow(["ecs:Describe*", "ecs:StartInstance"]),
+            allow("oss:PutObject", Condition={"Bool": {"acs:SecureTransport": "true"}}),
+            allow("rds:*", "acs:rds:*:*:dbinstance/one"),
+            {"Effect": "Deny", "Action": "*", "Resource": "*"},
+        )
+    )
+    assert unconditioned_non_read_grants(policy) == ("ecs:StartInstance",)
+    assert unconditioned_non_read_grants(custom(doc(allow(["*:Get*", "ram:List*"])))) == ()
+
+
+def trust(*principals: dict[str, Any], condition: dict[str, Any] | None = None) -> dict:
+    statements = []
+    for principal in principals:
+        stmt = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": principal}
+        if condition:
+            stmt["Condition"] = condition
+        statements.append(stmt)
+    return doc(*statements)
+
+
+def test_trusted_principals_kinds() -> None:
+    found = trusted_principals(
+        trust(
+            {"RAM": ["acs:ram::999:root", f"acs:ram::{OWN}:user/alice", "888"]},
+            {"Service": "ecs.aliyuncs.com"},
+            {"Federated": f"acs:ram::{OWN}:saml-provider/okta"},
+            {"RAM": "acs:ram::*:root"},
+        )
+    )
+    kinds = [(p.kind, p.account_id) for p in found]
+    assert kinds == [
+        ("account", "999"),
+        ("account", OWN),
+        ("account", "888"),
+        ("service", ""),
+        ("federated", ""),
+        ("any", ""),
+    ]
+    assert [p.is_foreign(OWN) for p in found] == [True, False, True, False, False, False]
+
+
+def test_trusted_principals_star_and_condition() -> None:
+    (star,) = trusted_principals(doc({"Effect": "Allow", "Action": "sts:AssumeRole",
+                                      "Principal": "*"}))
+    assert star.kind == "any"
+    (conditioned,) = trusted_principals(
+        trust({"RAM": "acs:ram::999:root"}, condition={"StringEquals": {"sts:ExternalId": "x"}})
+    )
+    assert conditioned.conditioned
+    denied = doc({"Effect": "Deny", "Action": "sts:AssumeRole", "Principal": {"RAM": "*"}})
+    assert trusted_principals(denied) == ()
+    with pytest.raises(MalformedPolicyError):
+        trusted_principals(doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": 3}))
+
+
+def test_federated_providers_skips_malformed() -> None:
+    arn = f"acs:ram::{OWN}:oidc-provider/GitHub"
+    assert federated_providers([trust({"Federated": arn}), None]) == {arn.lower()}
