@@ -1,0 +1,121 @@
+"""Fault injection: latency, random throttling and server errors, per-API QPS limits, denials.
+
+Rules: authentication and write refusal come first, so faults only hit authenticated read
+calls; ``latency_ms`` delays every request. Random faults (``throttle_rate``,
+``server_error_rate``) never hit STS actions, so the caller-identity probe stays reliable;
+``deny`` and ``qps_limit`` apply to whatever actions they name, STS included. Whether the
+n-th call of an action is faulted depends only on ``seed``, the action and n, so a run is
+reproducible even when calls of different actions interleave differently.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import threading
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.emulator.context import Caller
+from auditor.emulator.errors import ApiError, no_permission
+
+
+class Faults(BaseModel):
+    """What goes wrong, and how often."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    latency_ms: int = Field(0, ge=0)
+    throttle_rate: float = Field(0.0, ge=0.0, le=1.0)
+    retry_after_ms: int | None = Field(None, gt=0, description="x-acs-retry-after on throttles")
+    server_error_rate: float = Field(0.0, ge=0.0, le=1.0)
+    qps_limit: dict[str, float] = Field(
+        default_factory=dict, description='action -> req/s; "*" applies to every other action'
+    )
+    deny: frozenset[str] = frozenset()
+    seed: int = 0
+
+
+class _TokenBucket:
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = max(rate, 1.0)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(max(self.rate, 1.0), self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class FaultInjector:
+    """Applies :class:`Faults` to one call; thread-safe."""
+
+    def __init__(self, faults: Faults, account_id: str) -> None:
+        self.faults = faults
+        self._account_id = account_id
+        self._buckets: dict[str, _TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def delay(self) -> None:
+        if self.faults.latency_ms:
+            time.sleep(self.faults.latency_ms / 1000)
+
+    def _draw(self, purpose: str, action: str, number: int) -> float:
+        return random.Random(f"{self.faults.seed}:{purpose}:{action}:{number}").random()
+
+    def apply(self, service: str, action: str, number: int, caller: Caller) -> None:
+        """Raise the injected error for the ``number``-th call of ``action``, if any."""
+        if action in self.faults.deny:
+            raise self._denied(service, action, caller)
+        rate = self.faults.qps_limit.get(action, self.faults.qps_limit.get("*"))
+        if rate is not None:
+            with self._lock:
+                bucket = self._buckets.setdefault(action, _TokenBucket(rate))
+                admitted = bucket.take()
+            if not admitted:
+                raise ApiError("Throttling.Api", 400, "Request was denied due to api flow control.")
+        if service == "sts":
+            return
+        if self._draw("throttle", action, number) < self.faults.throttle_rate:
+            headers = {}
+            if self.faults.retry_after_ms:
+                headers["x-acs-retry-after"] = str(self.faults.retry_after_ms)
+            raise ApiError("Throttling.User", 400, "Request was denied due to user flow control.",
+                           headers=headers)
+        if self._draw("server", action, number) < self.faults.server_error_rate:
+            if self._draw("server-kind", action, number) < 0.5:
+                raise ApiError("ServiceUnavailable", 503,
+                               "The request has failed due to a temporary failure of the server.")
+            raise ApiError("InternalError", 500,
+                           "The request processing has failed due to some unknown error.")
+
+    def _denied(self, service: str, action: str, caller: Caller) -> ApiError:
+        principal_type = {"Account": "Account", "RAMUser": "SubUser"}.get(
+            caller.identity_type, "AssumedRoleUser")
+        if caller.user is not None:
+            display = caller.user.name
+        elif caller.session is not None:
+            display = f"{caller.session.role_name}/{caller.session.session_name}"
+        else:
+            display = self._account_id
+        auth_action = f"{'sts' if service == 'sts' else 'ram'}:{action}"
+        diagnostic = base64.b64encode(json.dumps(
+            {"AuthAction": auth_action, "Principal": display}).encode()).decode()
+        detail: dict[str, Any] = {
+            "AuthAction": auth_action,
+            "AuthPrincipalType": principal_type,
+            "AuthPrincipalDisplayName": display,
+            "AuthPrincipalOwnerId": self._account_id,
+            "PolicyType": "AccountLevelIdentityBasedPolicy",
+            "NoPermissionType": "ImplicitDeny",
+            "EncodedDiagnosticMessage": diagnostic,
+        }
+        return no_permission(extra={"AccessDeniedDetail": detail})
