@@ -1,0 +1,77 @@
+"""Renderers: a finished AuditReport -> report files (never the API or the snapshot)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from auditor.render.atomic import write_atomic
+from auditor.render.csv_report import render_csv
+from auditor.render.html import render_html
+from auditor.render.json_report import render_json
+from auditor.render.junit import render_junit
+from auditor.render.markdown import render_markdown
+from auditor.render.openmetrics import render_openmetrics
+from auditor.report import REPORT_SCHEMA_VERSION, AuditReport
+
+Renderer = Callable[[AuditReport], bytes]
+
+#: format name -> (file name, renderer)
+_RENDERERS: dict[str, tuple[str, Renderer]] = {
+    "html": ("report.html", render_html),
+    "json": ("report.json", render_json),
+    "csv": ("report.csv", render_csv),
+    "junit": ("report.junit.xml", render_junit),
+    "markdown": ("report.md", render_markdown),
+    "openmetrics": ("report.prom", render_openmetrics),
+}
+FORMATS: tuple[str, ...] = tuple(_RENDERERS)
+
+
+class ReportFileError(ValueError):
+    """A report.json that cannot be read back (names the file)."""
+
+
+def check_formats(formats: Sequence[str]) -> None:
+    """Raise ``ValueError`` naming any unknown format and the valid ones."""
+    unknown = [name for name in formats if name not in _RENDERERS]
+    if unknown:
+        raise ValueError(
+            f"unknown report format(s): {', '.join(unknown)} (valid: {', '.join(FORMATS)})"
+        )
+
+
+def render_report(report: AuditReport, formats: Sequence[str], output_dir: Path) -> list[Path]:
+    """Write each requested format atomically into ``output_dir``; return the paths written."""
+    check_formats(formats)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in dict.fromkeys(formats):  # de-duplicate, keep order
+        filename, renderer = _RENDERERS[name]
+        written.append(write_atomic(output_dir / filename, renderer(report)))
+    return written
+
+
+def load_report(path: Path) -> AuditReport:
+    """Read a report.json written by ram-audit, with an error naming the file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReportFileError(f"{path}: cannot read report: {exc.strerror or exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ReportFileError(f"{path}: not a JSON report: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ReportFileError(f"{path}: not a ram-audit report (expected a JSON object)")
+    version = data.get("schema_version")
+    if version != REPORT_SCHEMA_VERSION:
+        raise ReportFileError(
+            f"{path}: unsupported report schema_version {version!r} "
+            f"(this ram-audit reads {REPORT_SCHEMA_VERSION!r})"
+        )
+    try:
+        return AuditReport.model_validate(data)
+    except ValidationError as exc:
+        raise ReportFileError(f"{path}: invalid report: {exc}") from exc

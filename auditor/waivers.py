@@ -1,0 +1,171 @@
+"""Waivers: accepted risks with an owner, a reason and an expiry date.
+
+A waivers file is YAML (a list, or a mapping with a ``waivers`` list) or TOML
+(``[[waivers]]`` tables). Each entry names a ``check_id`` and a ``resource`` pattern,
+a shell-style glob (``fnmatch``, case-sensitive) matched against the resource id OR name.
+
+A waiver covers FAIL results only, and covers them through its ``expires`` day included.
+A waived result keeps its real status and gets ``waived=True`` plus the waiver. A waiver
+past its expiry stops applying and is reported ``expired``; a live waiver that covers no
+FAIL result is reported ``stale`` (the risk it accepted is gone or the pattern is wrong).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import date
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from auditor.findings import Status
+from auditor.report import AppliedWaiver, Result, WaiverProblem
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+class WaiverFileError(ValueError):
+    """A waivers file that cannot be used; the message names the file, entry and field."""
+
+
+class Waiver(BaseModel):
+    """One accepted risk, as written in the waivers file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    check_id: str = Field(min_length=1)
+    resource: str = Field(min_length=1, description="glob over the resource id or name")
+    reason: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    expires: date
+
+    def matches(self, result: Result) -> bool:
+        resource = result.resource
+        return result.check_id == self.check_id and (
+            fnmatchcase(resource.id, self.resource) or fnmatchcase(resource.name, self.resource)
+        )
+
+    def applied(self) -> AppliedWaiver:
+        return AppliedWaiver(
+            check_id=self.check_id,
+            resource=self.resource,
+            reason=self.reason,
+            owner=self.owner,
+            expires=self.expires,
+        )
+
+    def problem(self, kind: str) -> WaiverProblem:
+        return WaiverProblem(
+            check_id=self.check_id,
+            resource=self.resource,
+            owner=self.owner,
+            expires=self.expires,
+            problem=kind,  # type: ignore[arg-type]
+        )
+
+
+def load_waivers(path: Path) -> list[Waiver]:
+    """Read and validate a waivers file (``.toml``, else YAML)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WaiverFileError(f"{path}: cannot read waivers file: {exc}") from exc
+    if path.suffix.lower() == ".toml":
+        entries, lines = _parse_toml(path, text), None
+    else:
+        entries, lines = _parse_yaml(path, text)
+    waivers = []
+    for index, entry in enumerate(entries):
+        where = f"{path}: waiver #{index + 1}"
+        if lines is not None:
+            where += f" (line {lines[index].get('', '?')})"
+        if not isinstance(entry, dict):
+            raise WaiverFileError(f"{where}: expected a mapping of fields, got {entry!r}")
+        try:
+            waivers.append(Waiver.model_validate(entry))
+        except ValidationError as exc:
+            raise WaiverFileError(_describe(where, exc, lines[index] if lines else {})) from exc
+    return waivers
+
+
+def _describe(where: str, exc: ValidationError, field_lines: dict[str, int]) -> str:
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "(entry)"
+        line = field_lines.get(field)
+        at = f" (line {line})" if line else ""
+        problems.append(f"field {field!r}{at}: {error['msg']}")
+    return f"{where}: " + "; ".join(problems)
+
+
+def _entries_from(path: Path, data: Any) -> list[Any]:
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        unknown = set(data) - {"waivers"}
+        if unknown:
+            raise WaiverFileError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
+        data = data.get("waivers", [])
+    if not isinstance(data, list):
+        raise WaiverFileError(f"{path}: expected a list of waivers (or a 'waivers' list)")
+    return data
+
+
+def _parse_toml(path: Path, text: str) -> list[Any]:
+    try:
+        return _entries_from(path, tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise WaiverFileError(f"{path}: invalid TOML: {exc}") from exc
+
+
+def _parse_yaml(path: Path, text: str) -> tuple[list[Any], list[dict[str, int]]]:
+    """Entries plus, per entry, 1-based line numbers: '' for the entry, then per field."""
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise WaiverFileError(f"{path}: invalid YAML: {exc}") from exc
+    entries = _entries_from(path, data)
+    return entries, _yaml_entry_lines(node, len(entries))
+
+
+def _yaml_entry_lines(node: yaml.Node | None, count: int) -> list[dict[str, int]]:
+    if isinstance(node, yaml.MappingNode):
+        node = next((v for k, v in node.value if k.value == "waivers"), None)
+    items = node.value if isinstance(node, yaml.SequenceNode) else []
+    lines: list[dict[str, int]] = []
+    for item in items:
+        entry_lines = {"": item.start_mark.line + 1}
+        if isinstance(item, yaml.MappingNode):
+            for key, _value in item.value:
+                entry_lines[str(key.value)] = key.start_mark.line + 1
+        lines.append(entry_lines)
+    return lines + [{}] * (count - len(lines))
+
+
+def apply_waivers(
+    results: list[Result], waivers: Sequence[Waiver], today: date
+) -> tuple[list[Result], list[WaiverProblem]]:
+    """Mark FAIL results covered by a live waiver; report expired and stale waivers."""
+    live = [w for w in waivers if w.expires >= today]
+    used: set[int] = set()
+    out = []
+    for result in results:
+        waiver = None
+        if result.status is Status.FAIL:
+            waiver = next((w for w in live if w.matches(result)), None)
+        if waiver is None:
+            out.append(result)
+            continue
+        used.add(id(waiver))
+        out.append(result.model_copy(update={"waived": True, "waiver": waiver.applied()}))
+    problems = [w.problem("expired") for w in waivers if w.expires < today]
+    problems += [w.problem("stale") for w in live if id(w) not in used]
+    return out, problems
