@@ -271,14 +271,11 @@ def collect(output: Path, **kw: Any) -> None:
               default=Path("ram-audit-report"), show_default=True)
 def render(report_path: Path, formats: Sequence[str], output_dir: Path) -> None:
     """Re-render a saved report.json in other formats (no API calls)."""
-    from auditor.render import FORMATS, load_report, render_report
+    from auditor.render import check_formats, load_report, render_report
 
     chosen = split_list(formats) or ["html"]
-    unknown = sorted(set(chosen) - set(FORMATS))
-    if unknown:
-        _die(f"--format: unknown format {', '.join(unknown)} (known: {', '.join(FORMATS)})",
-             EXIT_USAGE)
     try:
+        check_formats(chosen)
         report = load_report(report_path)
     except UsageError as exc:
         _die(str(exc), EXIT_USAGE)
@@ -323,15 +320,20 @@ def permissions(**kw: Any) -> None:
 @click.option("--latency-ms", type=click.IntRange(0), default=0)
 @click.option("--throttle-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--server-error-rate", type=click.FloatRange(0, 1), default=0.0)
-@click.option("--qps-limit", type=click.FloatRange(0, min_open=True), default=None)
+@click.option("--qps-limit", type=click.FloatRange(0, min_open=True), default=None,
+              help="Requests per second allowed per API; excess calls get Throttling.Api.")
 @click.option("--deny", multiple=True, help="Actions answered with NoPermission.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def emulator(world: Path, port: int, deny: Sequence[str], **faults: Any) -> None:
+def emulator(
+    world: Path, port: int, deny: Sequence[str], qps_limit: float | None, **faults: Any
+) -> None:
     """Serve a world file as a local RAM/IMS/STS API (for demos, tests, benchmarks)."""
     from auditor.emulator import Faults, WorldError, serve
 
+    limits = {"*": qps_limit} if qps_limit else {}
     try:
-        serve(str(world), port, Faults(deny=frozenset(split_list(deny)), **faults))
+        serve(str(world), port, Faults(deny=frozenset(split_list(deny)), qps_limit=limits,
+                                       **faults))
     except WorldError as exc:
         _die(str(exc), EXIT_USAGE)
 

@@ -13,7 +13,7 @@ class RamAuditError(Exception):
     """Base class of ram-audit's own errors."""
 
 
-class UsageError(RamAuditError):
+class UsageError(RamAuditError, ValueError):
     """The user asked for something invalid (exit code 2); the message says what and where."""
 
 

@@ -18,7 +18,7 @@ from auditor.engine import Evaluation, evaluate, summarise
 from auditor.errors import UsageError
 from auditor.findings import Severity, Status
 from auditor.registry import CheckRegistry
-from auditor.render import FORMATS, load_report, render_report
+from auditor.render import check_formats, load_report, render_report
 from auditor.report import AuditReport
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
@@ -91,12 +91,7 @@ def prepare(options: Options, registry: CheckRegistry | None = None) -> Plan:
             f"--framework: unknown framework {options.framework!r} "
             f"(known: {', '.join(sorted(frameworks))})"
         )
-    unknown_formats = sorted(set(options.formats) - set(FORMATS))
-    if unknown_formats or not options.formats:
-        raise UsageError(
-            f"--format: unknown format {', '.join(unknown_formats) or '(none)'} "
-            f"(known: {', '.join(FORMATS)})"
-        )
+    check_formats(options.formats)
     selected = registry.select(
         ids=list(options.checks) or list(config.checks),
         exclude=[*config.exclude_checks, *options.exclude_checks],

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from auditor.errors import UsageError
 from auditor.findings import Status
 from auditor.report import AppliedWaiver, Result, WaiverProblem
 
@@ -31,7 +32,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 
-class WaiverFileError(ValueError):
+class WaiverFileError(UsageError):
     """A waivers file that cannot be used; the message names the file, entry and field."""
 
 

@@ -26,7 +26,11 @@ def _sources(*dirs: str) -> list[Path]:
     return sorted(p for d in dirs for p in (ROOT / d).rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", _sources("auditor", "checks"), ids=lambda p: str(p.relative_to(ROOT)))
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("path", _sources("auditor", "checks"), ids=_rel)
 def test_only_the_collector_imports_the_sdk(path: Path) -> None:
     sdk = {name for name in _imports(path) if name.startswith(SDK_PREFIXES)}
     if path.is_relative_to(ROOT / "auditor" / "collector"):
@@ -38,7 +42,7 @@ FORBIDDEN_IN_CHECKS = ("os", "time", "socket", "requests", "subprocess", "random
                        "auditor.collector", "auditor.emulator", "urllib")
 
 
-@pytest.mark.parametrize("path", _sources("checks"), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", _sources("checks"), ids=_rel)
 def test_checks_are_pure(path: Path) -> None:
     bad = {n for n in _imports(path) if n.split(".")[0] in FORBIDDEN_IN_CHECKS
            or n.startswith(FORBIDDEN_IN_CHECKS)}

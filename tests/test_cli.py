@@ -115,7 +115,7 @@ def test_denied_action_gives_exit_4_and_unknown(tmp_path: Path) -> None:
     [
         (["run", "--checks", "no_such_check"], "unknown check id 'no_such_check'"),
         (["run", "--framework", "nist"], "unknown framework 'nist'"),
-        (["run", "--format", "pdf"], "unknown format pdf"),
+        (["run", "--format", "pdf"], "unknown report format(s): pdf"),
         (["run", "--endpoint", "ram=ftp://x"], "must start with https:// or http://"),
         (["run", "--endpoint", "ram"], "expected SERVICE=URL"),
         (["run", "--config", "missing.toml"], "missing.toml: cannot read config file"),

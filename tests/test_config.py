@@ -42,7 +42,10 @@ def test_valid_config_with_params_severity_and_waivers(
     ("text", "message"),
     [
         ("[params.no_such_check]\nx = 1\n", r"params: unknown check id 'no_such_check'"),
-        ("[params.user_unused]\nmax_dayz = 1\n", r"params.user_unused: unknown parameter 'max_dayz'"),
+        (
+            "[params.user_unused]\nmax_dayz = 1\n",
+            r"params.user_unused: unknown parameter 'max_dayz'",
+        ),
         ('[params.user_unused]\nmax_days = "many"\n', r"params.user_unused: max_days"),
         ('exclude_checks = ["nope"]\n', r"exclude_checks: unknown check id 'nope'"),
         ('fail_on = "sometimes"\n', r"fail_on"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -143,15 +144,15 @@ def test_duplicate_ids_across_packs_are_an_error() -> None:
         def evaluate(self, snapshot, params):  # type: ignore[no-untyped-def]
             return []
 
-    with pytest.raises(PackLoadError, match="duplicate check id 'dup_check'.*'a'.*'b'"):
+    with pytest.raises(PackLoadError, match=r"duplicate check id 'dup_check'.*'a'.*'b'"):
         CheckRegistry([LoadedCheck(One, "a", "dist-a"), LoadedCheck(One, "b", "dist-b")])
 
 
 def test_malformed_check_fails_at_definition_naming_itself() -> None:
-    with pytest.raises(CheckDefinitionError, match="BadCheck.*invalid metadata"):
+    with pytest.raises(CheckDefinitionError, match=r"BadCheck.*invalid metadata"):
 
         class BadCheck(Check):
-            meta = {"id": "Bad Id", "title": "x"}  # type: ignore[assignment]
+            meta: ClassVar = {"id": "Bad Id", "title": "x"}
 
             def evaluate(self, snapshot, params):  # type: ignore[no-untyped-def]
                 return []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from auditor.errors import UsageError
 from auditor.render.atomic import write_atomic
 from auditor.render.csv_report import render_csv
 from auditor.render.html import render_html
@@ -31,15 +32,15 @@ _RENDERERS: dict[str, tuple[str, Renderer]] = {
 FORMATS: tuple[str, ...] = tuple(_RENDERERS)
 
 
-class ReportFileError(ValueError):
+class ReportFileError(UsageError):
     """A report.json that cannot be read back (names the file)."""
 
 
 def check_formats(formats: Sequence[str]) -> None:
-    """Raise ``ValueError`` naming any unknown format and the valid ones."""
+    """Raise :class:`UsageError` naming any unknown format and the valid ones."""
     unknown = [name for name in formats if name not in _RENDERERS]
-    if unknown:
-        raise ValueError(
+    if unknown or not formats:
+        raise UsageError(
             f"unknown report format(s): {', '.join(unknown)} (valid: {', '.join(FORMATS)})"
         )
 
