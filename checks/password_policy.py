@@ -15,7 +15,9 @@ DOC_URL = (
 )
 CONSOLE_STEPS = (
     "In the RAM console, choose Settings, click Modify in the Password section (Password "
-    "Strength), {change} and click OK. Existing passwords must comply at their next change."
+    "Strength), {change} and click OK. Existing passwords must comply at their next change. "
+    "With the CLI, first read the current policy (aliyun ims GetPasswordPolicy) and pass its "
+    "other settings too, so that none of them is reset."
 )
 REQUIRES = frozenset({Section.PASSWORD_POLICY})
 TAGS = ("password-policy",)
@@ -64,7 +66,7 @@ def _required(flag: bool, what: str) -> Verdict:
 class PasswordPolicyMinLength(_PasswordPolicyCheck):
     meta = CheckMeta(
         id="password_policy_min_length",
-        title="Passwords have a minimum length of at least 14 characters",
+        title="Passwords meet the minimum length",
         severity=Severity.MEDIUM,
         rationale=(
             "Length is the strongest factor against guessing and cracking; short passwords "
@@ -163,7 +165,7 @@ class PasswordPolicySymbol(_PasswordPolicyCheck):
 class PasswordPolicyReusePrevention(_PasswordPolicyCheck):
     meta = CheckMeta(
         id="password_policy_reuse_prevention",
-        title="Passwords cannot reuse the last 5 passwords",
+        title="Passwords cannot reuse recent passwords",
         severity=Severity.MEDIUM,
         rationale=(
             "Without a password history users cycle back to a previous, possibly leaked "
@@ -232,7 +234,7 @@ class PasswordPolicyMaxAge(_PasswordPolicyCheck):
 class PasswordPolicyLockout(_PasswordPolicyCheck):
     meta = CheckMeta(
         id="password_policy_lockout",
-        title="Logon is blocked after 5 failed attempts within an hour",
+        title="Logon is blocked after repeated failed attempts",
         severity=Severity.MEDIUM,
         rationale=(
             "Temporarily blocking logon after a few wrong passwords defeats online guessing; "

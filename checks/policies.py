@@ -123,7 +123,7 @@ class PolicyNoAllowNotAction(_CustomPolicyCheck):
 
     meta = CheckMeta(
         id="policy_no_allow_not_action",
-        title="Custom policies do not allow with NotAction or NotResource",
+        title="Custom policies do not Allow with NotAction or NotResource",
         severity=Severity.HIGH,
         rationale=(
             "An Allow statement with NotAction grants every action except those listed, and "
