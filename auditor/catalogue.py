@@ -38,7 +38,8 @@ def catalogue_json(registry: CheckRegistry) -> list[dict[str, Any]]:
 
 def catalogue_table(registry: CheckRegistry, console: Console | None = None) -> None:
     table = Table(title=f"ram-audit checks ({len(registry)})", show_lines=False)
-    for column in ("id", "severity", "default", "compliance", "title"):
+    table.add_column("id", no_wrap=True)
+    for column in ("severity", "default", "compliance", "title"):
         table.add_column(column)
     for entry in catalogue_json(registry):
         table.add_row(

@@ -42,11 +42,13 @@ def run_demo(plan: Plan, progress: Progress) -> tuple[AuditReport, list[Path]]:
         world, port=0
     ) as emulator:
         endpoint = Endpoint(emulator.endpoint, "http")
-        settings = CollectorSettings(
-            endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint},
-            credentials=_auditor_credentials(world),
-        )
+        settings = CollectorSettings(endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint})
         with progress.phase(f"Auditing the sample account via {endpoint.url}"):
-            snapshot = collect_snapshot(settings, plan.sections, on_progress=progress.update)
+            snapshot = collect_snapshot(
+                settings,
+                plan.sections,
+                on_progress=progress.update,
+                credentials=_auditor_credentials(world),
+            )
     report, paths, _ = finish(plan, snapshot)
     return report, paths

@@ -1,0 +1,196 @@
+"""Account-wide reads: caller identity, alias, root facts, password policy, preferences, SSO."""
+
+from __future__ import annotations
+
+from alibabacloud_ims20190815 import models as ims
+
+from auditor.collector.context import RunContext
+from auditor.collector.convert import dig, items, to_bool, to_int, to_str
+from auditor.collector.credential_report import ReportRow
+from auditor.collector.errors import ApiError, CollectionAborted
+from auditor.sections import Section
+from auditor.snapshot import (
+    CallerIdentity,
+    IdentityProvider,
+    PasswordPolicy,
+    RootAccount,
+    RootActivity,
+    SecurityPreference,
+    SsoSettings,
+)
+
+
+def read_caller(ctx: RunContext) -> CallerIdentity:
+    """STS GetCallerIdentity; any failure aborts the audit."""
+    try:
+        body = ctx.call("sts:GetCallerIdentity")
+    except ApiError as exc:
+        raise CollectionAborted(f"caller identity unknown: {exc.code}: {exc.message}") from None
+    account_id = to_str(dig(body, "account_id"))
+    if not account_id:
+        raise CollectionAborted("caller identity unknown: GetCallerIdentity returned no AccountId")
+    return CallerIdentity(
+        account_id=account_id,
+        arn=to_str(dig(body, "arn")),
+        identity_type=to_str(dig(body, "identity_type")) or "Unknown",
+        principal_id=to_str(dig(body, "principal_id")),
+    )
+
+
+def read_alias(ctx: RunContext) -> str:
+    """RAM GetAccountAlias; a failure is informational only."""
+    try:
+        return to_str(dig(ctx.call("ram:GetAccountAlias"), "account_alias"))
+    except ApiError as exc:
+        ctx.record(Section.IDENTITY, exc, kind="degraded")
+        return ""
+
+
+def read_root(ctx: RunContext, root_row: ReportRow | None) -> RootAccount | None:
+    """Root AccessKey count and MFA: security-practice report, MFA info, report row."""
+    practice_error: ApiError | None = None
+    practice = None
+    try:
+        practice = dig(
+            ctx.call("ims:GetAccountSecurityPracticeReport"),
+            "account_security_practice_info",
+            "account_security_practice_user_info",
+        )
+    except ApiError as exc:
+        practice_error = exc
+
+    key_count = to_int(dig(practice, "root_with_access_key"))
+    if key_count is None and root_row is not None:
+        key_count = len(root_row.keys)
+
+    mfa_error: ApiError | None = None
+    mfa_bound: bool | None = None
+    try:
+        mfa_bound = to_bool(dig(ctx.call("ims:GetAccountMFAInfo"), "is_mfaenable"))
+    except ApiError as exc:
+        mfa_error = exc
+    if mfa_bound is None:
+        mfa_bound = to_bool(dig(practice, "bind_mfa"))
+
+    if key_count is None or mfa_bound is None:
+        for error in (practice_error, mfa_error):
+            if error is not None:
+                ctx.record(Section.ROOT, error)
+        if practice_error is None and mfa_error is None:
+            ctx.record(
+                Section.ROOT,
+                ApiError(
+                    "ims:GetAccountSecurityPracticeReport",
+                    "IncompleteResponse",
+                    "no root AccessKey count or MFA state in the responses",
+                ),
+            )
+        return None
+    for error in (practice_error, mfa_error):
+        if error is not None:
+            ctx.record(Section.ROOT, error, kind="degraded")
+    return RootAccount(access_key_count=key_count, mfa_bound=mfa_bound)
+
+
+def read_root_activity(root_row: ReportRow | None) -> RootActivity | None:
+    return None if root_row is None else RootActivity(last_console_login_at=root_row.last_logon)
+
+
+def read_password_policy(ctx: RunContext) -> PasswordPolicy | None:
+    try:
+        policy = dig(ctx.call("ims:GetPasswordPolicy"), "password_policy")
+    except ApiError as exc:
+        ctx.record(Section.PASSWORD_POLICY, exc)
+        return None
+    if policy is None:
+        ctx.record(
+            Section.PASSWORD_POLICY,
+            ApiError("ims:GetPasswordPolicy", "IncompleteResponse", "no PasswordPolicy returned"),
+        )
+        return None
+    return PasswordPolicy(
+        minimum_length=to_int(policy.minimum_password_length) or 0,
+        require_uppercase=bool(to_bool(policy.require_uppercase_characters)),
+        require_lowercase=bool(to_bool(policy.require_lowercase_characters)),
+        require_numbers=bool(to_bool(policy.require_numbers)),
+        require_symbols=bool(to_bool(policy.require_symbols)),
+        reuse_prevention=to_int(policy.password_reuse_prevention) or 0,
+        max_age_days=to_int(policy.max_password_age) or 0,
+        max_login_attempts=to_int(policy.max_login_attemps) or 0,
+        hard_expire=bool(to_bool(policy.hard_expire)),
+        minimum_distinct_characters=to_int(policy.minimum_password_different_character) or 0,
+        not_contain_user_name=bool(to_bool(policy.password_not_contain_user_name)),
+    )
+
+
+def read_security_preference(ctx: RunContext) -> SecurityPreference | None:
+    try:
+        pref = dig(ctx.call("ims:GetSecurityPreference"), "security_preference")
+    except ApiError as exc:
+        ctx.record(Section.SECURITY_PREFERENCE, exc)
+        return None
+    if pref is None:
+        ctx.record(
+            Section.SECURITY_PREFERENCE,
+            ApiError("ims:GetSecurityPreference", "IncompleteResponse", "no preference returned"),
+        )
+        return None
+    login = dig(pref, "login_profile_preference")
+    return SecurityPreference(
+        mfa_operation_for_login=dig(login, "mfaoperation_for_login"),
+        enable_save_mfa_ticket=to_bool(dig(login, "enable_save_mfaticket")),
+        login_network_masks=to_str(dig(login, "login_network_masks")),
+        login_session_duration_hours=to_int(dig(login, "login_session_duration")),
+        max_idle_days_for_users=to_int(dig(pref, "max_idle_days", "max_idle_days_for_users")),
+        max_idle_days_for_access_keys=to_int(
+            dig(pref, "max_idle_days", "max_idle_days_for_access_keys")
+        ),
+        allow_user_to_manage_access_keys=to_bool(
+            dig(pref, "access_key_preference", "allow_user_to_manage_access_keys")
+        ),
+        allow_user_to_change_password=to_bool(dig(login, "allow_user_to_change_password")),
+        allow_user_to_manage_mfa_devices=to_bool(
+            dig(pref, "mfapreference", "allow_user_to_manage_mfadevices")
+        ),
+    )
+
+
+def read_sso(ctx: RunContext) -> SsoSettings | None:
+    """User-based SSO settings plus the SAML and OIDC providers for role-based SSO."""
+    try:
+        settings = dig(ctx.call("ims:GetUserSsoSettings"), "user_sso_settings")
+        saml = ctx.paginate(
+            "ims:ListSAMLProviders",
+            lambda marker: ims.ListSAMLProvidersRequest(marker=marker, max_items=100),
+            lambda body: items(dig(body, "samlproviders"), "samlprovider"),
+        )
+        oidc = ctx.paginate(
+            "ims:ListOIDCProviders",
+            lambda marker: ims.ListOIDCProvidersRequest(marker=marker, max_items=100),
+            lambda body: items(dig(body, "oidcproviders"), "oidcprovider"),
+        )
+    except ApiError as exc:
+        ctx.record(Section.SSO, exc)
+        return None
+    providers = [
+        IdentityProvider(
+            kind="saml",
+            name=to_str(p.samlprovider_name),
+            arn=to_str(p.arn),
+            description=to_str(p.description),
+        )
+        for p in saml
+    ] + [
+        IdentityProvider(
+            kind="oidc",
+            name=to_str(p.oidcprovider_name),
+            arn=to_str(p.arn),
+            description=to_str(p.description),
+        )
+        for p in oidc
+    ]
+    return SsoSettings(
+        user_sso_enabled=bool(to_bool(dig(settings, "sso_enabled"))),
+        authn_sign_algo=dig(settings, "authn_sign_algo") or None,
+        providers=tuple(providers),
+    )

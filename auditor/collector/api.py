@@ -1,0 +1,160 @@
+"""The one gate every API request passes: allow-list, rate limit, retries, call counting."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from alibabacloud_ims20190815.client import Client as ImsClient
+from alibabacloud_ram20150501.client import Client as RamClient
+from alibabacloud_sts20150401.client import Client as StsClient
+from alibabacloud_tea_openapi.models import Config
+from darabonba.runtime import RuntimeOptions
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from auditor.collector.credentials import ResolvedCredentials
+from auditor.collector.errors import (
+    ActionNotAllowed,
+    ApiError,
+    CollectionAborted,
+    describe,
+    error_code,
+    is_auth_failure,
+    is_network_error,
+    is_retryable,
+    retry_after_s,
+)
+from auditor.collector.ratelimit import TokenBucket
+from auditor.collector.settings import CollectorSettings, Service
+from auditor.sections import allowed_actions
+
+log = logging.getLogger("ram_audit.collector")
+
+#: Calls the collector may make beyond the section table: assuming the audit role happens
+#: in the caller's own account, before anything is read from the audited one.
+EXTRA_ALLOWED_ACTIONS = frozenset({"sts:AssumeRole"})
+
+_CLIENT_TYPES = {"ram": RamClient, "ims": ImsClient, "sts": StsClient}
+
+
+def sdk_method_name(action_name: str) -> str:
+    """``GetAccountMFAInfo`` -> ``get_account_mfainfo`` (the generated SDK's convention)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", action_name).lower()
+
+
+class Redactor:
+    """Replaces known secret values in text; the last line of defence for messages."""
+
+    def __init__(self, secrets: Iterable[str | None]) -> None:
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def add(self, *secrets: str | None) -> None:
+        self._secrets = sorted(
+            set(self._secrets) | {s for s in secrets if s and len(s) >= 4}, key=len, reverse=True
+        )
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+class ApiCaller:
+    """Calls read-only RAM/IMS/STS actions; see :meth:`call`."""
+
+    def __init__(
+        self,
+        settings: CollectorSettings,
+        credentials: ResolvedCredentials,
+        redact: Redactor | None = None,
+    ) -> None:
+        self._settings = settings
+        self._allowed = allowed_actions() | EXTRA_ALLOWED_ACTIONS
+        self._redact = redact or Redactor(credentials.secrets())
+        self._clients = {
+            service: _CLIENT_TYPES[service](self._config(service, credentials))
+            for service in _CLIENT_TYPES
+        }
+        self._buckets: dict[str, TokenBucket] = {}
+        self._lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
+
+    def _config(self, service: Service, credentials: ResolvedCredentials) -> Config:
+        endpoint = self._settings.endpoint(service)
+        config = credentials.sdk_config()
+        config.endpoint = endpoint.host
+        config.protocol = endpoint.protocol
+        config.connect_timeout = self._settings.connect_timeout_ms
+        config.read_timeout = self._settings.read_timeout_ms
+        return config
+
+    def _bucket(self, action: str) -> TokenBucket:
+        with self._lock:
+            bucket = self._buckets.get(action)
+            if bucket is None:
+                bucket = TokenBucket(self._settings.requests_per_second)
+                self._buckets[action] = bucket
+            return bucket
+
+    def call(self, action: str, request: Any = None) -> Any:
+        """Call ``<service>:<Action>`` and return the response body model.
+
+        Raises :class:`ActionNotAllowed` before any request for actions outside the
+        allow-list, :class:`CollectionAborted` for credential/network failures, and
+        :class:`ApiError` for any other failure once retries are exhausted.
+        """
+        if action not in self._allowed:
+            raise ActionNotAllowed(f"{action} is not a read-only action the collector may call")
+        service, _, name = action.partition(":")
+        method = getattr(self._clients[service], f"{sdk_method_name(name)}_with_options")
+        args = (request,) if request is not None else ()
+        bucket = self._bucket(action)
+
+        def attempt() -> Any:
+            bucket.acquire()
+            with self._lock:
+                self.counts[action] += 1
+            runtime = RuntimeOptions(
+                connect_timeout=self._settings.connect_timeout_ms,
+                read_timeout=self._settings.read_timeout_ms,
+            )
+            return method(*args, runtime).body
+
+        try:
+            return self._retrying(action)(attempt)
+        except Exception as exc:
+            raise self._translate(action, exc) from None
+
+    def _retrying(self, action: str) -> Retrying:
+        retry = self._settings.retry
+        backoff = wait_random_exponential(multiplier=retry.initial_delay_s, max=retry.max_delay_s)
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            hinted = retry_after_s(exc) if exc else None
+            delay = min(hinted, retry.max_delay_s) if hinted is not None else backoff(state)
+            log.debug("retrying %s after %s (%.2fs)", action, error_code(exc or Exception()), delay)
+            return delay
+
+        return Retrying(
+            stop=stop_after_attempt(retry.max_attempts),
+            wait=wait,
+            retry=retry_if_exception(is_retryable),
+            sleep=self._settings.sleep,
+            reraise=True,
+        )
+
+    def _translate(self, action: str, exc: Exception) -> Exception:
+        detail = self._redact(describe(exc))
+        if is_auth_failure(exc):
+            return CollectionAborted(f"credentials rejected calling {action}: {detail}")
+        if is_network_error(exc):
+            service = action.partition(":")[0]
+            url = self._settings.endpoint(service).url  # type: ignore[arg-type]
+            return CollectionAborted(f"endpoint {url} unreachable calling {action}: {detail}")
+        return ApiError(action=action, code=error_code(exc), message=detail)

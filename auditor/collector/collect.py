@@ -1,0 +1,185 @@
+"""``collect_snapshot``: run the call plan for the requested sections."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from datetime import datetime, timezone
+
+from alibabacloud_sts20150401 import models as sts
+
+import auditor
+from auditor.collector.account import (
+    read_alias,
+    read_caller,
+    read_password_policy,
+    read_root,
+    read_root_activity,
+    read_security_preference,
+    read_sso,
+)
+from auditor.collector.api import ApiCaller, Redactor
+from auditor.collector.context import RunContext
+from auditor.collector.convert import dig, to_str
+from auditor.collector.credentials import ResolvedCredentials, resolve_credentials
+from auditor.collector.directory import read_groups, read_policies, read_roles
+from auditor.collector.errors import ApiError, CollectionAborted
+from auditor.collector.report_fetch import (
+    REPORT_USER_LIMIT,
+    CredentialReport,
+    fetch_credential_report,
+)
+from auditor.collector.settings import CollectorSettings
+from auditor.collector.users import ListedUser, list_users, users_from_report, users_per_user
+from auditor.sections import Section
+from auditor.snapshot import AccountSnapshot, SnapshotMeta
+
+log = logging.getLogger("ram_audit.collector")
+
+
+def collect_snapshot(
+    settings: CollectorSettings,
+    sections: Collection[Section],
+    *,
+    on_progress: Callable[[str], None] | None = None,
+    credentials: ResolvedCredentials | None = None,
+) -> AccountSnapshot:
+    """Collect ``sections`` (identity is always collected) into an :class:`AccountSnapshot`.
+
+    Raises :class:`CollectionAborted` when the audit cannot run at all.
+    """
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    wanted = frozenset(sections) | {Section.IDENTITY}
+    creds = credentials or resolve_credentials(settings.profile)
+    redact = Redactor(creds.secrets())
+    extra_counts: dict[str, int] = {}
+    if settings.role_arn:
+        creds, extra_counts = _assume_role(settings, creds, redact, on_progress)
+    api = ApiCaller(settings, creds, redact)
+    ctx = RunContext(api, settings.max_workers, on_progress)
+
+    ctx.progress("identity")
+    caller = read_caller(ctx)
+    alias = read_alias(ctx)
+
+    listed: list[ListedUser] | None = None
+    if Section.USERS in wanted:
+        ctx.progress("users")
+        try:
+            listed = list_users(ctx)
+        except ApiError as exc:
+            ctx.record(Section.USERS, exc)
+
+    report, report_error = _report(ctx, settings, wanted, listed)
+
+    parts: dict[str, object] = {}
+    if Section.ROOT in wanted:
+        ctx.progress("root account")
+        parts["root"] = read_root(ctx, report.root_row if report else None)
+    if Section.ROOT_ACTIVITY in wanted:
+        if report is None and report_error is not None:
+            ctx.record(Section.ROOT_ACTIVITY, report_error)
+        parts["root_activity"] = read_root_activity(report.root_row if report else None)
+        if report is not None and report.root_row is None:
+            ctx.record(
+                Section.ROOT_ACTIVITY,
+                ApiError("ims:GetCredentialReport", "IncompleteResponse", "no <root> row"),
+            )
+    if listed is not None:
+        if report is not None:
+            parts["users"] = tuple(users_from_report(ctx, listed, report))
+        else:
+            if report_error is not None:
+                ctx.record(Section.USERS, report_error, kind="degraded")
+            ctx.progress("users: credential report unavailable, reading per user")
+            parts["users"] = tuple(users_per_user(ctx, listed))
+    if Section.PASSWORD_POLICY in wanted:
+        ctx.progress("password policy")
+        parts["password_policy"] = read_password_policy(ctx)
+    if Section.SECURITY_PREFERENCE in wanted:
+        ctx.progress("security preference")
+        parts["security_preference"] = read_security_preference(ctx)
+    if Section.GROUPS in wanted:
+        ctx.progress("groups")
+        parts["groups"] = read_groups(ctx) or ()
+    if Section.POLICIES in wanted:
+        ctx.progress("policies")
+        parts["policies"] = read_policies(ctx) or ()
+    if Section.ROLES in wanted:
+        ctx.progress("roles")
+        parts["roles"] = read_roles(ctx) or ()
+    if Section.SSO in wanted:
+        ctx.progress("sso")
+        parts["sso"] = read_sso(ctx)
+
+    calls = dict(extra_counts)
+    for action, count in api.counts.items():
+        calls[action] = calls.get(action, 0) + count
+    ctx.progress(f"done: {sum(calls.values())} API calls, {len(ctx.issues)} issues")
+    return AccountSnapshot(
+        meta=SnapshotMeta(
+            tool_version=auditor.__version__,
+            collected_at=started,
+            sections=tuple(s for s in Section if s in wanted),
+            api_calls=dict(sorted(calls.items())),
+            credential_report_generated_at=report.generated_at if report else None,
+        ),
+        caller=caller,
+        account_alias=alias,
+        issues=tuple(ctx.issues),
+        **parts,  # type: ignore[arg-type]
+    )
+
+
+def _report(
+    ctx: RunContext,
+    settings: CollectorSettings,
+    wanted: frozenset[Section],
+    listed: list[ListedUser] | None,
+) -> tuple[CredentialReport | None, ApiError | None]:
+    """The credential report, or why it is unavailable (None, None when not needed)."""
+    needed = bool(wanted & {Section.ROOT, Section.ROOT_ACTIVITY}) or listed is not None
+    if not needed:
+        return None, None
+    if listed is not None and len(listed) > REPORT_USER_LIMIT:
+        return None, ApiError(
+            "ims:GetCredentialReport",
+            "CredentialReportUnavailable",
+            f"no credential report for accounts with more than {REPORT_USER_LIMIT} users",
+        )
+    try:
+        return fetch_credential_report(ctx, settings), None
+    except ApiError as exc:
+        ctx.progress(f"credential report unavailable: {exc.code}")
+        return None, exc
+
+
+def _assume_role(
+    settings: CollectorSettings,
+    source: ResolvedCredentials,
+    redact: Redactor,
+    on_progress: Callable[[str], None] | None,
+) -> tuple[ResolvedCredentials, dict[str, int]]:
+    """STS AssumeRole (through the configured STS endpoint) into the audited account."""
+    if on_progress:
+        on_progress(f"assuming role {settings.role_arn}")
+    api = ApiCaller(settings, source, redact)
+    request = sts.AssumeRoleRequest(
+        role_arn=settings.role_arn,
+        role_session_name=settings.role_session_name,
+        duration_seconds=3600,
+        external_id=settings.external_id or None,
+    )
+    try:
+        body = api.call("sts:AssumeRole", request)
+    except ApiError as exc:
+        raise CollectionAborted(
+            f"cannot assume role {settings.role_arn}: {exc.code}: {exc.message}"
+        ) from None
+    creds = dig(body, "credentials")
+    key_id, secret = to_str(dig(creds, "access_key_id")), to_str(dig(creds, "access_key_secret"))
+    token = to_str(dig(creds, "security_token")) or None
+    if not (key_id and secret):
+        raise CollectionAborted(f"cannot assume role {settings.role_arn}: no credentials returned")
+    redact.add(secret, token)
+    return ResolvedCredentials(key_id, secret, token, source="assumed role"), dict(api.counts)

@@ -1,0 +1,186 @@
+"""Groups (with members), policies (documents, attachments) and roles (trust policies)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from alibabacloud_ram20150501 import models as ram
+
+from auditor.collector.context import RunContext
+from auditor.collector.convert import dig, items, to_bool, to_datetime, to_int, to_str
+from auditor.collector.errors import ApiError
+from auditor.sections import Section
+from auditor.snapshot import Group, Policy, PolicyAttachment, Role
+
+
+def parse_document(text: str) -> dict | None:  # type: ignore[type-arg]
+    """A policy document as a dict, or None when it is not a JSON object."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _guard(ctx: RunContext, section: Section, read: Any, item: Any) -> Any:
+    """One fan-out read: absent → None (deleted meanwhile), other errors → an issue."""
+    try:
+        return read(item)
+    except ApiError as exc:
+        if not exc.absent:
+            ctx.record(section, exc)
+        return None
+
+
+def read_groups(ctx: RunContext) -> tuple[Group, ...] | None:
+    try:
+        raw = ctx.paginate(
+            "ram:ListGroups",
+            lambda marker: ram.ListGroupsRequest(marker=marker, max_items=100),
+            lambda body: items(dig(body, "groups"), "group"),
+        )
+    except ApiError as exc:
+        ctx.record(Section.GROUPS, exc)
+        return None
+
+    def members(group: Any) -> tuple[str, ...]:
+        users = ctx.paginate(
+            "ram:ListUsersForGroup",
+            lambda marker: ram.ListUsersForGroupRequest(
+                group_name=group.group_name, marker=marker, max_items=1000
+            ),
+            lambda body: items(dig(body, "users"), "user"),
+        )
+        return tuple(to_str(u.user_name) for u in users)
+
+    found = ctx.fan_out(
+        "group members", lambda g: _guard(ctx, Section.GROUPS, members, g), raw
+    )
+    return tuple(
+        Group(
+            id=to_str(g.group_id),
+            name=to_str(g.group_name),
+            comments=to_str(g.comments),
+            created_at=to_datetime(g.create_date),
+            members=m,
+        )
+        for g, m in zip(raw, found, strict=True)
+        if m is not None
+    )
+
+
+def read_policies(ctx: RunContext) -> tuple[Policy, ...] | None:
+    """Custom policies and attached system policies, with default documents and attachments."""
+    try:
+        raw = ctx.paginate(
+            "ram:ListPolicies",
+            lambda marker: ram.ListPoliciesRequest(marker=marker, max_items=1000),
+            lambda body: items(dig(body, "policies"), "policy"),
+        )
+    except ApiError as exc:
+        ctx.record(Section.POLICIES, exc)
+        return None
+    wanted = [
+        p for p in raw
+        if to_str(p.policy_type) == "Custom" or (to_int(p.attachment_count) or 0) > 0
+    ]
+
+    def document(p: Any) -> str:
+        body = ctx.call(
+            "ram:GetPolicy",
+            ram.GetPolicyRequest(policy_name=p.policy_name, policy_type=p.policy_type),
+        )
+        return to_str(dig(body, "default_policy_version", "policy_document"))
+
+    def attachments(p: Any) -> tuple[PolicyAttachment, ...]:
+        if (to_int(p.attachment_count) or 0) == 0:
+            return ()
+        body = ctx.call(
+            "ram:ListEntitiesForPolicy",
+            ram.ListEntitiesForPolicyRequest(policy_name=p.policy_name, policy_type=p.policy_type),
+        )
+        found = [
+            PolicyAttachment(principal_type="user", principal_name=to_str(u.user_name))
+            for u in items(dig(body, "users"), "user")
+        ]
+        found += [
+            PolicyAttachment(principal_type="group", principal_name=to_str(g.group_name))
+            for g in items(dig(body, "groups"), "group")
+        ]
+        found += [
+            PolicyAttachment(principal_type="role", principal_name=to_str(r.role_name))
+            for r in items(dig(body, "roles"), "role")
+        ]
+        return tuple(found)
+
+    texts = list(
+        ctx.fan_out(
+            "policy documents", lambda p: _guard(ctx, Section.POLICIES, document, p), wanted
+        )
+    )
+    attached = list(
+        ctx.fan_out(
+            "policy attachments",
+            lambda p: _guard(ctx, Section.POLICIES, attachments, p),
+            [p for p in wanted if (to_int(p.attachment_count) or 0) > 0],
+        )
+    )
+    attached_iter = iter(attached)
+    policies = []
+    for p, text in zip(wanted, texts, strict=True):
+        links = next(attached_iter) if (to_int(p.attachment_count) or 0) > 0 else ()
+        if text is None or links is None:
+            continue
+        policies.append(
+            Policy(
+                name=to_str(p.policy_name),
+                type="System" if to_str(p.policy_type) == "System" else "Custom",
+                description=to_str(p.description),
+                default_version=to_str(p.default_version),
+                attachment_count=to_int(p.attachment_count) or 0,
+                document_text=text,
+                document=parse_document(text),
+                attachments=links,
+            )
+        )
+    return tuple(policies)
+
+
+def read_roles(ctx: RunContext) -> tuple[Role, ...] | None:
+    try:
+        raw = ctx.paginate(
+            "ram:ListRoles",
+            lambda marker: ram.ListRolesRequest(marker=marker, max_items=1000),
+            lambda body: items(dig(body, "roles"), "role"),
+        )
+    except ApiError as exc:
+        ctx.record(Section.ROLES, exc)
+        return None
+
+    def detail(r: Any) -> Any:
+        role = dig(ctx.call("ram:GetRole", ram.GetRoleRequest(role_name=r.role_name)), "role")
+        if role is None:
+            raise ApiError("ram:GetRole", "IncompleteResponse", f"no Role for {r.role_name}")
+        return role
+
+    details = ctx.fan_out("roles", lambda r: _guard(ctx, Section.ROLES, detail, r), raw)
+    roles = []
+    for listed, role in zip(raw, details, strict=True):
+        if role is None:
+            continue
+        trust = to_str(role.assume_role_policy_document)
+        roles.append(
+            Role(
+                id=to_str(role.role_id or listed.role_id),
+                name=to_str(role.role_name or listed.role_name),
+                arn=to_str(role.arn or listed.arn),
+                description=to_str(role.description),
+                created_at=to_datetime(role.create_date),
+                max_session_duration=to_int(role.max_session_duration) or 3600,
+                is_service_linked=bool(to_bool(role.is_service_linked_role)),
+                trust_policy_text=trust,
+                trust_policy=parse_document(trust),
+            )
+        )
+    return tuple(roles)

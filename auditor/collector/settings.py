@@ -1,0 +1,92 @@
+"""Collector settings: endpoints, credentials selection, concurrency, rate and retry limits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+Service = Literal["ram", "ims", "sts"]
+SERVICES: tuple[Service, ...] = ("ram", "ims", "sts")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one service is reached: ``host[:port]`` plus the protocol."""
+
+    host: str  # host or host:port, exactly as the SDK's ``endpoint`` expects it
+    protocol: Literal["https", "http"] = "https"
+
+    @property
+    def url(self) -> str:
+        return f"{self.protocol}://{self.host}"
+
+
+DEFAULT_ENDPOINTS: dict[Service, Endpoint] = {
+    "ram": Endpoint("ram.aliyuncs.com"),
+    "ims": Endpoint("ims.aliyuncs.com"),
+    "sts": Endpoint("sts.aliyuncs.com"),
+}
+
+
+def parse_endpoint(service: str, url: str) -> Endpoint:
+    """Parse ``https://host[:port]`` / ``http://host[:port]`` for ``service``.
+
+    Raises ``ValueError`` with a message fit for the command line.
+    """
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r} in endpoint: use one of ram, ims, sts")
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http"):
+        raise ValueError(
+            f"endpoint for {service} must start with https:// or http:// (got {url!r})"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"endpoint for {service} must be scheme://host[:port] only (got {url!r})")
+    if parts.username or parts.password:
+        raise ValueError(f"endpoint for {service} must not contain user information")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"endpoint for {service} has an invalid port (got {url!r})") from None
+    host = parts.hostname
+    if not host:
+        raise ValueError(f"endpoint for {service} has no host (got {url!r})")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    return Endpoint(host=netloc, protocol=parts.scheme)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    """Exponential backoff with full jitter on throttling, 5xx and network errors."""
+
+    max_attempts: int = 6
+    initial_delay_s: float = 0.2
+    max_delay_s: float = 20.0
+
+
+@dataclass(frozen=True)
+class CollectorSettings:
+    """Everything ``collect_snapshot`` needs besides the sections to collect."""
+
+    endpoints: dict[Service, Endpoint] = field(default_factory=lambda: dict(DEFAULT_ENDPOINTS))
+    profile: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    role_session_name: str = "ram-audit"
+    max_workers: int = 8
+    requests_per_second: float = 50.0
+    retry: RetrySettings = RetrySettings()
+    connect_timeout_ms: int = 5000
+    read_timeout_ms: int = 10000
+    credential_report_timeout_s: float = 60.0
+    credential_report_poll_s: float = 2.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def endpoint(self, service: Service) -> Endpoint:
+        return self.endpoints.get(service, DEFAULT_ENDPOINTS[service])

@@ -1,0 +1,238 @@
+"""RAM users with their credentials: from the credential report, or per-user as fallback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from alibabacloud_ims20190815 import models as ims
+
+from auditor.collector.context import RunContext
+from auditor.collector.convert import dig, items, to_bool, to_datetime, to_str
+from auditor.collector.credential_report import ReportRow
+from auditor.collector.errors import ApiError
+from auditor.collector.report_fetch import CredentialReport
+from auditor.sections import Section
+from auditor.snapshot import AccessKey, User
+
+
+@dataclass(frozen=True)
+class ListedUser:
+    """A user as IMS ListUsers returns it."""
+
+    id: str
+    name: str
+    principal_name: str
+    display_name: str
+    comments: str
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+def list_users(ctx: RunContext) -> list[ListedUser]:
+    """IMS ListUsers at the maximum page size (includes LastLoginDate)."""
+    raw = ctx.paginate(
+        "ims:ListUsers",
+        lambda marker: ims.ListUsersRequest(marker=marker, max_items=1000),
+        lambda body: items(dig(body, "users"), "user"),
+    )
+    users = []
+    for u in raw:
+        principal = to_str(u.user_principal_name)
+        created = to_datetime(u.create_date)
+        if created is None or not principal:
+            ctx.record(Section.USERS, _incomplete("ims:ListUsers", f"user {principal!r}"))
+            continue
+        users.append(
+            ListedUser(
+                id=to_str(u.user_id),
+                name=principal.partition("@")[0],
+                principal_name=principal,
+                display_name=to_str(u.display_name),
+                comments=to_str(u.comments),
+                created_at=created,
+                last_login_at=to_datetime(u.last_login_date),
+            )
+        )
+    ctx.progress(f"users: {len(users)} listed")
+    return users
+
+
+def users_from_report(
+    ctx: RunContext, listed: list[ListedUser], report: CredentialReport
+) -> list[User]:
+    """Credential facts from the report; ListAccessKeys only for users with keys.
+
+    Users missing from the report (created after it was generated) are read per user.
+    """
+    rows = report.user_rows()
+    in_report = [u for u in listed if _row(rows, u) is not None]
+    missing = [u for u in listed if _row(rows, u) is None]
+    with_keys = [u for u in in_report if _row(rows, u).keys]  # type: ignore[union-attr]
+    keys_by_user = dict(
+        zip(
+            [u.principal_name for u in with_keys],
+            ctx.fan_out("access keys", lambda u: _guarded(ctx, _list_keys, u), with_keys),
+            strict=True,
+        )
+    )
+    fallback = {
+        u.principal_name: user
+        for u, user in zip(missing, _per_user(ctx, missing), strict=True)
+    }
+    result: list[User] = []
+    for listed_user in listed:
+        if listed_user.principal_name in fallback:
+            fallback_user = fallback[listed_user.principal_name]
+            if fallback_user is not None:
+                result.append(fallback_user)
+            continue
+        row = _row(rows, listed_user)
+        assert row is not None
+        raw_keys = keys_by_user.get(listed_user.principal_name) or []
+        try:
+            keys = tuple(_key_from_report(ctx, listed_user, key, row) for key in raw_keys)
+        except ApiError as exc:
+            ctx.record(Section.USERS, exc)
+            continue
+        result.append(
+            _user(
+                listed_user,
+                last_login=listed_user.last_login_at or row.last_logon,
+                has_profile=row.password_exist,
+                console=row.password_active,
+                mfa=row.mfa_active,
+                keys=keys,
+            )
+        )
+    return result
+
+
+def users_per_user(ctx: RunContext, listed: list[ListedUser]) -> list[User]:
+    """Fallback without the credential report: four kinds of calls per user."""
+    return [u for u in _per_user(ctx, listed) if u is not None]
+
+
+def _per_user(ctx: RunContext, listed: list[ListedUser]) -> list[User | None]:
+    return list(ctx.fan_out("per-user credentials", lambda u: _guarded(ctx, _read_user, u), listed))
+
+
+def _row(rows: dict[str, ReportRow], user: ListedUser) -> ReportRow | None:
+    return rows.get(user.principal_name) or rows.get(user.name)
+
+
+def _guarded(ctx: RunContext, func: Any, user: ListedUser) -> Any:
+    """Run a per-user read; a failure becomes a USERS issue and the user is dropped."""
+    try:
+        return func(ctx, user)
+    except ApiError as exc:
+        if exc.absent:  # deleted while we were collecting
+            return None
+        ctx.record(Section.USERS, exc)
+        return None
+
+
+def _list_keys(ctx: RunContext, user: ListedUser) -> list[Any]:
+    body = ctx.call(
+        "ims:ListAccessKeys", ims.ListAccessKeysRequest(user_principal_name=user.principal_name)
+    )
+    return items(dig(body, "access_keys"), "access_key")
+
+
+def _last_used(ctx: RunContext, user: ListedUser, key_id: str) -> datetime | None:
+    body = ctx.call(
+        "ims:GetAccessKeyLastUsed",
+        ims.GetAccessKeyLastUsedRequest(
+            user_access_key_id=key_id, user_principal_name=user.principal_name
+        ),
+    )
+    return to_datetime(dig(body, "access_key_last_used", "last_used_date"))
+
+
+def _key_from_report(
+    ctx: RunContext, user: ListedUser, raw: Any, row: ReportRow
+) -> AccessKey:
+    created = to_datetime(raw.create_date)
+    if created is None:
+        raise _incomplete("ims:ListAccessKeys", f"key of {user.name}")
+    match = next((k for k in row.keys if k.last_rotated == created), None)
+    # A key created after the report was generated: ask for its last use directly.
+    last_used = match.last_used if match else _last_used(ctx, user, to_str(raw.access_key_id))
+    return _key(raw, created, last_used)
+
+
+def _key(raw: Any, created: datetime, last_used: datetime | None) -> AccessKey:
+    status = "Active" if to_str(raw.status).lower() == "active" else "Inactive"
+    return AccessKey(
+        id=to_str(raw.access_key_id), status=status, created_at=created, last_used_at=last_used
+    )
+
+
+def _read_user(ctx: RunContext, user: ListedUser) -> User:
+    upn = user.principal_name
+    profile = _absent_as_none(
+        lambda: dig(
+            ctx.call("ims:GetLoginProfile", ims.GetLoginProfileRequest(user_principal_name=upn)),
+            "login_profile",
+        )
+    )
+    mfa_body = _absent_as_none(
+        lambda: ctx.call("ims:GetUserMFAInfo", ims.GetUserMFAInfoRequest(user_principal_name=upn))
+    )
+    mfa = bool(to_bool(dig(mfa_body, "is_mfaenable"))) or bool(
+        dig(mfa_body, "mfadevice", "serial_number")
+    )
+    keys = []
+    for raw in _list_keys(ctx, user):
+        created = to_datetime(raw.create_date)
+        if created is None:
+            raise _incomplete("ims:ListAccessKeys", f"key of {user.name}")
+        keys.append(_key(raw, created, _last_used(ctx, user, to_str(raw.access_key_id))))
+    status = to_str(dig(profile, "status")).lower()
+    return _user(
+        user,
+        last_login=user.last_login_at or to_datetime(dig(profile, "last_login_time")),
+        has_profile=profile is not None,
+        console=profile is not None and status in ("active", ""),
+        mfa=mfa,
+        keys=tuple(keys),
+    )
+
+
+def _absent_as_none(read: Any) -> Any:
+    try:
+        return read()
+    except ApiError as exc:
+        if exc.absent:
+            return None
+        raise
+
+
+def _user(
+    listed: ListedUser,
+    *,
+    last_login: datetime | None,
+    has_profile: bool,
+    console: bool,
+    mfa: bool,
+    keys: tuple[AccessKey, ...],
+) -> User:
+    return User(
+        id=listed.id,
+        name=listed.name,
+        principal_name=listed.principal_name,
+        display_name=listed.display_name,
+        comments=listed.comments,
+        created_at=listed.created_at,
+        last_console_login_at=last_login,
+        has_login_profile=has_profile,
+        console_access=console,
+        mfa_bound=mfa,
+        access_keys=keys,
+    )
+
+
+
+def _incomplete(action: str, what: str) -> ApiError:
+    return ApiError(action, "IncompleteResponse", f"{what}: no creation time in the response")

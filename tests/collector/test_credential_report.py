@@ -1,0 +1,68 @@
+import base64
+from datetime import datetime, timezone
+
+import pytest
+
+from auditor.collector.credential_report import (
+    CredentialReportError,
+    decode_pages,
+    parse_report,
+)
+
+HEADER = (
+    "user,user_creation_time,user_last_logon,password_exist,password_active,"
+    "password_last_changed,password_next_rotation,mfa_active,access_key_1_exist,"
+    "access_key_1_active,access_key_1_last_rotated,access_key_1_last_used,"
+    "access_key_2_exist,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used,"
+    "some_future_column"
+)
+ROOT = (
+    "<root>,2020-01-01T00:00:00Z,2026-11-01T08:00:00Z,TRUE,TRUE,N/A,N/A,TRUE,"
+    "TRUE,TRUE,2021-05-05T00:00:00Z,-,FALSE,N/A,N/A,N/A,x"
+)
+ALICE = (
+    "alice@acme.onaliyun.com,2024-02-02T10:00:00Z,-,TRUE,FALSE,N/A,N/A,FALSE,"
+    "TRUE,TRUE,2025-01-01T00:00:00Z,2026-11-27T09:30:00Z,"
+    "TRUE,FALSE,2024-06-01T00:00:00Z,-,x"
+)
+BOB = "bob@acme.onaliyun.com,2024-03-03T00:00:00Z,-,FALSE,N/A,N/A,N/A,FALSE,FALSE,N/A,N/A,N/A"
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def test_parses_root_and_user_rows_by_header_name() -> None:
+    rows = parse_report(decode_pages([b64("\n".join([HEADER, ROOT, ALICE, BOB]))]))
+    root, alice, bob = rows
+    assert root.user == "<root>"
+    assert root.last_logon == utc(2026, 11, 1, 8)
+    assert len(root.keys) == 1 and root.keys[0].last_used is None
+    assert alice.user_name == "alice"
+    assert (alice.password_exist, alice.password_active, alice.mfa_active) == (True, False, False)
+    assert alice.last_logon is None
+    assert [(k.active, k.last_rotated, k.last_used) for k in alice.keys] == [
+        (True, utc(2025, 1, 1), utc(2026, 11, 27, 9, 30)),
+        (False, utc(2024, 6, 1), None),
+    ]
+    # Short row (fewer columns than the header): missing columns read as absent.
+    assert bob.keys == () and bob.password_exist is False
+
+
+def test_pages_are_joined_and_repeated_headers_dropped() -> None:
+    pages = [b64(f"{HEADER}\n{ROOT}\n"), b64(f"{HEADER}\n{ALICE}\n"), b64(BOB)]
+    assert [r.user_name for r in parse_report(decode_pages(pages))] == ["<root>", "alice", "bob"]
+
+
+def test_rejects_content_without_user_column() -> None:
+    with pytest.raises(CredentialReportError, match="no 'user' column"):
+        parse_report(decode_pages([b64("a,b\n1,2")]))
+
+
+def test_rejects_non_base64() -> None:
+    with pytest.raises(CredentialReportError, match="not Base64"):
+        decode_pages(["%%%not base64%%%"])
