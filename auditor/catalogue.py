@@ -37,19 +37,13 @@ def catalogue_json(registry: CheckRegistry) -> list[dict[str, Any]]:
 
 
 def catalogue_table(registry: CheckRegistry, console: Console | None = None) -> None:
-    table = Table(title=f"ram-audit checks ({len(registry)})", show_lines=False)
+    table = Table(title=f"ram-audit checks ({len(registry)})", box=None, pad_edge=False)
     table.add_column("id", no_wrap=True)
-    for column in ("severity", "default", "compliance", "title"):
-        table.add_column(column)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("title")
     for entry in catalogue_json(registry):
-        table.add_row(
-            entry["id"],
-            entry["severity"],
-            "on" if entry["enabled_by_default"] else "off",
-            " ".join(f"{fw.split('-')[0]}:{','.join(ids)}" for fw, ids in
-                     entry["compliance"].items() if fw != "cis-alibaba-v2"),
-            entry["title"],
-        )
+        off = "" if entry["enabled_by_default"] else " [dim](off by default)[/]"
+        table.add_row(entry["id"], entry["severity"], entry["title"] + off)
     (console or Console()).print(table)
 
 
