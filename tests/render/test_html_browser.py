@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +22,12 @@ PAYLOAD = (
     "<svg onload=\"window.__pwned=1\"></svg>'"
 )
 
+# CI sets RAM_AUDIT_REQUIRE_BROWSER so that a missing browser fails instead of skipping.
+_SKIP_WITHOUT_BROWSER = not CHROMIUM.exists() and not os.environ.get("RAM_AUDIT_REQUIRE_BROWSER")
+
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
+    pytest.mark.skipif(_SKIP_WITHOUT_BROWSER, reason="/usr/bin/chromium is not installed"),
 ]
 
 
