@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,41 +97,68 @@ def _compliance(loaded: LoadedCheck) -> dict[str, list[str]]:
     return {fw: list(controls) for fw, controls in loaded.check.meta.compliance.items()}
 
 
-def _control_status(results: Sequence[Result]) -> Status:
-    statuses = {r.status for r in results}
+def _control_status(statuses: Iterable[Status]) -> Status:
+    present = set(statuses)
     for status in (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS):
-        if status in statuses:
+        if status in present:
             return status
     return Status.NOT_APPLICABLE
 
 
+def _statuses_under(
+    framework: Framework,
+    loaded: LoadedCheck,
+    snapshot: AccountSnapshot,
+    evaluation: Evaluation,
+    ran: Sequence[Result],
+) -> list[Status]:
+    """The check's statuses with the framework's own parameters.
+
+    A framework may redefine a check through parameters (CIS v2 sets
+    ``password_policy_max_age.mode = cis_v2``); when the run used other parameters, the
+    check is evaluated again for this framework's roll-up only.
+    """
+    overrides = framework.params.get(loaded.id)
+    run_params = evaluation.params_for(loaded)
+    if not overrides:
+        return [r.status for r in ran]
+    params = loaded.check.Params(**{**run_params.model_dump(), **overrides})
+    if params == run_params:
+        return [r.status for r in ran]
+    return [f.status for f in run_check(loaded, snapshot, params)]
+
+
 def _framework_results(
-    frameworks: Mapping[str, Framework],
-    all_checks: Sequence[LoadedCheck],
-    results: Sequence[Result],
-    only: str | None,
+    snapshot: AccountSnapshot, evaluation: Evaluation, results: Sequence[Result]
 ) -> list[FrameworkResult]:
     by_check: dict[str, list[Result]] = {}
     for result in results:
         by_check.setdefault(result.check_id, []).append(result)
+    all_checks = evaluation.all_checks or evaluation.checks
     out = []
-    for name, framework in sorted(frameworks.items()):
-        if only is not None and name != only:
+    for name, framework in sorted(evaluation.frameworks.items()):
+        if evaluation.framework is not None and name != evaluation.framework:
             continue
         controls = []
         for control in framework.controls:
-            check_ids = sorted(
-                c.id for c in all_checks if control.id in c.check.meta.compliance.get(name, ())
+            mapped = sorted(
+                (c for c in all_checks if control.id in c.check.meta.compliance.get(name, ())),
+                key=lambda c: c.id,
             )
-            ran = [r for cid in check_ids for r in by_check.get(cid, [])]
+            statuses = [
+                status
+                for c in mapped
+                if c.id in by_check
+                for status in _statuses_under(framework, c, snapshot, evaluation, by_check[c.id])
+            ]
             controls.append(
                 ControlResult(
                     id=control.id,
                     title=control.title,
                     doc_url=control.doc_url,
-                    check_ids=check_ids,
-                    status=_control_status(ran),
-                    evaluated=bool(ran),
+                    check_ids=[c.id for c in mapped],
+                    status=_control_status(statuses),
+                    evaluated=bool(statuses),
                 )
             )
         out.append(FrameworkResult(name=name, title=framework.title, controls=controls))
@@ -222,10 +249,5 @@ def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
         collection_issues=issues,
         api_calls=dict(snapshot.meta.api_calls),
         checks=infos,
-        frameworks=_framework_results(
-            evaluation.frameworks,
-            evaluation.all_checks or evaluation.checks,
-            results,
-            evaluation.framework,
-        ),
+        frameworks=_framework_results(snapshot, evaluation, results),
     )

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from auditor.check import Check, CheckMeta, CheckParams, account, of_user
+from auditor.compliance import Control, Framework
 from auditor.engine import Evaluation, evaluate
 from auditor.findings import Finding, Severity, Status
 from auditor.registry import LoadedCheck
@@ -131,3 +132,42 @@ def test_severity_override_and_summary() -> None:
     assert report.summary.by_severity == {"critical": 0, "high": 0, "medium": 0, "low": 1,
                                           "info": 0}
     assert report.checks[0].severity is Severity.LOW
+
+
+class Strict(Check):
+    meta = _meta("strict").model_copy(
+        update={"compliance": {"fw-strict": ("C1",), "fw-lax": ("C1",)}}
+    )
+
+    class Params(CheckParams):
+        strict: bool = False
+
+    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
+        status = "failed" if params.strict else "passed"
+        yield getattr(self, status)(account(snapshot), f"strict={params.strict}")
+
+
+def _frameworks() -> dict[str, Framework]:
+    control = Control(id="C1", title="Be strict")
+    return {
+        "fw-strict": Framework(name="fw-strict", title="Strict", version="1",
+                               params={"strict": {"strict": True}}, controls=(control,)),
+        "fw-lax": Framework(name="fw-lax", title="Lax", version="1", controls=(control,)),
+    }
+
+
+def test_control_rollup_uses_the_frameworks_own_parameters() -> None:
+    report = evaluate(make_snapshot(), Evaluation(checks=_loaded(Strict), frameworks=_frameworks()))
+    assert [r.status for r in report.results] == [Status.PASS]  # the run's own parameters
+    rollup = {fw.name: fw.controls[0].status for fw in report.frameworks}
+    assert rollup == {"fw-strict": Status.FAIL, "fw-lax": Status.PASS}
+
+
+def test_running_as_a_framework_applies_its_parameters_and_shows_only_it() -> None:
+    report = evaluate(
+        make_snapshot(),
+        Evaluation(checks=_loaded(Strict), frameworks=_frameworks(), framework="fw-strict"),
+    )
+    assert [r.status for r in report.results] == [Status.FAIL]
+    assert [fw.name for fw in report.frameworks] == ["fw-strict"]
+    assert report.checks[0].params == {"strict": True}
