@@ -181,6 +181,22 @@ def summarise(results: Sequence[Result]) -> Summary:
     )
 
 
+def _calls_by_action(calls: Mapping[str, int]) -> dict[str, int]:
+    """``{"ims:ListUsers": 2}`` -> ``{"ListUsers": 2}`` (namesakes of RAM and IMS summed)."""
+    out: Counter[str] = Counter()
+    for key, count in calls.items():
+        out[key.rpartition(":")[2]] += count
+    return dict(sorted(out.items()))
+
+
+def _calls_by_service(calls: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for key, count in sorted(calls.items()):
+        service, _, action = key.rpartition(":")
+        out.setdefault(service or "unknown", {})[action] = count
+    return out
+
+
 def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
     """Run every selected check and assemble the report (no waivers or baseline yet)."""
     results: list[Result] = []
@@ -226,7 +242,8 @@ def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
     issues = [
         ReportIssue(
             section=str(issue.section),
-            action=issue.action,
+            service=issue.action.partition(":")[0] if ":" in issue.action else "",
+            action=issue.action.rpartition(":")[2],
             code=issue.code,
             message=issue.message,
             permission=issue.permission,
@@ -247,7 +264,8 @@ def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
         results=results,
         summary=summarise(results),
         collection_issues=issues,
-        api_calls=dict(snapshot.meta.api_calls),
+        api_calls=_calls_by_action(snapshot.meta.api_calls),
+        api_calls_by_service=_calls_by_service(snapshot.meta.api_calls),
         checks=infos,
         frameworks=_framework_results(snapshot, evaluation, results),
     )

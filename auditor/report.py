@@ -113,7 +113,8 @@ class ReportIssue(_Frozen):
     """A collection issue and the checks it made UNKNOWN."""
 
     section: str
-    action: str
+    service: str = Field("", description="ram, ims or sts")
+    action: str = Field(description="API action name, e.g. GetCredentialReport")
     code: str
     message: str
     permission: str = ""
@@ -143,7 +144,12 @@ class AuditReport(_Frozen):
     results: list[Result]
     summary: Summary
     collection_issues: list[ReportIssue] = Field(default_factory=list)
-    api_calls: dict[str, int] = Field(default_factory=dict)
+    api_calls: dict[str, int] = Field(
+        default_factory=dict, description="calls per API action (RAM and IMS namesakes summed)"
+    )
+    api_calls_by_service: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="service (ram, ims, sts) -> action -> calls"
+    )
     checks: list[CheckInfo] = Field(default_factory=list)
     frameworks: list[FrameworkResult] = Field(default_factory=list)
     waiver_problems: list[WaiverProblem] = Field(default_factory=list)

@@ -171,3 +171,16 @@ def test_running_as_a_framework_applies_its_parameters_and_shows_only_it() -> No
     assert [r.status for r in report.results] == [Status.FAIL]
     assert [fw.name for fw in report.frameworks] == ["fw-strict"]
     assert report.checks[0].params == {"strict": True}
+
+
+def test_api_calls_by_action_as_the_interface_shows_and_by_service() -> None:
+    snap = make_snapshot(issues=[missing(Section.USERS, "ims:GetCredentialReport")])
+    calls = {"ims:ListUsers": 2, "ram:ListUsers": 1, "sts:GetCallerIdentity": 1}
+    snap = snap.model_copy(update={"meta": snap.meta.model_copy(update={"api_calls": calls})})
+    report = evaluate(snap, Evaluation(checks=_loaded(ConsoleUsers)))
+    assert report.api_calls == {"GetCallerIdentity": 1, "ListUsers": 3}
+    assert report.api_calls_by_service == {
+        "ims": {"ListUsers": 2}, "ram": {"ListUsers": 1}, "sts": {"GetCallerIdentity": 1}
+    }
+    [issue] = report.collection_issues
+    assert (issue.service, issue.action) == ("ims", "GetCredentialReport")
