@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -28,6 +28,12 @@ from auditor.pipeline import (
 )
 from auditor.progress import Progress
 from auditor.report import AuditReport
+
+if TYPE_CHECKING:  # the collector (and the SDKs it imports) is loaded only when collecting
+    from auditor.collector import CollectorSettings, Endpoint
+    from auditor.collector.settings import Service
+    from auditor.sections import Section
+    from auditor.snapshot import AccountSnapshot
 
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
 
@@ -137,11 +143,12 @@ def _collector_settings(
     role_arn: str | None,
     external_id: str | None,
     **extra: Any,
-) -> Any:
+) -> CollectorSettings:
     from auditor.collector import CollectorSettings, parse_endpoint
+    from auditor.collector.settings import SERVICES
 
-    given: dict[str, Any] = {}
-    for service in ("ram", "ims", "sts"):
+    given: dict[Service, Endpoint] = {}
+    for service in SERVICES:
         env = os.environ.get(f"RAM_AUDIT_ENDPOINT_{service.upper()}")
         if env:
             try:
@@ -149,13 +156,16 @@ def _collector_settings(
             except ValueError as exc:
                 _die(f"RAM_AUDIT_ENDPOINT_{service.upper()}: {exc}", EXIT_USAGE)
     for item in endpoints:
-        service, sep, url = item.partition("=")
+        name, sep, url = item.partition("=")
         if not sep:
             _die(f"--endpoint {item!r}: expected SERVICE=URL, e.g. ram=https://...", EXIT_USAGE)
+        name = name.strip()
         try:
-            given[service.strip()] = parse_endpoint(service.strip(), url)
+            endpoint = parse_endpoint(name, url)
         except ValueError as exc:
             _die(f"--endpoint: {exc}", EXIT_USAGE)
+        if name in SERVICES:  # always true once parse_endpoint accepted it; narrows to Service
+            given[name] = endpoint
     defaults = CollectorSettings()
     return CollectorSettings(
         endpoints={**defaults.endpoints, **given},
@@ -166,7 +176,9 @@ def _collector_settings(
     )
 
 
-def _collect(plan_sections: Any, settings: Any, progress: Progress) -> Any:
+def _collect(
+    plan_sections: frozenset[Section], settings: CollectorSettings, progress: Progress
+) -> AccountSnapshot:
     from auditor.collector import CollectionAborted, collect_snapshot
 
     try:
@@ -220,7 +232,7 @@ def run(**kw: Any) -> None:
     _finish(plan, snapshot, kw["quiet"])
 
 
-def _finish(plan: Plan, snapshot: Any, quiet: bool) -> NoReturn:
+def _finish(plan: Plan, snapshot: AccountSnapshot, quiet: bool) -> NoReturn:
     try:
         report, paths, code = finish(plan, snapshot)
     except UsageError as exc:

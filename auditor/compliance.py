@@ -17,7 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from auditor.errors import RamAuditError
 
 if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:  # importlib.resources.abc is new in 3.11
+        from importlib.abc import Traversable
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -38,9 +38,8 @@ def _auditor_credentials(world: World) -> ResolvedCredentials:
 def run_demo(plan: Plan, progress: Progress) -> tuple[AuditReport, list[Path]]:
     """Serve the demo world, audit it through the SDK, and write the reports."""
     world = demo_world()
-    with progress.phase("Starting the local emulator with the sample account"), Emulator(
-        world, port=0
-    ) as emulator:
+    progress.update("Starting the local emulator with the sample account")
+    with Emulator(world, port=0) as emulator:
         endpoint = Endpoint(emulator.endpoint, "http")
         settings = CollectorSettings(endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint})
         with progress.phase(f"Auditing the sample account via {endpoint.url}"):

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from auditor.findings import Resource, Severity, Status
 
-REPORT_SCHEMA_VERSION = "1"
+REPORT_SCHEMA_VERSION: Final = "1"
 
 
 class _Frozen(BaseModel):

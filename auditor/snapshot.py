@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Literal
+from typing import Any, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from auditor.sections import Section
 
-SNAPSHOT_SCHEMA_VERSION = "1"
+SNAPSHOT_SCHEMA_VERSION: Final = "1"
 
 
 class _Frozen(BaseModel):
@@ -144,7 +144,7 @@ class Policy(_Frozen):
     default_version: str = ""
     attachment_count: int = 0
     document_text: str = ""
-    document: dict | None = None  # type: ignore[type-arg]
+    document: dict[str, Any] | None = None
     attachments: tuple[PolicyAttachment, ...] = ()
 
 
@@ -159,7 +159,7 @@ class Role(_Frozen):
     max_session_duration: int = 3600
     is_service_linked: bool = False
     trust_policy_text: str = ""
-    trust_policy: dict | None = None  # type: ignore[type-arg]
+    trust_policy: dict[str, Any] | None = None
 
 
 class IdentityProvider(_Frozen):

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -62,13 +62,13 @@ class Waiver(BaseModel):
             expires=self.expires,
         )
 
-    def problem(self, kind: str) -> WaiverProblem:
+    def problem(self, kind: Literal["expired", "stale"]) -> WaiverProblem:
         return WaiverProblem(
             check_id=self.check_id,
             resource=self.resource,
             owner=self.owner,
             expires=self.expires,
-            problem=kind,  # type: ignore[arg-type]
+            problem=kind,
         )
 
 

@@ -46,8 +46,8 @@ def render_openmetrics(report: AuditReport) -> bytes:
         registry=registry,
     )
     check_counts = Counter((r.check_id, str(r.severity), str(r.status)) for r in report.results)
-    for (check_id, severity, status), count in sorted(check_counts.items()):
-        per_check.labels(*account, check_id, severity, status).set(count)
+    for (check_id, severity_label, status_label), count in sorted(check_counts.items()):
+        per_check.labels(*account, check_id, severity_label, status_label).set(count)
 
     Gauge(
         "ram_audit_collection_issues",
