@@ -92,7 +92,9 @@ class Backend:
             return Response(error.status, body, headers)
         return Response(200, {"RequestId": request_id, **body}, {"x-acs-request-id": request_id})
 
-    def _answer(self, request: SignedRequest, params: dict[str, str], version: str) -> dict:
+    def _answer(
+        self, request: SignedRequest, params: dict[str, str], version: str
+    ) -> dict[str, Any]:
         signed_v3 = "authorization" in request.headers
         action = request.headers.get("x-acs-action") if signed_v3 else params.get("Action")
         if not action:

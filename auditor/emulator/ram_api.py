@@ -9,7 +9,7 @@ from auditor.emulator.account import Attachment, PolicyInfo
 from auditor.emulator.context import Call, Handler, registrar
 from auditor.emulator.errors import invalid, not_found
 from auditor.emulator.paging import paginate
-from auditor.emulator.world import GroupSpec, RoleSpec, UserSpec
+from auditor.emulator.world import AccessKeySpec, GroupSpec, RoleSpec, UserSpec
 
 VERSION = "2015-05-01"
 ACTIONS: dict[str, Handler] = {}
@@ -249,7 +249,7 @@ def get_account_alias(call: Call) -> dict[str, Any]:
 
 
 # -- credentials -----------------------------------------------------------------------------
-def _keys_of(call: Call, user_name: str | None) -> list:
+def _keys_of(call: Call, user_name: str | None) -> list[AccessKeySpec]:
     """The keys of ``user_name``, or of the caller itself when no user is named."""
     if user_name:
         return list(call.account.user(user_name).access_keys)
