@@ -71,7 +71,7 @@ class SecurityPreference(_Frozen):
     enable_save_mfa_ticket: bool | None = None
     login_network_masks: str = ""
     login_session_duration_hours: int | None = None
-    max_idle_days_for_users: int | None = None  # 0 / None = never auto-disabled
+    max_idle_days_for_users: int | None = None  # 0 = never auto-disabled; None = not reported
     max_idle_days_for_access_keys: int | None = None
     allow_user_to_manage_access_keys: bool | None = None
     allow_user_to_change_password: bool | None = None

@@ -5,7 +5,9 @@ principals may be a string or a list; element names are case-sensitive; action m
 case-insensitive with ``*`` (any run) and ``?`` (one character), anchored, no character
 classes. Only ``Allow`` statements grant anything; ``Deny`` statements are ignored when
 asking what a policy grants (a Deny never adds a grant, and a finding about a grant stays
-true as a statement of intent even where a Deny narrows it).
+true as a statement of intent even where a Deny narrows it). One exception: a conditioned
+Deny that covers a grant's actions puts a Condition on it
+(:func:`unconditioned_non_read_grants`).
 
 Malformed documents (``Policy.document`` is ``None`` because the JSON was invalid, or the
 JSON is not a policy) raise :class:`MalformedPolicyError` from :func:`parse_statements`;
@@ -284,14 +286,45 @@ def uses_not_elements(policy: Policy) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _covers_service(deny_pattern: str, grant: str) -> bool:
+    """Whether a Deny ``Action`` pattern covers every action of an Allow pattern: it matches
+    every action, or it is ``<service>:*`` for the grant's (wildcard-free) service."""
+    if matches_every_action(deny_pattern):
+        return True
+    if grant.startswith("NotAction "):
+        return False
+    deny_service, sep, deny_name = deny_pattern.partition(":")
+    service, grant_sep, _ = grant.partition(":")
+    return (
+        bool(sep and grant_sep)
+        and _is_all_stars(deny_name)
+        and not any(c in service for c in "*?")
+        and wildcard_match(deny_service, service)
+    )
+
+
 def unconditioned_non_read_grants(policy: Policy) -> tuple[str, ...]:
     """Non-read grants of Allow statements on Resource ``*`` (or NotResource) that carry no
-    Condition (raises if malformed)."""
+    Condition (raises if malformed).
+
+    A grant also counts as conditioned when a conditioned Deny statement on Resource ``*``
+    covers all its actions (e.g. Deny ``*`` unless ``acs:SourceIp`` is a corporate range),
+    the usual way to put one Condition on a whole policy. ``NotAction`` grants are covered
+    only by a Deny of every action.
+    """
+    statements = parse_statements(policy.document)
+    guards = [
+        pattern
+        for s in statements
+        if not s.allows and s.conditioned and s.not_action is None and s.on_every_resource()
+        for pattern in s.action or ()
+    ]
     return tuple(
         grant
-        for s in _allow_statements(policy)
-        if s.on_resources_broadly() and not s.conditioned
+        for s in statements
+        if s.allows and s.on_resources_broadly() and not s.conditioned
         for grant in s.non_read_grants()
+        if not any(_covers_service(g, grant) for g in guards)
     )
 
 

@@ -1,4 +1,7 @@
-"""Checks on the AccessKeys of RAM users (root keys: see ``root_access_key_absent``)."""
+"""Checks on the AccessKeys of RAM users (root keys: see ``root_access_key_absent``).
+
+Ages are exact durations before the snapshot time (see :mod:`checks._time`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from auditor.check import Check, CheckMeta, CheckParams, account, of_access_key,
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccessKey, AccountSnapshot, User
+from checks._time import days_ago, older_than
 
 ROTATE_URL = "https://www.alibabacloud.com/help/doc-detail/152682.htm"
 DISABLE_URL = (
@@ -55,10 +59,10 @@ class AccessKeyRotated(Check):
         keys = _active_keys(snapshot)
         if not keys:
             yield self.not_applicable(account(snapshot), "No RAM user has an active AccessKey.")
+        now, limit = snapshot.now, params.max_age_days
         for key, user in keys:
-            age = (snapshot.now - key.created_at).days
-            message = f"Created {age} day(s) ago (limit {params.max_age_days})."
-            if age > params.max_age_days:
+            message = f"Created {days_ago(now, key.created_at)} ago (limit {limit} days)."
+            if older_than(now, key.created_at, limit):
                 yield self.failed(of_access_key(key, user), message)
             else:
                 yield self.passed(of_access_key(key, user), message)
@@ -95,21 +99,24 @@ class AccessKeyUsedRecently(Check):
         keys = _active_keys(snapshot)
         if not keys:
             yield self.not_applicable(account(snapshot), "No RAM user has an active AccessKey.")
+        now = snapshot.now
         for key, user in keys:
             resource = of_access_key(key, user)
             if key.last_used_at is not None:
-                idle = (snapshot.now - key.last_used_at).days
-                message = f"Last used {idle} day(s) ago (limit {params.max_unused_days})."
-                if idle > params.max_unused_days:
+                message = (
+                    f"Last used {days_ago(now, key.last_used_at)} ago "
+                    f"(limit {params.max_unused_days} days)."
+                )
+                if older_than(now, key.last_used_at, params.max_unused_days):
                     yield self.failed(resource, message)
                 else:
                     yield self.passed(resource, message)
                 continue
-            age = (snapshot.now - key.created_at).days
             message = (
-                f"Never used; created {age} day(s) ago (grace period {params.grace_days} days)."
+                f"Never used; created {days_ago(now, key.created_at)} ago "
+                f"(grace period {params.grace_days} days)."
             )
-            if age > params.grace_days:
+            if older_than(now, key.created_at, params.grace_days):
                 yield self.failed(resource, message)
             else:
                 yield self.passed(resource, message)
@@ -181,10 +188,10 @@ class AccessKeyDisabledRemoved(Check):
         if not disabled:
             yield self.not_applicable(account(snapshot), "No RAM user has a disabled AccessKey.")
         for key, user in disabled:
-            age = (snapshot.now - key.created_at).days
+            age = days_ago(snapshot.now, key.created_at)
             yield self.failed(
                 of_access_key(key, user),
-                f"Disabled AccessKey (created {age} day(s) ago) kept instead of deleted.",
+                f"Disabled AccessKey (created {age} ago) kept instead of deleted.",
             )
 
 

@@ -1,4 +1,7 @@
-"""Checks on the Alibaba Cloud (root) account and on how the account is operated."""
+"""Checks on the Alibaba Cloud (root) account and on how the account is operated.
+
+Ages are exact durations before the snapshot time (see :mod:`checks._time`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from auditor.check import Check, CheckMeta, CheckParams, account
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
+from checks._time import days_ago, older_than
 
 BEST_PRACTICES_URL = (
     "https://www.alibabacloud.com/help/en/ram/use-cases/ensure-security-of-alibaba-cloud-resources"
@@ -127,17 +131,17 @@ class RootConsoleUnused(Check):
         if last_login is None:
             yield self.passed(resource, "The root account has never logged on to the console.")
             return
-        days = (snapshot.now - last_login).days
-        if days <= params.max_days:
+        days = days_ago(snapshot.now, last_login)
+        if not older_than(snapshot.now, last_login, params.max_days):
             yield self.failed(
                 resource,
-                f"The root account logged on to the console {days} day(s) ago "
+                f"The root account logged on to the console {days} ago "
                 f"({last_login:%Y-%m-%d}), within the last {params.max_days} days.",
             )
         else:
             yield self.passed(
                 resource,
-                f"The root account last logged on to the console {days} days ago "
+                f"The root account last logged on to the console {days} ago "
                 f"({last_login:%Y-%m-%d}), more than {params.max_days} days ago.",
             )
 

@@ -72,8 +72,9 @@ class SecurityPreferenceMfaEnforced(_SecurityPreferenceCheck):
         allow_adaptive: bool = False
 
     def verdict(self, preference: SecurityPreference, params: Params) -> Verdict:
+        # MFAOperationForLogin replaces EnforceMFAForLogin: it wins when both are present.
         operation = preference.mfa_operation_for_login
-        if operation == "mandatory" or preference.enforce_mfa_for_login:
+        if operation == "mandatory" or (operation is None and preference.enforce_mfa_for_login):
             shown = operation or "EnforceMFAForLogin=true"
             return True, f"MFA is required for every console logon ({shown})."
         if operation == "adaptive":
@@ -208,12 +209,20 @@ class SecurityPreferenceIdleAutoDisable(_SecurityPreferenceCheck):
             "users": preference.max_idle_days_for_users,
             "AccessKeys": preference.max_idle_days_for_access_keys,
         }
-        shown = "; ".join(
-            f"idle {kind}: {'never disabled' if not days else f'disabled after {days} days'}"
-            for kind, days in settings.items()
-        )
-        compliant = all(days is not None and 0 < days <= limit for days in settings.values())
-        return compliant, f"{shown} (required: at most {limit} days for both)."
+        shown = "; ".join(f"idle {kind}: {_idle_setting(days)}" for kind, days in settings.items())
+        message = f"{shown} (required: at most {limit} days for both)."
+        known = [days for days in settings.values() if days is not None]
+        if any(not 0 < days <= limit for days in known):
+            return False, message
+        if len(known) < len(settings):
+            return None, f"GetSecurityPreference returned no MaxIdleDays value: {message}"
+        return True, message
+
+
+def _idle_setting(days: int | None) -> str:
+    if days is None:
+        return "not reported"
+    return "never disabled" if days == 0 else f"disabled after {days} days"
 
 
 class SecurityPreferenceUsersCannotManageKeys(_SecurityPreferenceCheck):

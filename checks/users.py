@@ -1,4 +1,7 @@
-"""Per-user checks on RAM users: console and MFA, activity, groups and permissions."""
+"""Per-user checks on RAM users: console and MFA, activity, groups and permissions.
+
+Ages are exact durations before the snapshot time (see :mod:`checks._time`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, Policy, User
 from checks._policy import is_admin_equivalent
+from checks._time import days_ago, older_than
 
 BEST_PRACTICES_URL = (
     "https://www.alibabacloud.com/help/en/ram/use-cases/ensure-security-of-alibaba-cloud-resources"
@@ -131,22 +135,24 @@ class UserConsoleInactiveDisabled(Check):
         console_users = [u for u in snapshot.users if u.console_access]
         if not console_users:
             yield self.not_applicable(account(snapshot), "No RAM user has console access.")
+        now, limit = snapshot.now, params.max_days
         for user in console_users:
             resource = of_user(user)
-            if user.last_console_login_at is not None:
-                days = (snapshot.now - user.last_console_login_at).days
-                message = f"Last console logon {days} day(s) ago (limit {params.max_days})."
-                if days > params.max_days:
+            last_login = user.last_console_login_at
+            if last_login is not None:
+                message = (
+                    f"Last console logon {days_ago(now, last_login)} ago (limit {limit} days)."
+                )
+                if older_than(now, last_login, limit):
                     yield self.failed(resource, message)
                 else:
                     yield self.passed(resource, message)
                 continue
-            age = (snapshot.now - user.created_at).days
             message = (
-                f"Never logged on to the console; created {age} day(s) ago "
-                f"(limit {params.max_days})."
+                f"Never logged on to the console; created {days_ago(now, user.created_at)} ago "
+                f"(limit {limit} days)."
             )
-            if age > params.max_days:
+            if older_than(now, user.created_at, limit):
                 yield self.failed(resource, message)
             else:
                 yield self.passed(resource, message)
@@ -179,7 +185,7 @@ class UserUnused(Check):
 
     def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
         now, limit = snapshot.now, params.max_days
-        old_users = [u for u in snapshot.users if (now - u.created_at).days > limit]
+        old_users = [u for u in snapshot.users if older_than(now, u.created_at, limit)]
         if not old_users:
             yield self.not_applicable(
                 account(snapshot), f"No RAM user was created more than {limit} days ago."
@@ -209,11 +215,11 @@ def _recent_activity(user: User, snapshot: AccountSnapshot, limit: int) -> list[
     for key in user.access_keys:
         events.append((f"AccessKey {key.id} used", key.last_used_at))
         events.append((f"AccessKey {key.id} created", key.created_at))
-    activity: list[str] = []
-    for label, when in events:
-        if when is not None and (snapshot.now - when).days <= limit:
-            activity.append(f"{label} {(snapshot.now - when).days} day(s) ago")
-    return activity
+    return [
+        f"{label} {days_ago(snapshot.now, when)} ago"
+        for label, when in events
+        if when is not None and not older_than(snapshot.now, when, limit)
+    ]
 
 
 class UserInGroup(Check):

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from auditor.check import Check
 from auditor.findings import Finding, Status
 from auditor.testing import (
     ACCOUNT_ID,
+    NOW,
     assert_by_prefix,
     make_key,
     make_snapshot,
     make_user,
     run_check,
 )
+from checks._time import days_ago, older_than
 from checks.access_keys import (
     AccessKeyDisabledRemoved,
     AccessKeyPreferSts,
@@ -71,6 +75,8 @@ def test_access_key_rotated() -> None:
                     make_key("pass_89", created_days_ago=89),
                     make_key("pass_90", created_days_ago=90),
                     make_key("fail_91", created_days_ago=91),
+                    # Exact durations (checks/_time.py): 90 days 5 hours is over 90 days.
+                    make_key("fail_90d5h", created_days_ago=90 + 5 / 24),
                 ],
             ),
             make_user(
@@ -86,9 +92,9 @@ def test_access_key_rotated() -> None:
     findings = run_check(AccessKeyRotated, snap)
     assert_by_key_prefix(findings)
     assert {f.resource.name for f in findings} == {"app", "old"}
-    assert "91 day(s) ago (limit 90)" in next(
-        f.message for f in findings if f.resource.id == "fail_91"
-    )
+    messages = {f.resource.id: f.message for f in findings}
+    assert "91 day(s) ago (limit 90 days)" in messages["fail_91"]
+    assert "90.3 day(s) ago (limit 90 days)" in messages["fail_90d5h"]
 
 
 def test_access_key_rotated_max_age_override() -> None:
@@ -112,6 +118,8 @@ def test_access_key_rotated_max_age_override() -> None:
         (400, 89, {}, Status.PASS),
         (400, 90, {}, Status.PASS),
         (400, 91, {}, Status.FAIL),
+        (400, 90 + 5 / 24, {}, Status.FAIL),
+        (7 + 5 / 24, None, {}, Status.FAIL),
         (6, None, {}, Status.PASS),
         (7, None, {}, Status.PASS),
         (8, None, {}, Status.FAIL),
@@ -188,3 +196,18 @@ def test_access_key_prefer_sts() -> None:
     )
     assert_by_key_prefix(run_check(AccessKeyPreferSts, snap, allowed_users=["ci-bot"]))
     assert set(by_key_id(run_check(AccessKeyPreferSts, snap)).values()) == {Status.FAIL}
+
+
+@pytest.mark.parametrize(
+    ("age", "shown", "older_than_90"),
+    [
+        (timedelta(days=90), "90 day(s)", False),
+        (timedelta(days=90, microseconds=1), "90.1 day(s)", True),
+        (timedelta(days=90, hours=5), "90.3 day(s)", True),
+        (timedelta(days=89, hours=23), "90 day(s)", False),
+        (timedelta(hours=-1), "0 day(s)", False),  # clock skew: never negative
+    ],
+)
+def test_age_arithmetic(age: timedelta, shown: str, older_than_90: bool) -> None:
+    assert days_ago(NOW, NOW - age) == shown
+    assert older_than(NOW, NOW - age, 90) is older_than_90

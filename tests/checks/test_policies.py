@@ -138,6 +138,12 @@ def test_policy_custom_unused() -> None:
     assert_by_prefix(run_check(PolicyCustomUnused, snap))
 
 
+def deny_outside(action: str) -> dict[str, Any]:
+    """Deny ``action`` on everything from outside the office network."""
+    return {"Effect": "Deny", "Action": action, "Resource": "*",
+            "Condition": {"NotIpAddress": {"acs:SourceIp": ["203.0.113.0/24"]}}}
+
+
 def test_policy_sensitive_actions_conditioned() -> None:
     ip_only = {"IpAddress": {"acs:SourceIp": ["203.0.113.0/24"]}}
     snap = make_snapshot(
@@ -148,6 +154,16 @@ def test_policy_sensitive_actions_conditioned() -> None:
             policy("pass_conditioned", allow("ecs:*", Condition=ip_only)),
             policy("pass_read_only", allow(["ecs:Describe*", "oss:Get*", "rds:List*"])),
             policy("pass_scoped", allow("oss:PutObject", "acs:oss:*:*:uploads/*")),
+            # A conditioned Deny covering the grant conditions it (deny outside the office).
+            policy("pass_deny_guard", allow("ecs:*"), deny_outside("*")),
+            policy("pass_deny_guard_service", allow("ecs:Start*"), deny_outside("ecs:*")),
+            policy("fail_deny_guard_other_service", allow("ecs:*"), deny_outside("oss:*")),
+            policy("fail_deny_guard_unconditioned", allow("ecs:*"), {**deny_outside("*"),
+                                                                     "Condition": {}}),
+            policy("fail_deny_guard_scoped", allow("ecs:*"), {**deny_outside("*"),
+                                                              "Resource": "acs:ecs:*:*:*"}),
+            policy("fail_deny_guard_not_action", {"Effect": "Allow", "NotAction": "ram:*",
+                                                  "Resource": "*"}, deny_outside("N*:*")),
         ]
     )
     findings = run_check(PolicySensitiveActionsConditioned, snap)

@@ -66,6 +66,8 @@ def test_root_checks_never_pass_without_root_facts(check: type[Check]) -> None:
         (89, {}, Status.FAIL),
         (90, {}, Status.FAIL),
         (91, {}, Status.PASS),
+        (90 + 5 / 24, {}, Status.PASS),  # exact durations: not within 90 days
+        (90 - 5 / 24, {}, Status.FAIL),
         (400, {}, Status.PASS),
         (31, {"max_days": 30}, Status.PASS),
         (30, {"max_days": 30}, Status.FAIL),

@@ -74,6 +74,10 @@ def test_missing_preference_is_unknown(check: type[Check]) -> None:
         (None, True, False, Status.PASS),
         (None, False, False, Status.FAIL),
         (None, None, False, Status.UNKNOWN),
+        # MFAOperationForLogin replaces EnforceMFAForLogin and wins when both are present.
+        ("independent", True, False, Status.FAIL),
+        ("adaptive", True, False, Status.FAIL),
+        ("mandatory", False, False, Status.PASS),
     ],
 )
 def test_mfa_enforced(
@@ -132,8 +136,12 @@ def test_session_duration(hours: int | None, params: dict, expected: Status) -> 
         (180, 90, {}, Status.FAIL),
         (730, 730, {}, Status.FAIL),
         (0, 90, {}, Status.FAIL),
-        (90, None, {}, Status.FAIL),
-        (None, None, {}, Status.FAIL),
+        # An absent setting is UNKNOWN unless the other one already fails.
+        (90, None, {}, Status.UNKNOWN),
+        (None, 90, {}, Status.UNKNOWN),
+        (None, None, {}, Status.UNKNOWN),
+        (0, None, {}, Status.FAIL),
+        (None, 180, {}, Status.FAIL),
         (180, 180, {"max_idle_days": 180}, Status.PASS),
         (365, 180, {"max_idle_days": 180}, Status.FAIL),
     ],

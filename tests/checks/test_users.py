@@ -119,6 +119,9 @@ def test_user_console_api_separated() -> None:
         (89, 365, {}, Status.PASS),
         (90, 365, {}, Status.PASS),
         (91, 365, {}, Status.FAIL),
+        # Exact durations: 90 days and 5 hours is more than 90 days (checks/_time.py).
+        (90 + 5 / 24, 365, {}, Status.FAIL),
+        (None, 90 + 5 / 24, {}, Status.FAIL),
         (None, 89, {}, Status.PASS),
         (None, 90, {}, Status.PASS),
         (None, 91, {}, Status.FAIL),
@@ -174,6 +177,14 @@ def test_user_unused() -> None:
                 keys=[make_key("K4", active=False, created_days_ago=400, last_used_days_ago=10)],
             ),
             make_user("fail_no_credentials"),
+            # 90 days and 5 hours ago is not within 90 days.
+            make_user(
+                "fail_activity_90d5h",
+                console=True,
+                last_login_days_ago=90 + 5 / 24,
+                keys=[make_key("K5", created_days_ago=400, last_used_days_ago=90 + 5 / 24)],
+            ),
+            make_user("fail_created_90d5h_no_credentials", created_days_ago=90 + 5 / 24),
             # A user without credentials counts as unused even with an old recent logon.
             make_user("fail_no_credentials_logged_on", last_login_days_ago=5),
             # Created within max_days: not evaluated.
