@@ -1,85 +1,273 @@
-"""Collector benchmark: generated worlds of 1,000 and 10,000 users against the emulator.
+"""Collector benchmark: generated worlds of N users against the emulator with latency and limits.
 
-The emulator adds 30 ms latency per request and limits every API to 100 req/s. For each
-world the collector runs with the credential report and with it denied (per-user
-fallback); printed: API calls by action, wall time, peak RSS and the lower bound on calls.
+For each world (groups, custom policies and roles in proportion to users, see
+``auditor.emulator.generate``) the collector runs twice against an emulator *subprocess*
+(``ram-audit emulator``, so that it does not share the collector's GIL) that adds 30 ms of
+latency and allows 100 requests/second per API: once with the credential report allowed and
+once with GetCredentialReport denied (per-user fallback). Each collection runs in its own
+child process so that its peak RSS is its own. Printed per run: API calls by action against
+the floor for that world, wall time against the per-API rate-limit bound, and peak RSS.
 
-    python bench/collect_bench.py [--users 1000 10000] [--workers 8]
+    python bench/collect_bench.py                      # 1,000 and 10,000 users (~5 min)
+    python bench/collect_bench.py --users 1000 -v      # one world, with progress lines
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import resource
+import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from math import ceil
+from pathlib import Path
+from typing import Any
 
-from auditor.collector import CollectorSettings, collect_snapshot
-from auditor.collector.credentials import static_credentials
-from auditor.collector.settings import Endpoint
-from auditor.emulator import Emulator, Faults
-from auditor.emulator.generate import AUDITOR_KEY_ID, AUDITOR_KEY_SECRET, generate_world
+from auditor.emulator.generate import generate_world, write_world
+from auditor.emulator.system_policies import SYSTEM_POLICIES
 from auditor.emulator.world import World
-from auditor.sections import Section
+
+#: Accounts above this many users get no credential report (Alibaba Cloud's limit).
+REPORT_USER_LIMIT = 3500
+_ENDPOINT_LINE = re.compile(r"on http://(\S+)")
 
 
-def lower_bound(world: World, report: bool) -> int:
-    """Calls no collector can avoid: one per page, per group, policy, role, key holder."""
-    users = len(world.users)
-    fixed = 10  # identity, alias, root x2, password, preference, SSO x3, ListRoles
-    pages = ceil(users / 1000) + max(1, ceil(len(world.groups) / 100))
-    fan_out = len(world.groups) + len(world.roles) + len(world.policies)
-    if report and users <= 3500:
-        per_user = 2 + sum(1 for u in world.users if u.access_keys)
-    else:
-        per_user = 3 * users + sum(len(u.access_keys) for u in world.users)
-    return fixed + pages + fan_out + per_user
+@dataclass(frozen=True)
+class Result:
+    users: int
+    mode: str
+    calls: dict[str, int]
+    floor: dict[str, int]
+    wall_s: float
+    bound_s: float
+    rss_mib: float
+    emulator_cpu_s: float | None
+    issues: int
 
 
-def run(world: World, report: bool, workers: int) -> None:
-    faults = Faults(
-        latency_ms=30,
-        qps_limit={"*": 100.0},
-        deny=frozenset() if report else frozenset({"GetCredentialReport"}),
+def call_floor(world: World, *, report: bool) -> dict[str, int]:
+    """The fewest calls per action any collector of this call plan needs for ``world``.
+
+    One call per page of each list (users 1000, groups 100, policies 1000, roles 1000,
+    members 1000 per group), per group (members), per custom or attached system policy
+    (document), per attached policy (attachments) and per role (trust policy). With the
+    credential report (at most 3,500 users) the per-user floor is ListAccessKeys for
+    exactly the users the report shows to have keys (the spec allows that, to name keys by
+    id) plus one GenerateCredentialReport and one GetCredentialReport per 3,501 rows; the
+    report's generation polls are not counted. Without it (denied, or more than 3,500
+    users) every user needs GetLoginProfile, GetUserMFAInfo and ListAccessKeys, and every
+    key GetAccessKeyLastUsed. A denied report still costs the Generate and Get attempts.
+    """
+    users = world.users
+    refs = [r for u in users for r in u.policies]
+    refs += [r for g in world.groups for r in g.policies]
+    refs += [r for role in world.roles for r in role.policies]
+    attached = {(r.name, r.type) for r in refs}
+    members = {g.name: 0 for g in world.groups}
+    for user in users:
+        for group in user.groups:
+            members[group] += 1
+    listed_policies = len(world.policies) + len(
+        set(SYSTEM_POLICIES) | {p.name for p in world.system_policies}
     )
-    with Emulator(world, faults=faults) as emu:
-        endpoint = Endpoint(emu.endpoint, "http")
-        settings = CollectorSettings(
-            endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint},
-            max_workers=workers,
-            requests_per_second=90.0,
-            credential_report_poll_s=0.5,
-        )
-        started = time.monotonic()
-        snap = collect_snapshot(
-            settings, list(Section),
-            credentials=static_credentials(AUDITOR_KEY_ID, AUDITOR_KEY_SECRET),
-        )
-        wall = time.monotonic() - started
-    calls = snap.meta.api_calls
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    mode = "credential report" if report else "report denied (per-user fallback)"
-    print(f"\n== {len(world.users)} users, {mode}")
-    for action, count in sorted(calls.items(), key=lambda kv: -kv[1]):
-        print(f"  {action:42} {count:7d}")
-    print(f"  total calls {sum(calls.values())} (lower bound {lower_bound(world, report)}), "
-          f"wall {wall:.1f}s, peak RSS {rss_mb:.0f} MiB, issues {len(snap.issues)}")
+    floor = {
+        "sts:GetCallerIdentity": 1,
+        "ram:GetAccountAlias": 1,
+        "ims:GetAccountSecurityPracticeReport": 1,
+        "ims:GetAccountMFAInfo": 1,
+        "ims:GetPasswordPolicy": 1,
+        "ims:GetSecurityPreference": 1,
+        "ims:GetUserSsoSettings": 1,
+        "ims:ListSAMLProviders": max(1, ceil(len(world.saml_providers) / 100)),
+        "ims:ListOIDCProviders": max(1, ceil(len(world.oidc_providers) / 100)),
+        "ims:ListUsers": max(1, ceil(len(users) / 1000)),
+        "ram:ListGroups": max(1, ceil(len(world.groups) / 100)),
+        "ram:ListUsersForGroup": sum(max(1, ceil(n / 1000)) for n in members.values()),
+        "ram:ListPolicies": max(1, ceil(listed_policies / 1000)),
+        "ram:GetPolicy": len(world.policies) + len({n for n, t in attached if t == "System"}),
+        "ram:ListEntitiesForPolicy": len(attached),
+        "ram:ListRoles": max(1, ceil(len(world.roles) / 1000)),
+        "ram:GetRole": len(world.roles),
+    }
+    reportable = len(users) <= REPORT_USER_LIMIT
+    if reportable:
+        floor["ims:GenerateCredentialReport"] = 1
+        floor["ims:GetCredentialReport"] = ceil((len(users) + 1) / 3501) if report else 1
+    if report and reportable:
+        floor["ims:ListAccessKeys"] = sum(1 for u in users if u.access_keys)
+    else:
+        floor["ims:GetLoginProfile"] = len(users)
+        floor["ims:GetUserMFAInfo"] = len(users)
+        floor["ims:ListAccessKeys"] = len(users)
+        floor["ims:GetAccessKeyLastUsed"] = sum(len(u.access_keys) for u in users)
+    return floor
+
+
+class EmulatorProcess:
+    """``ram-audit emulator`` in a subprocess; the endpoint is read from its first line."""
+
+    def __init__(self, world_file: Path, latency_ms: int, qps_limit: float, deny: list[str]):
+        command = [sys.executable, "-m", "auditor", "emulator", "--world", str(world_file),
+                   "--latency-ms", str(latency_ms), "--qps-limit", str(qps_limit)]
+        for action in deny:
+            command += ["--deny", action]
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        match = _ENDPOINT_LINE.search(line)
+        if not match:
+            self.stop()
+            raise RuntimeError(f"emulator did not start: {line!r}")
+        self.endpoint = match.group(1)
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time so far (Linux /proc), or None."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def collect_child(endpoint: str, workers: int, rate: float, verbose: bool) -> None:
+    """Child process: one collection; prints a JSON summary on stdout."""
+    import logging
+
+    from auditor.collector import CollectorSettings, Endpoint, collect_snapshot
+    from auditor.collector.credentials import static_credentials
+    from auditor.emulator.generate import AUDITOR_KEY_ID, AUDITOR_KEY_SECRET
+    from auditor.sections import Section
+
+    logging.getLogger("ram_audit").setLevel(logging.ERROR)  # issues are counted, not logged
+    started = time.monotonic()
+
+    def progress(line: str) -> None:
+        if verbose:
+            print(f"  [{time.monotonic() - started:6.1f}s] {line}", file=sys.stderr, flush=True)
+
+    target = Endpoint(endpoint, "http")
+    settings = CollectorSettings(
+        endpoints={"ram": target, "ims": target, "sts": target},
+        max_workers=workers,
+        requests_per_second=rate,
+        credential_report_poll_s=0.5,
+    )
+    snap = collect_snapshot(
+        settings, list(Section), on_progress=progress,
+        credentials=static_credentials(AUDITOR_KEY_ID, AUDITOR_KEY_SECRET),
+    )
+    summary = {
+        "calls": snap.meta.api_calls,
+        "wall_s": time.monotonic() - started,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "issues": len(snap.issues),
+        "users": len(snap.users),
+    }
+    print(json.dumps(summary))
+
+
+def run(world: World, world_file: Path, report: bool, args: argparse.Namespace) -> Result:
+    floor = call_floor(world, report=report)
+    bound = max(floor.values()) / args.qps_limit
+    deny = [] if report else ["GetCredentialReport"]
+    emulator = EmulatorProcess(world_file, args.latency_ms, args.qps_limit, deny)
+    try:
+        command = [sys.executable, __file__, "--child", emulator.endpoint,
+                   "--workers", str(args.workers), "--rate", str(args.rate)]
+        if args.verbose:
+            command.append("--verbose")
+        timeout = args.timeout or 3 * bound + 60
+        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout,
+                              check=True)
+        cpu = emulator.cpu_seconds()
+    finally:
+        emulator.stop()
+    summary: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if summary["users"] != len(world.users):
+        raise RuntimeError(f"collected {summary['users']} of {len(world.users)} users")
+    if not report:
+        mode = "report denied (per-user)"
+    elif len(world.users) > REPORT_USER_LIMIT:
+        mode = "report n/a, >3,500 users"
+    else:
+        mode = "credential report"
+    return Result(len(world.users), mode, summary["calls"], floor, summary["wall_s"], bound,
+                  summary["rss_mib"], cpu, summary["issues"])
+
+
+def print_result(result: Result, world: World) -> None:
+    print(f"\n== {result.users:,} users ({len(world.groups)} groups, {len(world.policies)} "
+          f"custom policies, {len(world.roles)} roles), {result.mode}")
+    print(f"  {'action':40} {'calls':>7} {'floor':>7}")
+    for action in sorted(result.calls | result.floor,
+                         key=lambda a: (-result.calls.get(a, 0), a)):
+        print(f"  {action:40} {result.calls.get(action, 0):7d} {result.floor.get(action, 0):7d}")
+    total, floor = sum(result.calls.values()), sum(result.floor.values())
+    print(f"  {'total':40} {total:7d} {floor:7d}")
+
+
+def print_summary(results: list[Result], args: argparse.Namespace) -> None:
+    print(f"\nSummary: emulator latency {args.latency_ms} ms, {args.qps_limit:g} req/s per API; "
+          f"collector {args.rate:g} req/s per API, {args.workers} in flight per API.")
+    print("bound = max over actions of floor(action) / per-API limit (APIs run in parallel).")
+    head = (f"{'users':>7} {'mode':26} {'calls':>7} {'floor':>7} {'wall s':>7} {'bound s':>7} "
+            f"{'wall/bd':>7} {'RSS MiB':>7} {'emu CPU s':>9} {'issues':>6}")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        cpu = f"{r.emulator_cpu_s:9.1f}" if r.emulator_cpu_s is not None else f"{'?':>9}"
+        print(f"{r.users:7,} {r.mode:26} {sum(r.calls.values()):7d} {sum(r.floor.values()):7d} "
+              f"{r.wall_s:7.1f} {r.bound_s:7.1f} {r.wall_s / r.bound_s:7.2f} {r.rss_mib:7.0f} "
+              f"{cpu} {r.issues:6d}")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--users", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--modes", nargs="+", choices=("report", "fallback"),
+                        default=["report", "fallback"])
+    parser.add_argument("--workers", type=int, default=8, help="calls in flight per API")
+    parser.add_argument("--rate", type=float, default=95.0,
+                        help="collector's client-side limit, req/s per API")
+    parser.add_argument("--qps-limit", type=float, default=100.0,
+                        help="emulator's limit, req/s per API")
+    parser.add_argument("--latency-ms", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=0,
+                        help="seconds per collection (default: 3x the bound + 60)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show progress lines")
+    parser.add_argument("--child", metavar="ENDPOINT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         os.environ.pop(name, None)
-    for users in args.users:
-        world = generate_world(users, seed=1)
-        for report in (True, False):
-            run(world, report, args.workers)
-    sys.stdout.flush()
+    os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+    if args.child:
+        collect_child(args.child, args.workers, args.rate, args.verbose)
+        return
+    results = []
+    with tempfile.TemporaryDirectory(prefix="ram-audit-bench-") as tmp:
+        for users in args.users:
+            world = generate_world(users, seed=args.seed)
+            world_file = Path(tmp, f"world-{users}.json")
+            write_world(world, world_file)
+            for mode in args.modes:
+                results.append(run(world, world_file, mode == "report", args))
+                print_result(results[-1], world)
+                sys.stdout.flush()
+    print_summary(results, args)
 
 
 if __name__ == "__main__":

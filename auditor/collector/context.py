@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -10,6 +11,7 @@ from typing import Any, TypeVar
 from auditor.collector.api import ApiCaller
 from auditor.collector.convert import to_bool
 from auditor.collector.errors import ApiError
+from auditor.collector.pools import ActionPools
 from auditor.sections import Section, permission_for
 from auditor.snapshot import CollectionIssue
 
@@ -17,6 +19,46 @@ log = logging.getLogger("ram_audit.collector")
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class ProgressCounter:
+    """Lines "label: done/total", each after another 10 % and ``min_interval_s`` at least.
+
+    A fan-out that ends within ``min_interval_s`` prints nothing; one that printed a
+    line also prints its last.
+    """
+
+    def __init__(
+        self,
+        emit: Callable[[str], None],
+        label: str,
+        total: int,
+        *,
+        min_interval_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._emit = emit
+        self._label = label
+        self._total = total
+        self._interval = min_interval_s
+        self._clock = clock
+        self._done = 0
+        self._step = 0  # last 10 % step reported
+        self._last = clock()
+        self._printed = False
+
+    def advance(self, count: int = 1) -> None:
+        self._done += count
+        step = self._done * 10 // max(1, self._total)
+        if step <= self._step:
+            return
+        now = self._clock()
+        finished = self._done >= self._total
+        if (finished and self._printed) or now - self._last >= self._interval:
+            self._step = step
+            self._last = now
+            self._printed = True
+            self._emit(f"{self._label}: {self._done:,}/{self._total:,}")
 
 
 class RunContext:
@@ -37,6 +79,13 @@ class RunContext:
         log.info("%s", line)
         if self._on_progress is not None:
             self._on_progress(line)
+
+    def counter(self, label: str, total: int) -> ProgressCounter:
+        return ProgressCounter(self.progress, label, total)
+
+    def action_pools(self) -> ActionPools:
+        """Per-API pools of ``max_workers`` each; see :class:`ActionPools`."""
+        return ActionPools(self.max_workers)
 
     def call(self, action: str, request: Any = None) -> Any:
         return self.api.call(action, request)
@@ -85,7 +134,21 @@ class RunContext:
         if not items:
             return iter(())
         self.progress(f"{label}: {len(items)} calls")
+        counter = self.counter(label, len(items))
         if len(items) == 1 or self.max_workers == 1:
-            return iter([func(item) for item in items])
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(items))) as pool:
-            return iter(list(pool.map(func, items)))
+            results = []
+            for item in items:
+                results.append(func(item))
+                counter.advance()
+            return iter(results)
+        pool = ThreadPoolExecutor(max_workers=min(self.max_workers, len(items)))
+        try:
+            results = []
+            for result in pool.map(func, items):
+                results.append(result)
+                counter.advance()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return iter(results)

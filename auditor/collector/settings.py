@@ -72,7 +72,12 @@ class RetrySettings:
 
 @dataclass(frozen=True)
 class CollectorSettings:
-    """Everything ``collect_snapshot`` needs besides the sections to collect."""
+    """Everything ``collect_snapshot`` needs besides the sections to collect.
+
+    ``max_workers`` bounds the calls in flight per API (the per-user fallback runs up to four
+    APIs side by side); ``requests_per_second`` is the client-side limit per API, to be kept
+    below the account's quota (Alibaba Cloud: 100/s per read API, shared by all callers).
+    """
 
     endpoints: dict[Service, Endpoint] = field(default_factory=lambda: dict(DEFAULT_ENDPOINTS))
     profile: str | None = None

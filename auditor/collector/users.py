@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from auditor.collector.context import RunContext
 from auditor.collector.convert import dig, items, to_bool, to_datetime, to_str
 from auditor.collector.credential_report import ReportRow
 from auditor.collector.errors import ApiError
+from auditor.collector.pools import ActionPools
 from auditor.collector.report_fetch import CredentialReport
 from auditor.sections import Section
 from auditor.snapshot import AccessKey, User
@@ -115,7 +117,103 @@ def users_per_user(ctx: RunContext, listed: list[ListedUser]) -> list[User]:
 
 
 def _per_user(ctx: RunContext, listed: list[ListedUser]) -> list[User | None]:
-    return list(ctx.fan_out("per-user credentials", lambda u: _guarded(ctx, _read_user, u), listed))
+    """Per-user reads fanned out per call, so that each API proceeds at its own rate.
+
+    GetLoginProfile, GetUserMFAInfo and ListAccessKeys of every user are queued at once on
+    their own pools; GetAccessKeyLastUsed is queued as each key list arrives.
+    """
+    if not listed:
+        return []
+    ctx.progress(f"per-user details: {len(listed):,} users")
+    counter = ctx.counter("per-user details", len(listed))
+    results: list[User | None] = []
+    with ctx.action_pools() as pools:
+        pending = [
+            (
+                user,
+                pools.submit("ims:GetLoginProfile", _login_profile, ctx, user),
+                pools.submit("ims:GetUserMFAInfo", _mfa_bound, ctx, user),
+                pools.submit("ims:ListAccessKeys", _keys_and_last_use, ctx, pools, user),
+            )
+            for user in listed
+        ]
+        for user, profile, mfa, keys in pending:
+            results.append(_assemble(ctx, user, profile, mfa, keys))
+            counter.advance()
+    return results
+
+
+def _login_profile(ctx: RunContext, user: ListedUser) -> Any:
+    """The login profile, or None when the user has none."""
+    return _absent_as_none(
+        lambda: dig(
+            ctx.call(
+                "ims:GetLoginProfile",
+                ims.GetLoginProfileRequest(user_principal_name=user.principal_name),
+            ),
+            "login_profile",
+        )
+    )
+
+
+def _mfa_bound(ctx: RunContext, user: ListedUser) -> bool:
+    body = _absent_as_none(
+        lambda: ctx.call(
+            "ims:GetUserMFAInfo",
+            ims.GetUserMFAInfoRequest(user_principal_name=user.principal_name),
+        )
+    )
+    return bool(to_bool(dig(body, "is_mfaenable"))) or bool(
+        dig(body, "mfadevice", "serial_number")
+    )
+
+
+_KeyWithLastUse = tuple[Any, datetime, "Future[datetime | None]"]
+
+
+def _keys_and_last_use(
+    ctx: RunContext, pools: ActionPools, user: ListedUser
+) -> list[_KeyWithLastUse]:
+    """ListAccessKeys, then GetAccessKeyLastUsed queued per key (not awaited here)."""
+    found = []
+    for raw in _list_keys(ctx, user):
+        created = to_datetime(raw.create_date)
+        if created is None:
+            raise _incomplete("ims:ListAccessKeys", f"key of {user.name}")
+        key_id = to_str(raw.access_key_id)
+        found.append(
+            (raw, created, pools.submit("ims:GetAccessKeyLastUsed", _last_used, ctx, user, key_id))
+        )
+    return found
+
+
+def _assemble(
+    ctx: RunContext,
+    user: ListedUser,
+    profile_read: Future[Any],
+    mfa_read: Future[bool],
+    keys_read: Future[list[_KeyWithLastUse]],
+) -> User | None:
+    """One user from its finished reads; a failure becomes a USERS issue, the user dropped."""
+    try:
+        profile = profile_read.result()
+        mfa = mfa_read.result()
+        keys = tuple(
+            _key(raw, created, last_used.result()) for raw, created, last_used in keys_read.result()
+        )
+    except ApiError as exc:
+        if not exc.absent:  # absent: deleted while we were collecting
+            ctx.record(Section.USERS, exc)
+        return None
+    status = to_str(dig(profile, "status")).lower()
+    return _user(
+        user,
+        last_login=user.last_login_at or to_datetime(dig(profile, "last_login_time")),
+        has_profile=profile is not None,
+        console=profile is not None and status in ("active", ""),
+        mfa=mfa,
+        keys=keys,
+    )
 
 
 def _row(rows: dict[str, ReportRow], user: ListedUser) -> ReportRow | None:
@@ -169,37 +267,6 @@ def _key(raw: Any, created: datetime, last_used: datetime | None) -> AccessKey:
     )
 
 
-def _read_user(ctx: RunContext, user: ListedUser) -> User:
-    upn = user.principal_name
-    profile = _absent_as_none(
-        lambda: dig(
-            ctx.call("ims:GetLoginProfile", ims.GetLoginProfileRequest(user_principal_name=upn)),
-            "login_profile",
-        )
-    )
-    mfa_body = _absent_as_none(
-        lambda: ctx.call("ims:GetUserMFAInfo", ims.GetUserMFAInfoRequest(user_principal_name=upn))
-    )
-    mfa = bool(to_bool(dig(mfa_body, "is_mfaenable"))) or bool(
-        dig(mfa_body, "mfadevice", "serial_number")
-    )
-    keys = []
-    for raw in _list_keys(ctx, user):
-        created = to_datetime(raw.create_date)
-        if created is None:
-            raise _incomplete("ims:ListAccessKeys", f"key of {user.name}")
-        keys.append(_key(raw, created, _last_used(ctx, user, to_str(raw.access_key_id))))
-    status = to_str(dig(profile, "status")).lower()
-    return _user(
-        user,
-        last_login=user.last_login_at or to_datetime(dig(profile, "last_login_time")),
-        has_profile=profile is not None,
-        console=profile is not None and status in ("active", ""),
-        mfa=mfa,
-        keys=tuple(keys),
-    )
-
-
 def _absent_as_none(read: Any) -> Any:
     try:
         return read()
@@ -231,7 +298,6 @@ def _user(
         mfa_bound=mfa,
         access_keys=keys,
     )
-
 
 
 def _incomplete(action: str, what: str) -> ApiError:
