@@ -109,6 +109,13 @@ def _collector_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--role-arn", help="Assume this RAM role (e.g. a cross-account audit role)."),
         click.option("--external-id", help="ExternalId for --role-arn."),
+        click.option(
+            "--api-rate",
+            type=click.FloatRange(0, 100, min_open=True),
+            default=50.0,
+            show_default=True,
+            help="Requests per second per API (Alibaba Cloud allows 100 per account).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -137,13 +144,8 @@ def _prepare(options: Options) -> Plan:
         _die(str(exc), EXIT_USAGE)
 
 
-def _collector_settings(
-    endpoints: Sequence[str],
-    profile: str | None,
-    role_arn: str | None,
-    external_id: str | None,
-    **extra: Any,
-) -> CollectorSettings:
+def _collector_settings(options: dict[str, Any]) -> CollectorSettings:
+    """Collector settings from the collector flags and RAM_AUDIT_ENDPOINT_* variables."""
     from auditor.collector import CollectorSettings, parse_endpoint
     from auditor.collector.settings import SERVICES
 
@@ -155,7 +157,7 @@ def _collector_settings(
                 given[service] = parse_endpoint(service, env)
             except ValueError as exc:
                 _die(f"RAM_AUDIT_ENDPOINT_{service.upper()}: {exc}", EXIT_USAGE)
-    for item in endpoints:
+    for item in options["endpoints"]:
         name, sep, url = item.partition("=")
         if not sep:
             _die(f"--endpoint {item!r}: expected SERVICE=URL, e.g. ram=https://...", EXIT_USAGE)
@@ -169,10 +171,10 @@ def _collector_settings(
     defaults = CollectorSettings()
     return CollectorSettings(
         endpoints={**defaults.endpoints, **given},
-        profile=profile,
-        role_arn=role_arn,
-        external_id=external_id,
-        **extra,
+        profile=options["profile"],
+        role_arn=options["role_arn"],
+        external_id=options["external_id"],
+        requests_per_second=options["api_rate"],
     )
 
 
@@ -226,8 +228,7 @@ def run(**kw: Any) -> None:
     """Collect, evaluate and report on a live account."""
     plan = _prepare(_options(**kw))
     progress = Progress(quiet=kw["quiet"])
-    settings = _collector_settings(kw["endpoints"], kw["profile"], kw["role_arn"],
-                                   kw["external_id"])
+    settings = _collector_settings(kw)
     snapshot = _collect(plan.sections, settings, progress)
     _finish(plan, snapshot, kw["quiet"])
 
@@ -267,8 +268,7 @@ def collect(output: Path, **kw: Any) -> None:
     from auditor.snapshot_file import save_snapshot
 
     plan = _prepare(_options(**kw))
-    settings = _collector_settings(kw["endpoints"], kw["profile"], kw["role_arn"],
-                                   kw["external_id"])
+    settings = _collector_settings(kw)
     snapshot = _collect(plan.sections, settings, Progress(quiet=kw["quiet"]))
     save_snapshot(snapshot, output)
     if not kw["quiet"]:

@@ -39,7 +39,7 @@ log = logging.getLogger("ram_audit.collector")
 #: in the caller's own account, before anything is read from the audited one.
 EXTRA_ALLOWED_ACTIONS = frozenset({"sts:AssumeRole"})
 
-_CLIENT_TYPES = {"ram": RamClient, "ims": ImsClient, "sts": StsClient}
+_CLIENT_TYPES: dict[Service, type] = {"ram": RamClient, "ims": ImsClient, "sts": StsClient}
 
 
 def sdk_method_name(action_name: str) -> str:
@@ -76,7 +76,7 @@ class ApiCaller:
         self._settings = settings
         self._allowed = allowed_actions() | EXTRA_ALLOWED_ACTIONS
         self._redact = redact or Redactor(credentials.secrets())
-        self._clients = {
+        self._clients: dict[str, Any] = {
             service: _CLIENT_TYPES[service](self._config(service, credentials))
             for service in _CLIENT_TYPES
         }

@@ -127,7 +127,7 @@ def collect_snapshot(
         caller=caller,
         account_alias=alias,
         issues=tuple(ctx.issues),
-        **parts,  # type: ignore[arg-type]
+        **parts,
     )
 
 

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from auditor.collector.api import ApiCaller
 from auditor.collector.convert import to_bool
@@ -90,7 +90,9 @@ class RunContext:
     def call(self, action: str, request: Any = None) -> Any:
         return self.api.call(action, request)
 
-    def record(self, section: Section, error: ApiError, kind: str = "missing") -> None:
+    def record(
+        self, section: Section, error: ApiError, kind: Literal["missing", "degraded"] = "missing"
+    ) -> None:
         """Record ``error`` against ``section`` once per (section, action, code, kind)."""
         issue = CollectionIssue(
             section=section,
@@ -98,7 +100,7 @@ class RunContext:
             code=error.code,
             message=error.message,
             permission=permission_for(error.action) if error.denied else "",
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
         )
         if not any(
             (i.section, i.action, i.code, i.kind) == (section, issue.action, issue.code, kind)

@@ -14,7 +14,7 @@ from auditor.sections import Section
 from auditor.snapshot import Group, Policy, PolicyAttachment, Role
 
 
-def parse_document(text: str) -> dict | None:  # type: ignore[type-arg]
+def parse_document(text: str) -> dict[str, Any] | None:
     """A policy document as a dict, or None when it is not a JSON object."""
     try:
         value = json.loads(text)
