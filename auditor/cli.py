@@ -17,6 +17,7 @@ import click
 
 from auditor import __version__
 from auditor.errors import UsageError
+from auditor.findings import Severity
 from auditor.pipeline import (
     EXIT_CANNOT_AUDIT,
     EXIT_USAGE,
@@ -47,6 +48,12 @@ def _selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--checks", multiple=True, help="Run only these check ids (comma-separated)."),
         click.option("--exclude-checks", multiple=True, help="Skip these check ids."),
+        click.option("--tags", multiple=True, help="Run only checks with any of these tags."),
+        click.option(
+            "--min-severity",
+            type=click.Choice([s.value for s in Severity]),
+            help="Run only checks of at least this severity.",
+        ),
         click.option(
             "--framework",
             help="Run the checks of one framework (cis-alibaba-v1, cis-alibaba-v2, "
@@ -126,6 +133,8 @@ def _options(**kw: Any) -> Options:
     return Options(
         checks=split_list(kw.get("checks", ())),
         exclude_checks=split_list(kw.get("exclude_checks", ())),
+        tags=split_list(kw.get("tags", ())),
+        min_severity=Severity(kw["min_severity"]) if kw.get("min_severity") else None,
         framework=kw.get("framework"),
         config=kw.get("config"),
         waivers=kw.get("waivers"),

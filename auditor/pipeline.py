@@ -39,6 +39,8 @@ class Options:
 
     checks: Sequence[str] = ()
     exclude_checks: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    min_severity: Severity | None = None
     framework: str | None = None
     config: Path | None = None
     waivers: Path | None = None
@@ -95,6 +97,8 @@ def prepare(options: Options, registry: CheckRegistry | None = None) -> Plan:
     selected = registry.select(
         ids=list(options.checks) or list(config.checks),
         exclude=[*config.exclude_checks, *options.exclude_checks],
+        tags=options.tags,
+        min_severity=options.min_severity,
         framework=options.framework,
     )
     if not selected:

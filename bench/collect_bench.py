@@ -24,16 +24,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from math import ceil
 from pathlib import Path
 from typing import Any
 
+from auditor.emulator.call_budget import REPORT_USER_LIMIT, expected_calls
 from auditor.emulator.generate import generate_world, write_world
-from auditor.emulator.system_policies import SYSTEM_POLICIES
 from auditor.emulator.world import World
 
 #: Accounts above this many users get no credential report (Alibaba Cloud's limit).
-REPORT_USER_LIMIT = 3500
 _ENDPOINT_LINE = re.compile(r"on http://(\S+)")
 
 
@@ -51,60 +49,14 @@ class Result:
 
 
 def call_floor(world: World, *, report: bool) -> dict[str, int]:
-    """The fewest calls per action any collector of this call plan needs for ``world``.
+    """The calls the collector's plan needs for ``world`` (see ``auditor.emulator.call_budget``).
 
-    One call per page of each list (users 1000, groups 100, policies 1000, roles 1000,
-    members 1000 per group), per group (members), per custom or attached system policy
-    (document), per attached policy (attachments) and per role (trust policy). With the
-    credential report (at most 3,500 users) the per-user floor is ListAccessKeys for
-    exactly the users the report shows to have keys (the spec allows that, to name keys by
-    id) plus one GenerateCredentialReport and one GetCredentialReport per 3,501 rows; the
-    report's generation polls are not counted. Without it (denied, or more than 3,500
-    users) every user needs GetLoginProfile, GetUserMFAInfo and ListAccessKeys, and every
-    key GetAccessKeyLastUsed. A denied report still costs the Generate and Get attempts.
+    A denied report still costs one GenerateCredentialReport and one GetCredentialReport
+    attempt while the account is small enough to have one.
     """
-    users = world.users
-    refs = [r for u in users for r in u.policies]
-    refs += [r for g in world.groups for r in g.policies]
-    refs += [r for role in world.roles for r in role.policies]
-    attached = {(r.name, r.type) for r in refs}
-    members = {g.name: 0 for g in world.groups}
-    for user in users:
-        for group in user.groups:
-            members[group] += 1
-    listed_policies = len(world.policies) + len(
-        set(SYSTEM_POLICIES) | {p.name for p in world.system_policies}
-    )
-    floor = {
-        "sts:GetCallerIdentity": 1,
-        "ram:GetAccountAlias": 1,
-        "ims:GetAccountSecurityPracticeReport": 1,
-        "ims:GetAccountMFAInfo": 1,
-        "ims:GetPasswordPolicy": 1,
-        "ims:GetSecurityPreference": 1,
-        "ims:GetUserSsoSettings": 1,
-        "ims:ListSAMLProviders": max(1, ceil(len(world.saml_providers) / 100)),
-        "ims:ListOIDCProviders": max(1, ceil(len(world.oidc_providers) / 100)),
-        "ims:ListUsers": max(1, ceil(len(users) / 1000)),
-        "ram:ListGroups": max(1, ceil(len(world.groups) / 100)),
-        "ram:ListUsersForGroup": sum(max(1, ceil(n / 1000)) for n in members.values()),
-        "ram:ListPolicies": max(1, ceil(listed_policies / 1000)),
-        "ram:GetPolicy": len(world.policies) + len({n for n, t in attached if t == "System"}),
-        "ram:ListEntitiesForPolicy": len(attached),
-        "ram:ListRoles": max(1, ceil(len(world.roles) / 1000)),
-        "ram:GetRole": len(world.roles),
-    }
-    reportable = len(users) <= REPORT_USER_LIMIT
-    if reportable:
-        floor["ims:GenerateCredentialReport"] = 1
-        floor["ims:GetCredentialReport"] = ceil((len(users) + 1) / 3501) if report else 1
-    if report and reportable:
-        floor["ims:ListAccessKeys"] = sum(1 for u in users if u.access_keys)
-    else:
-        floor["ims:GetLoginProfile"] = len(users)
-        floor["ims:GetUserMFAInfo"] = len(users)
-        floor["ims:ListAccessKeys"] = len(users)
-        floor["ims:GetAccessKeyLastUsed"] = sum(len(u.access_keys) for u in users)
+    floor = expected_calls(world, report=report)
+    if not report and len(world.users) <= REPORT_USER_LIMIT:
+        floor |= {"ims:GenerateCredentialReport": 1, "ims:GetCredentialReport": 1}
     return floor
 
 

@@ -166,3 +166,12 @@ def test_permissions_prints_read_only_policy(tmp_path: Path) -> None:
     actions = [a for s in policy["Statement"] for a in s["Action"]]
     assert "ram:GetCredentialReport" in actions
     assert all(a.split(":")[1].startswith(("Get", "List", "Generate")) for a in actions)
+
+
+def test_selection_by_tag_and_severity_narrows_what_is_collected(tmp_path: Path) -> None:
+    proc = ram_audit("permissions", "--tags", "password-policy", cwd=tmp_path)
+    actions = json.loads(proc.stdout)["Statement"][0]["Action"]
+    assert "ram:GetPasswordPolicy" in actions and "ram:ListUsers" not in actions
+    proc = ram_audit("permissions", "--min-severity", "critical", cwd=tmp_path)
+    actions = json.loads(proc.stdout)["Statement"][0]["Action"]
+    assert "ram:GetAccountMFAInfo" in actions and "ram:GetPasswordPolicy" not in actions

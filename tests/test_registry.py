@@ -163,3 +163,13 @@ def test_check_without_evaluate_is_rejected() -> None:
 
         class Lazy(Check):
             meta = _meta("lazy_check")
+
+
+def test_a_pack_that_fails_to_import_is_named() -> None:
+    from importlib.metadata import EntryPoint
+
+    from auditor.registry import _load_entry_point
+
+    broken = EntryPoint(name="broken", value="no_such_module_for_ram_audit", group="x")
+    with pytest.raises(PackLoadError, match=r"check pack 'broken' .* failed to import"):
+        _load_entry_point(broken)

@@ -8,12 +8,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from budget import expected_calls
 from conftest import auditor_credentials, settings_for
 
 from auditor.collector import CollectionAborted, collect_snapshot
 from auditor.collector.credentials import static_credentials
 from auditor.emulator import Emulator, Faults
+from auditor.emulator.call_budget import expected_calls
 from auditor.emulator.generate import AUDITOR_KEY_ID, AUDITOR_KEY_SECRET, generate_world
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
