@@ -22,10 +22,7 @@ if TYPE_CHECKING:
     else:  # importlib.resources.abc is new in 3.11
         from importlib.abc import Traversable
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from auditor._toml import tomllib
 
 FRAMEWORKS_PACKAGE = "auditor"
 FRAMEWORKS_DIR = "frameworks"

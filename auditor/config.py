@@ -17,20 +17,15 @@ TOML, either a ``ram-audit.toml`` file or the ``[tool.ram-audit]`` table of a
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from auditor._toml import tomllib
 from auditor.errors import UsageError
 from auditor.findings import Severity
 from auditor.registry import CheckRegistry
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 FailOn = Literal["critical", "high", "medium", "low", "never"]
 CONFIG_FILENAME = "ram-audit.toml"

@@ -12,7 +12,6 @@ FAIL result is reported ``stale`` (the risk it accepted is gone or the pattern i
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from datetime import date
 from fnmatch import fnmatchcase
@@ -22,14 +21,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from auditor._toml import tomllib
 from auditor.errors import UsageError
 from auditor.findings import Status
 from auditor.report import AppliedWaiver, Result, WaiverProblem
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 
 class WaiverFileError(UsageError):
