@@ -152,7 +152,10 @@ class ApiCaller:
     def _translate(self, action: str, exc: Exception) -> Exception:
         detail = self._redact(describe(exc))
         if is_auth_failure(exc):
-            return CollectionAborted(f"credentials rejected calling {action}: {detail}")
+            return CollectionAborted(
+                f"credentials rejected calling {action}: {detail} "
+                "(check the AccessKey pair, --profile or --role-arn in use)"
+            )
         if is_network_error(exc):
             service = action.partition(":")[0]
             url = self._settings.endpoint(service).url  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ library's providers (CLI profile file, INI file, OIDC/RRSA, ECS RAM role).
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ from alibabacloud_credentials.provider import CLIProfileCredentialsProvider
 from alibabacloud_tea_openapi.models import Config
 
 from auditor.collector.errors import CollectionAborted
+
+log = logging.getLogger("ram_audit.collector")
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,14 @@ def resolve_credentials(profile: str | None = None) -> ResolvedCredentials:
     try:
         model = client.get_credential()
     except Exception as exc:  # the library raises several unrelated types
-        reason = " ".join(str(exc).split())[:200]
-        raise CollectionAborted(f"no usable credentials ({source}): {reason}") from None
+        log.debug("credential resolution failed (%s): %s", source, " ".join(str(exc).split()))
+        hint = (
+            "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, pass --profile, "
+            "or run where an OIDC/RRSA token or an ECS RAM role is available"
+            if profile is None
+            else f"check that profile {profile!r} exists in ~/.aliyun/config.json and is complete"
+        )
+        raise CollectionAborted(f"no usable credentials ({source}): {hint}") from None
     if not (model.access_key_id and model.access_key_secret):
         raise CollectionAborted(f"no usable credentials ({source}): empty AccessKey")
     return ResolvedCredentials(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from alibabacloud_tea_openapi.exceptions import AlibabaCloudException, ThrottlingException
@@ -101,8 +102,11 @@ def retry_after_s(exc: BaseException) -> float | None:
 def describe(exc: BaseException) -> str:
     """A one-line description without request details that could carry credentials."""
     if isinstance(exc, AlibabaCloudException):
-        text = str(getattr(exc, "message", "") or "")
-        return " ".join(text.split())[:300]
+        # The SDK wraps the server's Message as "code: <status>, <Message> request id: <id>".
+        text = " ".join(str(getattr(exc, "message", "") or "").split())
+        text = re.sub(r"^code: \d+, ", "", text)
+        text = text.split(" server string to sign is:")[0]
+        return f"{error_code(exc)}: {text}"[:300]
     inner = getattr(exc, "inner_exception", None)
     if inner is not None:
         return f"{type(inner).__name__}: {' '.join(str(getattr(inner, 'message', inner)).split())}"[
