@@ -57,7 +57,9 @@ def get_user(call: Call) -> dict[str, Any]:
         if owner is None or owner[0] is None:
             raise not_found("User", call.require("UserAccessKeyId"))
         user = owner[0]
-    return {"User": {**_user(call, user), "UserName": user.name}}
+    body = {**_user(call, user), "UserName": user.name}
+    del body["Status"]  # ListUsers reports Status; GetUser does not
+    return {"User": body}
 
 
 @action("ListUserBasicInfos")
