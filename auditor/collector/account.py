@@ -60,7 +60,7 @@ def read_root(ctx: RunContext, root_row: ReportRow | None) -> RootAccount | None
         practice_error = exc
 
     key_count = to_int(dig(practice, "root_with_access_key"))
-    if key_count is None and root_row is not None:
+    if key_count is None and root_row is not None and root_row.keys is not None:
         key_count = len(root_row.keys)
 
     mfa_error: ApiError | None = None
@@ -92,8 +92,21 @@ def read_root(ctx: RunContext, root_row: ReportRow | None) -> RootAccount | None
     return RootAccount(access_key_count=key_count, mfa_bound=mfa_bound)
 
 
-def read_root_activity(root_row: ReportRow | None) -> RootActivity | None:
-    return None if root_row is None else RootActivity(last_console_login_at=root_row.last_logon)
+def read_root_activity(ctx: RunContext, root_row: ReportRow | None) -> RootActivity | None:
+    """The ``<root>`` row's last logon; an unreadable one is an issue, never "never"."""
+    if root_row is None:
+        return None
+    if not root_row.last_logon_known:
+        ctx.record(
+            Section.ROOT_ACTIVITY,
+            ApiError(
+                "ims:GetCredentialReport",
+                "IncompleteResponse",
+                "the <root> row has no readable user_last_logon",
+            ),
+        )
+        return None
+    return RootActivity(last_console_login_at=root_row.last_logon)
 
 
 def read_password_policy(ctx: RunContext) -> PasswordPolicy | None:
@@ -108,19 +121,32 @@ def read_password_policy(ctx: RunContext) -> PasswordPolicy | None:
             ApiError("ims:GetPasswordPolicy", "IncompleteResponse", "no PasswordPolicy returned"),
         )
         return None
-    return PasswordPolicy(
-        minimum_length=to_int(policy.minimum_password_length) or 0,
-        require_uppercase=bool(to_bool(policy.require_uppercase_characters)),
-        require_lowercase=bool(to_bool(policy.require_lowercase_characters)),
-        require_numbers=bool(to_bool(policy.require_numbers)),
-        require_symbols=bool(to_bool(policy.require_symbols)),
-        reuse_prevention=to_int(policy.password_reuse_prevention) or 0,
-        max_age_days=to_int(policy.max_password_age) or 0,
-        max_login_attempts=to_int(policy.max_login_attemps) or 0,
-        hard_expire=bool(to_bool(policy.hard_expire)),
-        minimum_distinct_characters=to_int(policy.minimum_password_different_character) or 0,
-        not_contain_user_name=bool(to_bool(policy.password_not_contain_user_name)),
-    )
+    values = {
+        "minimum_length": to_int(policy.minimum_password_length),
+        "require_uppercase": to_bool(policy.require_uppercase_characters),
+        "require_lowercase": to_bool(policy.require_lowercase_characters),
+        "require_numbers": to_bool(policy.require_numbers),
+        "require_symbols": to_bool(policy.require_symbols),
+        "reuse_prevention": to_int(policy.password_reuse_prevention),
+        "max_age_days": to_int(policy.max_password_age),
+        "max_login_attempts": to_int(policy.max_login_attemps),
+        "hard_expire": to_bool(policy.hard_expire),
+        "minimum_distinct_characters": to_int(policy.minimum_password_different_character),
+        "not_contain_user_name": to_bool(policy.password_not_contain_user_name),
+    }
+    unknown = [name for name, value in values.items() if value is None]
+    if unknown:
+        # 0/False would read as a setting (MaxPasswordAge 0 = "never expires" passes CIS v2).
+        ctx.record(
+            Section.PASSWORD_POLICY,
+            ApiError(
+                "ims:GetPasswordPolicy",
+                "IncompleteResponse",
+                f"no readable value for {', '.join(unknown)}",
+            ),
+        )
+        return None
+    return PasswordPolicy(**values)
 
 
 def read_security_preference(ctx: RunContext) -> SecurityPreference | None:

@@ -79,7 +79,7 @@ def collect_snapshot(
     if Section.ROOT_ACTIVITY in wanted:
         if report is None and report_error is not None:
             ctx.record(Section.ROOT_ACTIVITY, report_error)
-        parts["root_activity"] = read_root_activity(report.root_row if report else None)
+        parts["root_activity"] = read_root_activity(ctx, report.root_row if report else None)
         if report is not None and report.root_row is None:
             ctx.record(
                 Section.ROOT_ACTIVITY,

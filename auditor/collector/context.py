@@ -115,17 +115,29 @@ class RunContext:
         make_request: Callable[[str | None], Any],
         extract: Callable[[Any], list[Any]],
     ) -> list[Any]:
-        """Follow ``Marker``/``IsTruncated`` until the last page."""
+        """Follow ``Marker``/``IsTruncated`` until the last page.
+
+        Raises :class:`ApiError` (``IncompleteResponse``) when a truncated page has no new
+        Marker, rather than returning a partial list as if it were complete.
+        """
         found: list[Any] = []
         marker: str | None = None
+        seen: set[str] = set()
         pages = 0
         while True:
             body = self.call(action, make_request(marker))
             pages += 1
             found.extend(extract(body))
-            marker = getattr(body, "marker", None) if body is not None else None
-            if not (body is not None and to_bool(getattr(body, "is_truncated", None)) and marker):
+            if not to_bool(getattr(body, "is_truncated", None)):
                 break
+            marker = getattr(body, "marker", None)
+            if not marker or marker in seen:
+                raise ApiError(
+                    action,
+                    "IncompleteResponse",
+                    f"page {pages} is truncated but gives no new Marker; the list is partial",
+                )
+            seen.add(marker)
         if pages > 1:
             self.progress(f"{action}: {len(found)} items in {pages} pages")
         return found

@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
-_NEVER = {"", "-", "n/a", "no_information", "none", "null"}
+#: Explicit "never" / "not applicable" markers (credential report, some API fields).
+_NEVER = {"-", "n/a", "no_information", "never"}
+_BLANK = {"", "none", "null"}
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def is_never(value: Any) -> bool:
+    """An explicit never/not-applicable marker (``-``, ``N/A``); blank or absent is not."""
+    return value is not None and str(value).strip().lower() in _NEVER
 
 
 def to_datetime(value: Any) -> datetime | None:
-    """ISO 8601 text (``2026-01-31T08:00:00Z``) -> aware UTC datetime; "never" -> None."""
+    """ISO 8601 text -> aware UTC datetime; "never", blank or unreadable -> None.
+
+    Accepts ``Z``/``z`` or numeric offsets, a space for ``T`` and any number of fractional
+    digits (``2026-01-31T08:00:00.5Z``), also on Python 3.10.
+    """
     if value is None:
         return None
     if isinstance(value, datetime):
         parsed = value
     else:
         text = str(value).strip()
-        if text.lower() in _NEVER:
+        if text.lower() in _NEVER | _BLANK:
             return None
+        text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+        if text[-1:] in ("Z", "z"):
+            text = text[:-1] + "+00:00"
         try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(text)
         except ValueError:
             return None
     if parsed.tzinfo is None:

@@ -1,4 +1,9 @@
-"""Parsing of the IMS credential report (Base64 CSV pages) into typed rows."""
+"""Parsing of the IMS credential report (Base64 CSV pages) into typed rows.
+
+The report is read by header name. A fact whose column is missing, or whose cell holds a
+value that is neither a documented value nor a timestamp, is *unknown* (``None``), never
+"false" or "never": the collector then reads that user per user instead.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from auditor.collector.convert import to_bool, to_datetime
+from auditor.collector.convert import is_never, to_bool, to_datetime
 
 ROOT_USER = "<root>"
 _KEY_PREFIXES = (
@@ -28,25 +33,51 @@ class CredentialReportError(ValueError):
 class ReportKey:
     """One AccessKey column group of a row (the report has no key ids)."""
 
-    active: bool
+    active: bool | None
     last_rotated: datetime | None
-    last_used: datetime | None
+    last_used: datetime | None  # None = never used, when ``last_used_known``
+    last_used_known: bool = True
 
 
 @dataclass(frozen=True)
 class ReportRow:
+    """One row; ``None`` marks a fact the report does not state readably."""
+
     user: str  # "<root>" or the user principal name
     created_at: datetime | None
-    last_logon: datetime | None
-    password_exist: bool
-    password_active: bool
-    mfa_active: bool
-    keys: tuple[ReportKey, ...]
+    last_logon: datetime | None  # None = never logged on, when ``last_logon_known``
+    last_logon_known: bool
+    password_exist: bool | None
+    password_active: bool | None
+    mfa_active: bool | None
+    keys: tuple[ReportKey, ...] | None  # None = key columns missing or unreadable
 
     @property
     def user_name(self) -> str:
         """The RAM user name (the part before ``@``)."""
         return self.user.partition("@")[0]
+
+    @property
+    def console(self) -> bool | None:
+        """Console access: a password that is active (``password_active`` is N/A without one)."""
+        if self.password_exist is False:
+            return False
+        return self.password_active if self.password_exist else None
+
+    @property
+    def complete(self) -> bool:
+        """Every fact the collector takes from a user row is known."""
+        return (
+            self.last_logon_known
+            and self.console is not None
+            and self.mfa_active is not None
+            and self.keys is not None
+        )
+
+
+def _is_header(line: str) -> bool:
+    first = next(csv.reader([line]), [""])
+    return bool(first) and first[0].strip().lower() == "user"
 
 
 def decode_pages(contents: Iterable[str]) -> str:
@@ -58,8 +89,8 @@ def decode_pages(contents: Iterable[str]) -> str:
             text = base64.b64decode(content or "", validate=False).decode("utf-8-sig")
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise CredentialReportError(f"credential report is not Base64 CSV: {exc}") from None
-        page = [line for line in text.splitlines() if line.strip()]
-        if page and page[0].lower().startswith("user,"):
+        page = [line.lstrip("\ufeff") for line in text.splitlines() if line.strip()]
+        if page and _is_header(page[0]):
             if header is None:
                 header = page[0]
                 lines.append(header)
@@ -69,32 +100,54 @@ def decode_pages(contents: Iterable[str]) -> str:
 
 
 def parse_report(csv_text: str) -> list[ReportRow]:
-    """Rows by header name; unknown columns ignored, missing ones read as absent."""
-    reader = csv.DictReader(io.StringIO(csv_text))
-    if not reader.fieldnames or "user" not in [f.strip() for f in reader.fieldnames]:
+    """Rows by (case-insensitive) header name; extra columns and cells are ignored."""
+    reader = csv.reader(io.StringIO(csv_text))
+    header = [name.strip().lower() for name in next(reader, [])]
+    if "user" not in header:
         raise CredentialReportError("credential report has no 'user' column")
     rows = []
-    for raw in reader:
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+    for cells in reader:
+        row = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
+        if not row.get("user"):
+            continue
+        last_logon = row.get("user_last_logon")
+        logon_at = to_datetime(last_logon)
         rows.append(
             ReportRow(
                 user=row["user"],
                 created_at=to_datetime(row.get("user_creation_time")),
-                last_logon=to_datetime(row.get("user_last_logon")),
-                password_exist=bool(to_bool(row.get("password_exist"))),
-                password_active=bool(to_bool(row.get("password_active"))),
-                mfa_active=bool(to_bool(row.get("mfa_active"))),
-                keys=tuple(_keys(row)),
+                last_logon=logon_at,
+                last_logon_known=logon_at is not None or is_never(last_logon),
+                password_exist=to_bool(row.get("password_exist")),
+                password_active=to_bool(row.get("password_active")),
+                mfa_active=to_bool(row.get("mfa_active")),
+                keys=_keys(header, row),
             )
         )
     return rows
 
 
-def _keys(row: dict[str, str]) -> Iterable[ReportKey]:
+def _keys(header: list[str], row: dict[str, str]) -> tuple[ReportKey, ...] | None:
+    if "access_key_1_exist" not in header:
+        return None
+    keys = []
     for prefix in _KEY_PREFIXES:
-        if to_bool(row.get(f"{prefix}_exist")):
-            yield ReportKey(
-                active=bool(to_bool(row.get(f"{prefix}_active"))),
-                last_rotated=to_datetime(row.get(f"{prefix}_last_rotated")),
-                last_used=to_datetime(row.get(f"{prefix}_last_used")),
+        column = f"{prefix}_exist"
+        if column not in header:
+            continue
+        cell = row.get(column)
+        exist = False if is_never(cell) else to_bool(cell)
+        if exist is None:
+            return None
+        if exist:
+            used_cell = row.get(f"{prefix}_last_used")
+            used = to_datetime(used_cell)
+            keys.append(
+                ReportKey(
+                    active=to_bool(row.get(f"{prefix}_active")),
+                    last_rotated=to_datetime(row.get(f"{prefix}_last_rotated")),
+                    last_used=used,
+                    last_used_known=used is not None or is_never(used_cell),
+                )
             )
+    return tuple(keys)

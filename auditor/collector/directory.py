@@ -81,9 +81,30 @@ def read_policies(ctx: RunContext) -> tuple[Policy, ...] | None:
     except ApiError as exc:
         ctx.record(Section.POLICIES, exc)
         return None
+    attachments = _attachments_reader(ctx)
+
+    def count(p: Any) -> int | None:
+        return to_int(p.attachment_count)
+
+    # A policy without a readable AttachmentCount may be attached: ask for its entities.
+    unknown = [p for p in raw if count(p) is None]
+    learned = dict(
+        zip(
+            [id(p) for p in unknown],
+            ctx.fan_out(
+                "policy attachments (count unknown)",
+                lambda p: _guard(ctx, Section.POLICIES, attachments, p),
+                unknown,
+            ),
+            strict=True,
+        )
+    )
     wanted = [
-        p for p in raw
-        if to_str(p.policy_type) == "Custom" or (to_int(p.attachment_count) or 0) > 0
+        p
+        for p in raw
+        if to_str(p.policy_type) == "Custom"
+        or (count(p) or 0) > 0
+        or learned.get(id(p))  # attached, learned above
     ]
 
     def document(p: Any) -> str:
@@ -91,11 +112,58 @@ def read_policies(ctx: RunContext) -> tuple[Policy, ...] | None:
             "ram:GetPolicy",
             ram.GetPolicyRequest(policy_name=p.policy_name, policy_type=p.policy_type),
         )
-        return to_str(dig(body, "default_policy_version", "policy_document"))
+        text = dig(body, "default_policy_version", "policy_document")
+        if text is None:  # Policy.PolicyDocument is documented as "N/A": never use it
+            raise ApiError(
+                "ram:GetPolicy",
+                "IncompleteResponse",
+                f"no DefaultPolicyVersion document for {to_str(p.policy_name)}",
+            )
+        return to_str(text)
+
+    def needs_entities(p: Any) -> bool:
+        return (count(p) or 0) > 0 and id(p) not in learned
+
+    texts = list(
+        ctx.fan_out(
+            "policy documents", lambda p: _guard(ctx, Section.POLICIES, document, p), wanted
+        )
+    )
+    attached = list(
+        ctx.fan_out(
+            "policy attachments",
+            lambda p: _guard(ctx, Section.POLICIES, attachments, p),
+            [p for p in wanted if needs_entities(p)],
+        )
+    )
+    attached_iter = iter(attached)
+    policies = []
+    for p, text in zip(wanted, texts, strict=True):
+        if needs_entities(p):
+            links = next(attached_iter)
+        else:
+            links = learned.get(id(p), ())
+        if text is None or links is None:
+            continue
+        policies.append(
+            Policy(
+                name=to_str(p.policy_name),
+                type="System" if to_str(p.policy_type) == "System" else "Custom",
+                description=to_str(p.description),
+                default_version=to_str(p.default_version),
+                attachment_count=count(p) if count(p) is not None else len(links),
+                document_text=text,
+                document=parse_document(text),
+                attachments=links,
+            )
+        )
+    return tuple(policies)
+
+
+def _attachments_reader(ctx: RunContext) -> Any:
+    """ListEntitiesForPolicy as users, groups and roles the policy is attached to."""
 
     def attachments(p: Any) -> tuple[PolicyAttachment, ...]:
-        if (to_int(p.attachment_count) or 0) == 0:
-            return ()
         body = ctx.call(
             "ram:ListEntitiesForPolicy",
             ram.ListEntitiesForPolicyRequest(policy_name=p.policy_name, policy_type=p.policy_type),
@@ -114,37 +182,7 @@ def read_policies(ctx: RunContext) -> tuple[Policy, ...] | None:
         ]
         return tuple(found)
 
-    texts = list(
-        ctx.fan_out(
-            "policy documents", lambda p: _guard(ctx, Section.POLICIES, document, p), wanted
-        )
-    )
-    attached = list(
-        ctx.fan_out(
-            "policy attachments",
-            lambda p: _guard(ctx, Section.POLICIES, attachments, p),
-            [p for p in wanted if (to_int(p.attachment_count) or 0) > 0],
-        )
-    )
-    attached_iter = iter(attached)
-    policies = []
-    for p, text in zip(wanted, texts, strict=True):
-        links = next(attached_iter) if (to_int(p.attachment_count) or 0) > 0 else ()
-        if text is None or links is None:
-            continue
-        policies.append(
-            Policy(
-                name=to_str(p.policy_name),
-                type="System" if to_str(p.policy_type) == "System" else "Custom",
-                description=to_str(p.description),
-                default_version=to_str(p.default_version),
-                attachment_count=to_int(p.attachment_count) or 0,
-                document_text=text,
-                document=parse_document(text),
-                attachments=links,
-            )
-        )
-    return tuple(policies)
+    return attachments
 
 
 def read_roles(ctx: RunContext) -> tuple[Role, ...] | None:
@@ -170,6 +208,19 @@ def read_roles(ctx: RunContext) -> tuple[Role, ...] | None:
         if role is None:
             continue
         trust = to_str(role.assume_role_policy_document)
+        max_session = to_int(role.max_session_duration)
+        if max_session is None:
+            max_session = to_int(listed.max_session_duration)
+        if max_session is None:  # a default would read as a compliant 3600 s
+            ctx.record(
+                Section.ROLES,
+                ApiError(
+                    "ram:GetRole",
+                    "IncompleteResponse",
+                    f"no MaxSessionDuration for {to_str(listed.role_name)}",
+                ),
+            )
+            continue
         roles.append(
             Role(
                 id=to_str(role.role_id or listed.role_id),
@@ -177,7 +228,7 @@ def read_roles(ctx: RunContext) -> tuple[Role, ...] | None:
                 arn=to_str(role.arn or listed.arn),
                 description=to_str(role.description),
                 created_at=to_datetime(role.create_date),
-                max_session_duration=to_int(role.max_session_duration) or 3600,
+                max_session_duration=max_session,
                 is_service_linked=bool(to_bool(role.is_service_linked_role)),
                 trust_policy_text=trust,
                 trust_policy=parse_document(trust),

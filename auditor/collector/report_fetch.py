@@ -76,6 +76,7 @@ def _download(ctx: RunContext) -> CredentialReport:
     contents: list[str] = []
     generated_at: datetime | None = None
     token: str | None = None
+    seen: set[str] = set()
     while True:
         body = ctx.call(
             "ims:GetCredentialReport",
@@ -83,9 +84,14 @@ def _download(ctx: RunContext) -> CredentialReport:
         )
         contents.append(str(dig(body, "content") or ""))
         generated_at = generated_at or to_datetime(dig(body, "generated_time"))
-        token = dig(body, "next_token")
-        if not (to_bool(dig(body, "is_truncated")) and token):
+        if not to_bool(dig(body, "is_truncated")):
             break
+        token = dig(body, "next_token")
+        if not token or token in seen:
+            raise ApiError(
+                "ims:GetCredentialReport", "InvalidReport", "truncated page without a new NextToken"
+            )
+        seen.add(token)
     try:
         rows = parse_report(decode_pages(contents))
     except CredentialReportError as exc:

@@ -66,7 +66,8 @@ def users_from_report(
 ) -> list[User]:
     """Credential facts from the report; ListAccessKeys only for users with keys.
 
-    Users missing from the report (created after it was generated) are read per user.
+    Users missing from the report (created after it was generated) or whose row leaves a
+    fact unknown are read per user.
     """
     rows = report.user_rows()
     in_report = [u for u in listed if _row(rows, u) is not None]
@@ -92,19 +93,22 @@ def users_from_report(
             continue
         row = _row(rows, listed_user)
         assert row is not None
-        raw_keys = keys_by_user.get(listed_user.principal_name) or []
+        raw_keys = keys_by_user.get(listed_user.principal_name, [])
+        if raw_keys is None:  # deleted meanwhile, or the failure is already an issue
+            continue
         try:
-            keys = tuple(_key_from_report(ctx, listed_user, key, row) for key in raw_keys)
+            keys = _keys_from_report(ctx, listed_user, raw_keys, row)
         except ApiError as exc:
-            ctx.record(Section.USERS, exc)
+            if not exc.absent:
+                ctx.record(Section.USERS, exc)
             continue
         result.append(
             _user(
                 listed_user,
                 last_login=listed_user.last_login_at or row.last_logon,
-                has_profile=row.password_exist,
-                console=row.password_active,
-                mfa=row.mfa_active,
+                has_profile=bool(row.password_exist),
+                console=bool(row.console),
+                mfa=bool(row.mfa_active),
                 keys=keys,
             )
         )
@@ -198,9 +202,13 @@ def _assemble(
     try:
         profile = profile_read.result()
         mfa = mfa_read.result()
-        keys = tuple(
-            _key(raw, created, last_used.result()) for raw, created, last_used in keys_read.result()
-        )
+        keys = []
+        for raw, created, last_used in keys_read.result():
+            try:
+                keys.append(_key(user, raw, created, last_used.result()))
+            except ApiError as exc:
+                if exc.action != "ims:GetAccessKeyLastUsed" or not exc.absent:
+                    raise  # an absent key was deleted meanwhile: skip it, keep the user
     except ApiError as exc:
         if not exc.absent:  # absent: deleted while we were collecting
             ctx.record(Section.USERS, exc)
@@ -212,16 +220,19 @@ def _assemble(
         has_profile=profile is not None,
         console=profile is not None and status in ("active", ""),
         mfa=mfa,
-        keys=keys,
+        keys=tuple(keys),
     )
 
 
 def _row(rows: dict[str, ReportRow], user: ListedUser) -> ReportRow | None:
-    return rows.get(user.principal_name) or rows.get(user.name)
+    """The user's report row when it states every fact the collector needs."""
+    row = rows.get(user.principal_name) or rows.get(user.name)
+    return row if row is not None and row.complete else None
 
 
 def _guarded(ctx: RunContext, func: Any, user: ListedUser) -> Any:
-    """Run a per-user read; a failure becomes a USERS issue and the user is dropped."""
+    """Run a per-user read; None when it failed (recorded as a USERS issue) or the user is
+    gone: the caller drops the user."""
     try:
         return func(ctx, user)
     except ApiError as exc:
@@ -248,22 +259,46 @@ def _last_used(ctx: RunContext, user: ListedUser, key_id: str) -> datetime | Non
     return to_datetime(dig(body, "access_key_last_used", "last_used_date"))
 
 
-def _key_from_report(
-    ctx: RunContext, user: ListedUser, raw: Any, row: ReportRow
-) -> AccessKey:
-    created = to_datetime(raw.create_date)
-    if created is None:
-        raise _incomplete("ims:ListAccessKeys", f"key of {user.name}")
-    match = next((k for k in row.keys if k.last_rotated == created), None)
-    # A key created after the report was generated: ask for its last use directly.
-    last_used = match.last_used if match else _last_used(ctx, user, to_str(raw.access_key_id))
-    return _key(raw, created, last_used)
+def _keys_from_report(
+    ctx: RunContext, user: ListedUser, raw_keys: list[Any], row: ReportRow
+) -> tuple[AccessKey, ...]:
+    """Keys named by ListAccessKeys, last use from the report slot with the same creation
+    time. A key without exactly one such slot (created after the report, or sharing its
+    creation time with another key) has its last use read directly."""
+    keys = []
+    slots = list(row.keys or ())
+    for raw in raw_keys:
+        created = to_datetime(raw.create_date)
+        if created is None:
+            raise _incomplete("ims:ListAccessKeys", f"key of {user.name}")
+        same_time = [k for k in slots if k.last_rotated == created]
+        created_together = sum(to_datetime(r.create_date) == created for r in raw_keys)
+        if len(same_time) == 1 and created_together == 1 and same_time[0].last_used_known:
+            last_used = same_time[0].last_used
+        else:
+            try:
+                last_used = _last_used(ctx, user, to_str(raw.access_key_id))
+            except ApiError as exc:
+                if exc.absent:  # the key was deleted meanwhile
+                    continue
+                raise
+        keys.append(_key(user, raw, created, last_used))
+    return tuple(keys)
 
 
-def _key(raw: Any, created: datetime, last_used: datetime | None) -> AccessKey:
-    status = "Active" if to_str(raw.status).lower() == "active" else "Inactive"
+def _key(user: ListedUser, raw: Any, created: datetime, last_used: datetime | None) -> AccessKey:
+    status = to_str(raw.status).strip().lower()
+    if status not in ("active", "inactive") or not raw.access_key_id:
+        raise ApiError(
+            "ims:ListAccessKeys",
+            "IncompleteResponse",
+            f"key of {user.name}: no id or an unknown Status {to_str(raw.status)!r}",
+        )
     return AccessKey(
-        id=to_str(raw.access_key_id), status=status, created_at=created, last_used_at=last_used
+        id=to_str(raw.access_key_id),
+        status="Active" if status == "active" else "Inactive",
+        created_at=created,
+        last_used_at=last_used,
     )
 
 

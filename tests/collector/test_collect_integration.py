@@ -43,6 +43,8 @@ def test_call_budget_on_2000_users_is_exact_and_paginates(big_world) -> None:  #
     assert snap.issues == ()
     assert len(snap.users) == 2000  # two ListUsers pages of 1000
     assert snap.meta.api_calls["ims:ListUsers"] == 2
+    # Two keys of one user share a creation second: their last use is read directly.
+    assert snap.meta.api_calls["ims:GetAccessKeyLastUsed"] == 2
     assert snap.meta.api_calls == expected_calls(big_world)
     assert sum(snap.meta.api_calls.values()) == server_total
     # No per-user N+1: besides ListAccessKeys for key holders, nothing scales with users.

@@ -49,8 +49,10 @@ def test_parses_root_and_user_rows_by_header_name() -> None:
         (True, utc(2025, 1, 1), utc(2026, 11, 27, 9, 30)),
         (False, utc(2024, 6, 1), None),
     ]
-    # Short row (fewer columns than the header): missing columns read as absent.
-    assert bob.keys == () and bob.password_exist is False
+    assert alice.complete and root.complete
+    # Short row (fewer cells than the header): missing cells are unknown, never "no key".
+    assert bob.password_exist is False and bob.console is False
+    assert bob.keys is None and not bob.complete
 
 
 def test_pages_are_joined_and_repeated_headers_dropped() -> None:
@@ -66,3 +68,35 @@ def test_rejects_content_without_user_column() -> None:
 def test_rejects_non_base64() -> None:
     with pytest.raises(CredentialReportError, match="not Base64"):
         decode_pages(["%%%not base64%%%"])
+
+
+def test_extra_cells_crlf_bom_and_reordered_upper_case_columns() -> None:
+    header = "MFA_Active,User,user_last_logon,password_exist,password_active,access_key_1_exist"
+    text = "\ufeff" + "\r\n".join(
+        [
+            header,
+            "TRUE,<root>,-,TRUE,TRUE,FALSE,extra,cells",
+            "FALSE,bob@a.onaliyun.com,,FALSE,N/A,N/A",
+        ]
+    )
+    root, bob = parse_report(decode_pages([b64(text)]))
+    assert (root.user, root.mfa_active, root.keys) == ("<root>", True, ())
+    assert root.last_logon is None and root.last_logon_known  # "-": never
+    # An empty last-logon cell is unknown, not "never"; N/A in an _exist column is no key.
+    assert (bob.last_logon_known, bob.keys, bob.complete) == (False, (), False)
+
+
+def test_missing_columns_and_unreadable_values_are_unknown() -> None:
+    text = "user,user_last_logon,password_exist\n<root>,yesterday,maybe"
+    (root,) = parse_report(decode_pages([b64(text)]))
+    assert (root.last_logon_known, root.password_exist, root.mfa_active, root.keys) == (
+        False, None, None, None
+    )
+
+
+def test_quoted_header_repeated_on_a_later_page_is_dropped() -> None:
+    quoted = ",".join(f'"{name}"' for name in HEADER.split(","))
+    pages = [b64(f"{quoted}\n{ROOT}\n"), b64(f"{quoted}\n{ALICE}\n")]
+    assert [r.user for r in parse_report(decode_pages(pages))] == [
+        "<root>", "alice@acme.onaliyun.com"
+    ]
