@@ -1,13 +1,16 @@
 """The ``ram-audit`` command line. Thin: parses flags, calls the pipeline, maps exit codes.
 
 Exit codes (shared/spec/interface.md): 0 clean, 1 failures at/above --fail-on, 2 usage or
-configuration error, 3 could not audit, 4 incomplete audit.
+configuration error, 3 could not audit, 4 incomplete audit; 130 interrupted (SIGINT), 143
+terminated (SIGTERM). User errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,6 +31,7 @@ from auditor.pipeline import (
     split_list,
 )
 from auditor.progress import Progress
+from auditor.render.atomic import check_writable_dir
 from auditor.report import AuditReport
 
 if TYPE_CHECKING:  # the collector (and the SDKs it imports) is loaded only when collecting
@@ -37,11 +41,101 @@ if TYPE_CHECKING:  # the collector (and the SDKs it imports) is loaded only when
     from auditor.snapshot import AccountSnapshot
 
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+EPILOG = """\b
+Exit codes: 0 no unwaived failure at or above --fail-on; 1 such failures; 2 usage or
+configuration error; 3 could not audit (credentials, endpoint); 4 audit incomplete
+(UNKNOWN/ERROR results); 130 interrupted; 143 terminated.
+\b
+Environment: ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN (and the rest
+of the Alibaba Cloud default credential chain); RAM_AUDIT_ENDPOINT_RAM/_IMS/_STS; NO_COLOR.
+DEBUG=sdk is ignored: the SDK would print request headers, including the STS token.
+"""
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so that clean-up runs as for Ctrl-C."""
 
 
 def _die(message: str, code: int) -> NoReturn:
-    click.echo(f"ram-audit: error: {message}", err=True)
+    """One line on stderr (multi-line library messages are folded), then exit ``code``."""
+    click.echo(f"ram-audit: error: {' '.join(message.split())}", err=True)
     sys.exit(code)
+
+
+class _Cli(click.Group):
+    """The command group; turns Ctrl-C and SIGTERM into one line and exit 130 / 143."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _die("interrupted; no file was left half-written", EXIT_INTERRUPTED)
+        except _Terminated:
+            _die("terminated (SIGTERM); no file was left half-written", EXIT_TERMINATED)
+
+
+class _OneLineFormatter(logging.Formatter):
+    """``ram-audit: warning: message`` -- an exception is summarised, never a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            message += f": {type(exc).__name__}: {exc}"
+        return f"ram-audit: {record.levelname.lower()}: {' '.join(message.split())}"
+
+
+def _configure_logging(quiet: bool) -> None:
+    """ram-audit's own warnings (e.g. collection issues) as one line each on stderr."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLineFormatter())
+    logger = logging.getLogger("ram_audit")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    logger.propagate = False
+
+
+def _disable_sdk_debug() -> None:
+    """Unset ``DEBUG=sdk``: with it the SDK prints every request's headers to stderr,
+    including ``x-acs-security-token`` (the STS token) and the request signature."""
+    if os.environ.get("DEBUG", "").strip().lower() == "sdk":
+        del os.environ["DEBUG"]
+        click.echo(
+            "ram-audit: warning: ignoring DEBUG=sdk: the Alibaba Cloud SDK would print request "
+            "headers, including the STS security token",
+            err=True,
+        )
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def _check_output_dir(path: Path) -> None:
+    try:
+        check_writable_dir(path, "--output-dir")
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+
+
+def _output_dir_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--output-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("ram-audit-report"),
+        show_default=True,
+        help="Directory for the reports (created if needed; files are replaced atomically).",
+    )
+
+
+def _quiet_option() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--quiet", "-q", is_flag=True, help="Nothing on stderr but errors (and warnings about "
+        "unsafe settings)."
+    )
 
 
 def _selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,7 +166,7 @@ def _selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option(
             "--format",
             "formats",
@@ -80,13 +174,12 @@ def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Report formats, comma-separated: html, json, csv, junit, markdown, "
             "openmetrics (default: html,json).",
         ),
+        _output_dir_option(),
         click.option(
-            "--output-dir",
-            type=click.Path(path_type=Path, file_okay=False),
-            default=Path("ram-audit-report"),
-            show_default=True,
+            "--waivers",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Waivers file (YAML or TOML; default: 'waivers' in the config file).",
         ),
-        click.option("--waivers", type=click.Path(path_type=Path, dir_okay=False)),
         click.option(
             "--baseline",
             type=click.Path(path_type=Path, dir_okay=False),
@@ -96,7 +189,7 @@ def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--unknown-ok", is_flag=True, help="Exit 0 instead of 4 when some checks are UNKNOWN."
         ),
-        click.option("--quiet", "-q", is_flag=True, help="No progress or summary on stderr."),
+        _quiet_option(),
     ]
     for option in reversed(options):
         func = option(func)
@@ -129,18 +222,28 @@ def _collector_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _list_flag(kw: dict[str, Any], name: str) -> list[str]:
+    """A comma-separated, repeatable flag; given but empty (``--checks ""``) is an error."""
+    values = kw.get(name) or ()
+    items = split_list(values)
+    if values and not items:
+        flag = "--" + ("format" if name == "formats" else name.replace("_", "-"))
+        _die(f"{flag}: empty value (leave the flag out for the default)", EXIT_USAGE)
+    return items
+
+
 def _options(**kw: Any) -> Options:
     return Options(
-        checks=split_list(kw.get("checks", ())),
+        checks=_list_flag(kw, "checks"),
         exclude_checks=split_list(kw.get("exclude_checks", ())),
-        tags=split_list(kw.get("tags", ())),
+        tags=_list_flag(kw, "tags"),
         min_severity=Severity(kw["min_severity"]) if kw.get("min_severity") else None,
         framework=kw.get("framework"),
         config=kw.get("config"),
         waivers=kw.get("waivers"),
         baseline=kw.get("baseline"),
         fail_on=kw.get("fail_on"),
-        formats=split_list(kw.get("formats") or ()) or ("html", "json"),
+        formats=_list_flag(kw, "formats") or ("html", "json"),
         output_dir=kw.get("output_dir") or Path("ram-audit-report"),
         unknown_ok=kw.get("unknown_ok", False),
     )
@@ -223,7 +326,7 @@ def _summary(report: AuditReport, paths: Sequence[Path], code: int, quiet: bool)
     click.echo(f"Exit code {code}.", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.version_option(__version__, prog_name="ram-audit")
 def cli() -> None:
     """Audit an Alibaba Cloud account's RAM security posture."""
@@ -235,19 +338,22 @@ def cli() -> None:
 @_collector_options
 def run(**kw: Any) -> None:
     """Collect, evaluate and report on a live account."""
+    _configure_logging(kw["quiet"])
     plan = _prepare(_options(**kw))
+    _check_output_dir(plan.options.output_dir)
     progress = Progress(quiet=kw["quiet"])
     settings = _collector_settings(kw)
     snapshot = _collect(plan.sections, settings, progress)
-    _finish(plan, snapshot, kw["quiet"])
+    _finish(plan, snapshot, progress)
 
 
-def _finish(plan: Plan, snapshot: AccountSnapshot, quiet: bool) -> NoReturn:
+def _finish(plan: Plan, snapshot: AccountSnapshot, progress: Progress) -> NoReturn:
     try:
-        report, paths, code = finish(plan, snapshot)
+        with progress.phase("Evaluating and writing the reports"):
+            report, paths, code = finish(plan, snapshot)
     except UsageError as exc:
         _die(str(exc), EXIT_USAGE)
-    _summary(report, paths, code, quiet)
+    _summary(report, paths, code, progress.quiet)
     sys.exit(code)
 
 
@@ -259,27 +365,38 @@ def evaluate(snapshot_path: Path, **kw: Any) -> None:
     """Evaluate a saved snapshot offline (no API calls)."""
     from auditor.snapshot_file import load_snapshot
 
+    _configure_logging(kw["quiet"])
     plan = _prepare(_options(**kw))
+    _check_output_dir(plan.options.output_dir)
     try:
         snapshot = load_snapshot(snapshot_path)
     except UsageError as exc:
         _die(str(exc), EXIT_USAGE)
-    _finish(plan, snapshot, kw["quiet"])
+    _finish(plan, snapshot, Progress(quiet=kw["quiet"]))
 
 
 @cli.command()
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Snapshot file to write (replaced atomically).")
 @_selection_options
 @_collector_options
-@click.option("--quiet", "-q", is_flag=True)
+@_quiet_option()
 def collect(output: Path, **kw: Any) -> None:
-    """Collect a snapshot of the account (API -> snapshot.json), for later evaluation."""
+    """Collect a snapshot only (API -> snapshot.json, for evaluate)."""
     from auditor.snapshot_file import save_snapshot
 
+    _configure_logging(kw["quiet"])
     plan = _prepare(_options(**kw))
+    try:
+        check_writable_dir(output.parent, f"--output {output}: directory")
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
     settings = _collector_settings(kw)
     snapshot = _collect(plan.sections, settings, Progress(quiet=kw["quiet"]))
-    save_snapshot(snapshot, output)
+    try:
+        save_snapshot(snapshot, output)
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
     if not kw["quiet"]:
         calls = sum(snapshot.meta.api_calls.values())
         click.echo(f"Snapshot written to {output} ({calls} API calls).", err=True)
@@ -287,27 +404,30 @@ def collect(output: Path, **kw: Any) -> None:
 
 @cli.command()
 @click.argument("report_path", metavar="REPORT_JSON", type=click.Path(path_type=Path))
-@click.option("--format", "formats", multiple=True, help="Formats to render (default html).")
-@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("ram-audit-report"), show_default=True)
-def render(report_path: Path, formats: Sequence[str], output_dir: Path) -> None:
-    """Re-render a saved report.json in other formats (no API calls)."""
+@click.option("--format", "formats", multiple=True,
+              help="Formats to render, comma-separated (default html).")
+@_output_dir_option()
+@_quiet_option()
+def render(report_path: Path, formats: Sequence[str], output_dir: Path, quiet: bool) -> None:
+    """Re-render a saved report.json (no API calls)."""
     from auditor.render import check_formats, load_report, render_report
 
-    chosen = split_list(formats) or ["html"]
+    chosen = _list_flag({"formats": formats}, "formats") or ["html"]
     try:
         check_formats(chosen)
+        check_writable_dir(output_dir, "--output-dir")
         report = load_report(report_path)
+        paths = render_report(report, chosen, output_dir)
     except UsageError as exc:
         _die(str(exc), EXIT_USAGE)
-    for path in render_report(report, chosen, output_dir):
+    for path in paths if not quiet else ():
         click.echo(f"Report: {path.resolve()}", err=True)
 
 
 @cli.command("list-checks")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table")
 def list_checks(fmt: str) -> None:
-    """List every available check (built-in and from installed packs)."""
+    """List every check (built-in and from installed packs)."""
     from auditor.catalogue import catalogue_json, catalogue_markdown, catalogue_table
     from auditor.registry import CheckRegistry
 
@@ -326,7 +446,7 @@ def list_checks(fmt: str) -> None:
 @cli.command()
 @_selection_options
 def permissions(**kw: Any) -> None:
-    """Print the least-privilege read-only RAM policy the auditor needs."""
+    """Print the least-privilege read-only policy for the auditor."""
     from auditor.permissions import least_privilege_policy
 
     plan = _prepare(_options(**kw))
@@ -348,7 +468,7 @@ def permissions(**kw: Any) -> None:
 def emulator(
     world: Path, port: int, deny: Sequence[str], qps_limit: float | None, **faults: Any
 ) -> None:
-    """Serve a world file as a local RAM/IMS/STS API (for demos, tests, benchmarks)."""
+    """Serve a world file as a local RAM/IMS/STS API (demos, tests)."""
     from auditor.emulator import Faults, WorldError, serve
 
     limits = {"*": qps_limit} if qps_limit else {}
@@ -360,14 +480,15 @@ def emulator(
 
 
 @cli.command()
-@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("ram-audit-report"), show_default=True)
-@click.option("--quiet", "-q", is_flag=True)
+@_output_dir_option()
+@_quiet_option()
 def demo(output_dir: Path, quiet: bool) -> None:
-    """Run the whole pipeline on a bundled sample account (local emulator, no credentials)."""
+    """Audit a bundled sample account (no credentials needed)."""
     from auditor.demo import run_demo
 
+    _configure_logging(quiet)
     plan = _prepare(Options(output_dir=output_dir, unknown_ok=True))
+    _check_output_dir(output_dir)
     try:
         report, paths = run_demo(plan, Progress(quiet=quiet))
     except UsageError as exc:
@@ -379,6 +500,8 @@ def demo(output_dir: Path, quiet: bool) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    _disable_sdk_debug()
+    signal.signal(signal.SIGTERM, _on_sigterm)
     cli(prog_name="ram-audit")
 
 

@@ -125,7 +125,15 @@ def prepare(options: Options, registry: CheckRegistry | None = None) -> Plan:
 
 
 def build_report(plan: Plan, snapshot: AccountSnapshot) -> AuditReport:
-    """Evaluate, then apply waivers (as of the collection date) and the baseline."""
+    """Evaluate, then apply waivers (as of the collection date) and the baseline.
+
+    A baseline of another account is a :class:`UsageError`: every finding would look new.
+    """
+    if plan.baseline is not None and plan.baseline.account.id != snapshot.account_id:
+        raise UsageError(
+            f"--baseline {plan.options.baseline}: a report of account "
+            f"{plan.baseline.account.id}, not of the audited account {snapshot.account_id}"
+        )
     report = evaluate(snapshot, plan.evaluation)
     results, problems = apply_waivers(
         report.results, list(plan.waivers), snapshot.meta.collected_at.date()

@@ -49,4 +49,5 @@ class Progress:
             self._status.update(line)
         else:
             elapsed = time.monotonic() - self._started
-            self.console.print(f"[{elapsed:7.1f}s] {line}", markup=False)
+            # soft_wrap: one log line per update, never wrapped at the console width
+            self.console.print(f"[{elapsed:7.1f}s] {line}", markup=False, soft_wrap=True)

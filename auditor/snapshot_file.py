@@ -8,13 +8,17 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from auditor.errors import UsageError
-from auditor.render.atomic import write_atomic
+from auditor.render.atomic import OutputError, write_files
 from auditor.snapshot import SNAPSHOT_SCHEMA_VERSION, AccountSnapshot
 
 
 def save_snapshot(snapshot: AccountSnapshot, path: Path) -> None:
-    """Write atomically: a crash never leaves a half-written snapshot."""
-    write_atomic(path, (snapshot.model_dump_json(indent=2) + "\n").encode())
+    """Write atomically: a crash or an interrupt never leaves a half-written snapshot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot create directory: {exc.strerror}") from None
+    write_files({path: (snapshot.model_dump_json(indent=2) + "\n").encode()})
 
 
 def load_snapshot(path: Path) -> AccountSnapshot:
@@ -23,9 +27,16 @@ def load_snapshot(path: Path) -> AccountSnapshot:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"{path}: cannot read snapshot: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: not a JSON snapshot: {exc}") from None
-    version = data.get("meta", {}).get("schema_version") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("meta"), dict):
+        if isinstance(data, dict) and "schema_version" in data and "results" in data:
+            raise UsageError(
+                f"{path}: this is a report, not a snapshot (re-render it with "
+                "'ram-audit render'; 'ram-audit collect' writes snapshots)"
+            )
+        raise UsageError(f"{path}: not a ram-audit snapshot (no 'meta' object)")
+    version = data["meta"].get("schema_version")
     if version != SNAPSHOT_SCHEMA_VERSION:
         raise UsageError(
             f"{path}: snapshot schema_version is {version!r}; this ram-audit reads "

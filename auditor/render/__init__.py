@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from auditor.errors import UsageError
-from auditor.render.atomic import write_atomic
+from auditor.render.atomic import OutputError, write_files
 from auditor.render.csv_report import render_csv
 from auditor.render.html import render_html
 from auditor.render.json_report import render_json
@@ -46,14 +46,27 @@ def check_formats(formats: Sequence[str]) -> None:
 
 
 def render_report(report: AuditReport, formats: Sequence[str], output_dir: Path) -> list[Path]:
-    """Write each requested format atomically into ``output_dir``; return the paths written."""
+    """Write each requested format atomically into ``output_dir``; return the paths written.
+
+    Every format is rendered in memory first, so an interrupt or a renderer error while
+    rendering leaves the output directory untouched.
+    """
     check_formats(formats)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    files: dict[Path, bytes] = {}
     for name in dict.fromkeys(formats):  # de-duplicate, keep order
         filename, renderer = _RENDERERS[name]
-        written.append(write_atomic(output_dir / filename, renderer(report)))
-    return written
+        files[output_dir / filename] = renderer(report)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{output_dir}: cannot create directory: {exc.strerror}") from None
+    return write_files(files)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    return f"at {where}: {err['msg']} ({exc.error_count()} problem(s) in all)"
 
 
 def load_report(path: Path) -> AuditReport:
@@ -66,7 +79,13 @@ def load_report(path: Path) -> AuditReport:
         raise ReportFileError(f"{path}: not a JSON report: {exc}") from exc
     if not isinstance(data, dict):
         raise ReportFileError(f"{path}: not a ram-audit report (expected a JSON object)")
+    if "schema_version" not in data and "meta" in data:
+        raise ReportFileError(
+            f"{path}: this is a snapshot, not a report (evaluate it with 'ram-audit evaluate')"
+        )
     version = data.get("schema_version")
+    if version is None:
+        raise ReportFileError(f"{path}: not a ram-audit report (no schema_version)")
     if version != REPORT_SCHEMA_VERSION:
         raise ReportFileError(
             f"{path}: unsupported report schema_version {version!r} "
@@ -75,4 +94,4 @@ def load_report(path: Path) -> AuditReport:
     try:
         return AuditReport.model_validate(data)
     except ValidationError as exc:
-        raise ReportFileError(f"{path}: invalid report: {exc}") from exc
+        raise ReportFileError(f"{path}: invalid report {_first_error(exc)}") from None
