@@ -89,6 +89,8 @@ def load_config(path: Path) -> AuditConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"{path}: cannot read config file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a UTF-8 text file") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
     if path.name == "pyproject.toml":
@@ -109,9 +111,10 @@ def discover_config(directory: Path) -> AuditConfig | None:
     pyproject = directory / "pyproject.toml"
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
+            text = pyproject.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
             return None
-        if "ram-audit" in data.get("tool", {}):
+        # A broken pyproject.toml is none of our business unless it configures ram-audit.
+        if "[tool.ram-audit" in text:
             return load_config(pyproject)
     return None

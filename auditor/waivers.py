@@ -126,6 +126,10 @@ def _parse_yaml(path: Path, text: str) -> tuple[list[Any], list[dict[str, int]]]
     try:
         data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise WaiverFileError(f"{path}: invalid YAML: {where}{exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise WaiverFileError(f"{path}: invalid YAML: {exc}") from exc
     entries = _entries_from(path, data)

@@ -77,3 +77,21 @@ def test_pyproject_table_is_discovered(tmp_path: Path) -> None:
 def test_no_config_found(tmp_path: Path) -> None:
     _write(tmp_path, '[project]\nname = "x"\n', "pyproject.toml")
     assert discover_config(tmp_path) is None
+
+
+def test_broken_pyproject_that_configures_ram_audit_is_an_error(tmp_path: Path) -> None:
+    _write(tmp_path, "[tool.ram-audit]\nfail_on = \n", "pyproject.toml")
+    with pytest.raises(UsageError, match="invalid TOML"):
+        discover_config(tmp_path)
+
+
+def test_broken_pyproject_of_another_tool_is_ignored(tmp_path: Path) -> None:
+    _write(tmp_path, "[tool.other]\nx = \n", "pyproject.toml")
+    assert discover_config(tmp_path) is None
+
+
+def test_non_utf8_config_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "ram-audit.toml"
+    path.write_bytes(b"fail_on = '\xff'\n")
+    with pytest.raises(UsageError, match="not a UTF-8"):
+        load_config(path)

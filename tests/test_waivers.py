@@ -162,3 +162,12 @@ def test_waiver_covering_no_failure_is_stale() -> None:
     out, problems = apply_waivers(results, [waiver()], TODAY)
     assert not any(r.waived for r in out)  # a PASS is never marked waived
     assert [p.problem for p in problems] == ["stale"]
+
+
+def test_invalid_yaml_names_line_and_problem_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yaml"
+    path.write_text("waivers:\n  - check_id: [unclosed\n")
+    with pytest.raises(WaiverFileError) as info:
+        load_waivers(path)
+    message = str(info.value)
+    assert "waivers.yaml: invalid YAML: line 3" in message and "\n" not in message

@@ -153,7 +153,7 @@ class ApiCaller:
         detail = self._redact(describe(exc))
         if is_auth_failure(exc):
             return CollectionAborted(
-                f"credentials rejected calling {action}: {detail} "
+                f"credentials rejected calling {action}: {error_code(exc)}: {detail} "
                 "(check the AccessKey pair, --profile or --role-arn in use)"
             )
         if is_network_error(exc):

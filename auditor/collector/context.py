@@ -106,7 +106,9 @@ class RunContext:
             (i.section, i.action, i.code, i.kind) == (section, issue.action, issue.code, kind)
             for i in self.issues
         ):
-            log.warning("%s: %s %s: %s", section, error.action, error.code, error.message)
+            log.warning(
+                "%s: %s failed with %s: %s", section, error.action, error.code, error.message
+            )
             self.issues.append(issue)
 
     def paginate(

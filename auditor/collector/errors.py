@@ -106,7 +106,7 @@ def describe(exc: BaseException) -> str:
         text = " ".join(str(getattr(exc, "message", "") or "").split())
         text = re.sub(r"^code: \d+, ", "", text)
         text = text.split(" server string to sign is:")[0]
-        return f"{error_code(exc)}: {text}"[:300]
+        return text[:300]
     inner = getattr(exc, "inner_exception", None)
     if inner is not None:
         return f"{type(inner).__name__}: {' '.join(str(getattr(inner, 'message', inner)).split())}"[

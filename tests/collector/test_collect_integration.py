@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conftest import auditor_credentials, settings_for
+from collector_support import auditor_credentials, settings_for
 
 from auditor.collector import CollectionAborted, collect_snapshot
 from auditor.collector.credentials import static_credentials

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import settings_for
+from collector_support import settings_for
 
 from auditor.collector import CollectionAborted, collect_snapshot
 from auditor.collector.credentials import resolve_credentials

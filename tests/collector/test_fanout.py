@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import auditor_credentials, settings_for
+from collector_support import auditor_credentials, settings_for
 
 from auditor.collector import collect_snapshot
 from auditor.collector.context import ProgressCounter
