@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alibabacloud_ims20190815 import models as ims
 
 from auditor.collector.context import RunContext
@@ -109,17 +111,21 @@ def read_root_activity(ctx: RunContext, root_row: ReportRow | None) -> RootActiv
     return RootActivity(last_console_login_at=root_row.last_logon)
 
 
-def read_password_policy(ctx: RunContext) -> PasswordPolicy | None:
+def _fetch_object(ctx: RunContext, section: Section, action: str, key: str) -> Any | None:
+    """The ``key`` object of an account-wide API's answer, or None (recorded) on failure."""
     try:
-        policy = dig(ctx.call("ims:GetPasswordPolicy"), "password_policy")
+        value = dig(ctx.call(action), key)
     except ApiError as exc:
-        ctx.record(Section.PASSWORD_POLICY, exc)
+        ctx.record(section, exc)
         return None
+    if value is None:
+        ctx.record(section, ApiError(action, "IncompleteResponse", f"no {key} returned"))
+    return value
+
+
+def read_password_policy(ctx: RunContext) -> PasswordPolicy | None:
+    policy = _fetch_object(ctx, Section.PASSWORD_POLICY, "ims:GetPasswordPolicy", "password_policy")
     if policy is None:
-        ctx.record(
-            Section.PASSWORD_POLICY,
-            ApiError("ims:GetPasswordPolicy", "IncompleteResponse", "no PasswordPolicy returned"),
-        )
         return None
     values = {
         "minimum_length": to_int(policy.minimum_password_length),
@@ -150,16 +156,10 @@ def read_password_policy(ctx: RunContext) -> PasswordPolicy | None:
 
 
 def read_security_preference(ctx: RunContext) -> SecurityPreference | None:
-    try:
-        pref = dig(ctx.call("ims:GetSecurityPreference"), "security_preference")
-    except ApiError as exc:
-        ctx.record(Section.SECURITY_PREFERENCE, exc)
-        return None
+    pref = _fetch_object(
+        ctx, Section.SECURITY_PREFERENCE, "ims:GetSecurityPreference", "security_preference"
+    )
     if pref is None:
-        ctx.record(
-            Section.SECURITY_PREFERENCE,
-            ApiError("ims:GetSecurityPreference", "IncompleteResponse", "no preference returned"),
-        )
         return None
     login = dig(pref, "login_profile_preference")
     return SecurityPreference(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from alibabacloud_ram20150501 import models as ram
@@ -33,21 +34,36 @@ def _guard(ctx: RunContext, section: Section, read: Any, item: Any) -> Any:
         return None
 
 
-def read_groups(ctx: RunContext) -> tuple[Group, ...] | None:
+def _list_all(
+    ctx: RunContext,
+    section: Section,
+    action: str,
+    make_request: Callable[[str | None], Any],
+    extract: Callable[[Any], list[Any]],
+) -> list[Any] | None:
+    """Every item of a paged list, or None (recorded against ``section``) when it fails."""
     try:
-        raw = ctx.paginate(
-            "ram:ListGroups",
-            lambda marker: ram.ListGroupsRequest(marker=marker, max_items=100),
-            lambda body: items(dig(body, "groups"), "group"),
-        )
+        return ctx.paginate(action, make_request, extract)
     except ApiError as exc:
-        ctx.record(Section.GROUPS, exc)
+        ctx.record(section, exc)
+        return None
+
+
+def read_groups(ctx: RunContext) -> tuple[Group, ...] | None:
+    raw = _list_all(
+        ctx,
+        Section.GROUPS,
+        "ram:ListGroups",
+        lambda marker: ram.ListGroupsRequest(marker=marker, max_items=100),
+        lambda body: items(dig(body, "groups"), "group"),
+    )
+    if raw is None:
         return None
 
     def members(group: Any) -> tuple[str, ...]:
         users = ctx.paginate(
             "ram:ListUsersForGroup",
-            lambda marker: ram.ListUsersForGroupRequest(
+        lambda marker: ram.ListUsersForGroupRequest(
                 group_name=group.group_name, marker=marker, max_items=1000
             ),
             lambda body: items(dig(body, "users"), "user"),
@@ -72,14 +88,14 @@ def read_groups(ctx: RunContext) -> tuple[Group, ...] | None:
 
 def read_policies(ctx: RunContext) -> tuple[Policy, ...] | None:
     """Custom policies and attached system policies, with default documents and attachments."""
-    try:
-        raw = ctx.paginate(
-            "ram:ListPolicies",
-            lambda marker: ram.ListPoliciesRequest(marker=marker, max_items=1000),
-            lambda body: items(dig(body, "policies"), "policy"),
-        )
-    except ApiError as exc:
-        ctx.record(Section.POLICIES, exc)
+    raw = _list_all(
+        ctx,
+        Section.POLICIES,
+        "ram:ListPolicies",
+        lambda marker: ram.ListPoliciesRequest(marker=marker, max_items=1000),
+        lambda body: items(dig(body, "policies"), "policy"),
+    )
+    if raw is None:
         return None
     attachments = _attachments_reader(ctx)
 
@@ -186,14 +202,14 @@ def _attachments_reader(ctx: RunContext) -> Any:
 
 
 def read_roles(ctx: RunContext) -> tuple[Role, ...] | None:
-    try:
-        raw = ctx.paginate(
-            "ram:ListRoles",
-            lambda marker: ram.ListRolesRequest(marker=marker, max_items=1000),
-            lambda body: items(dig(body, "roles"), "role"),
-        )
-    except ApiError as exc:
-        ctx.record(Section.ROLES, exc)
+    raw = _list_all(
+        ctx,
+        Section.ROLES,
+        "ram:ListRoles",
+        lambda marker: ram.ListRolesRequest(marker=marker, max_items=1000),
+        lambda body: items(dig(body, "roles"), "role"),
+    )
+    if raw is None:
         return None
 
     def detail(r: Any) -> Any:
