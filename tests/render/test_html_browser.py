@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,7 +162,9 @@ def test_injected_markup_never_runs(open_report, kit) -> None:
     assert page.errors == []
 
 
-def test_ten_thousand_results_filter_quickly(open_report, kit) -> None:
+def test_ten_thousand_results_filter_and_search(open_report, kit) -> None:
+    """A 10,000-result report stays usable; speed is not asserted here (no timed tests),
+    only that filtering and search finish instead of freezing (Playwright's timeout)."""
     checks = ["user_console_mfa_bound", "access_key_rotated", "user_unused_removed"]
     statuses = [kit.Status.FAIL, kit.Status.PASS, kit.Status.PASS, kit.Status.NOT_APPLICABLE]
     results = [
@@ -172,22 +173,16 @@ def test_ten_thousand_results_filter_quickly(open_report, kit) -> None:
         for i in range(10_000)
     ]
     page = open_report(kit.make_report(results))
-    elapsed_ms = page.evaluate(
-        """() => {
-            const box = document.querySelector('input[name=status][value=PASS]');
-            const t0 = performance.now();
-            box.checked = false;
-            box.dispatchEvent(new Event('change', {bubbles: true}));
-            return performance.now() - t0;
-        }"""
+    page.uncheck("input[name=status][value=PASS]")
+    page.wait_for_function(
+        "() => document.getElementById('visible-count').textContent.includes('showing 5000 of')",
+        timeout=30_000,
     )
-    assert elapsed_ms < 2000
     assert "showing 5000 of 10000" in page.text_content("#visible-count")
-    started = time.monotonic()
     page.fill("#filter-text", "user-04240")
     page.wait_for_function(
-        "() => document.getElementById('visible-count').textContent.includes('showing 1 of')"
+        "() => document.getElementById('visible-count').textContent.includes('showing 1 of')",
+        timeout=30_000,
     )
-    assert time.monotonic() - started < 2.5
     assert visible_resources(page) == ["user-04240"]
     assert page.errors == []
