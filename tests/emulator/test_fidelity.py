@@ -256,8 +256,18 @@ def _sample(annotation: Any) -> Any:
     return object()
 
 
+def _without_none(hint: Any) -> Any:
+    """``Optional[X]`` -> ``X``: Python 3.10's get_type_hints adds Optional for None defaults."""
+    if typing.get_origin(hint) is typing.Union:
+        args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return hint
+
+
 def _fields(model: type[DaraModel]) -> dict[str, Any]:
-    return {name: hint for name, hint in typing.get_type_hints(model.__init__).items()
+    return {name: _without_none(hint)
+            for name, hint in typing.get_type_hints(model.__init__).items()
             if name != "return"}
 
 
