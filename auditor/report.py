@@ -133,6 +133,10 @@ class WaiverProblem(_Frozen):
 class BaselineInfo(_Frozen):
     previous_collected_at: AwareDatetime
     resolved: list[Result] = Field(default_factory=list, description="in the baseline, gone now")
+    unverified: list[Result] = Field(
+        default_factory=list,
+        description="FAIL in the baseline, but their check did not run or could not decide now",
+    )
 
 
 class AuditReport(_Frozen):

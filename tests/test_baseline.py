@@ -75,4 +75,27 @@ def test_same_resource_other_check_is_a_different_finding() -> None:
     baseline = previous([result("alice", Status.FAIL, "access_key_rotated")])
     marked, info = apply_baseline([result("alice", Status.FAIL)], baseline)
     assert marked[0].change == "new"
-    assert [r.check_id for r in info.resolved] == ["access_key_rotated"]
+    # access_key_rotated did not run this time: its old finding is unverified, not resolved.
+    assert info.resolved == []
+    assert [r.check_id for r in info.unverified] == ["access_key_rotated"]
+
+
+def test_a_fail_that_became_undecidable_is_unverified_not_resolved() -> None:
+    baseline = previous([
+        result("alice", Status.FAIL),
+        result("bob", Status.FAIL, "access_key_rotated"),
+        result("acme", Status.FAIL, "root_mfa_enabled"),
+    ])
+    now = [
+        # The check could not decide this time (a permission was missing): not a fix.
+        result("acme", Status.UNKNOWN),
+        # The check ran and decided; bob's key is gone: resolved.
+        result("carol", Status.PASS, "access_key_rotated"),
+        # root_mfa_enabled did not run at all this time: not a fix either.
+    ]
+    _, info = apply_baseline(now, baseline)
+    assert [r.resource.name for r in info.resolved] == ["bob"]
+    assert sorted(r.check_id for r in info.unverified) == [
+        "root_mfa_enabled",
+        "user_console_mfa_bound",
+    ]
