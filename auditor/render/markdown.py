@@ -93,7 +93,12 @@ def _changes(view: ReportView) -> list[str]:
     if report.baseline is not None:
         lines.append(
             f"Since {report.baseline.previous_collected_at.isoformat()}: "
-            f"{view.new_failures} new failure(s), {len(report.baseline.resolved)} resolved."
+            f"{view.new_failures} new failure(s), {len(report.baseline.resolved)} resolved"
+            + (
+                f", {len(report.baseline.unverified)} could not be re-checked."
+                if report.baseline.unverified
+                else "."
+            )
         )
     if report.waiver_problems:
         problems = ", ".join(
