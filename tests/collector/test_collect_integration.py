@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -210,3 +210,19 @@ def test_no_secret_in_logs_progress_snapshot_or_errors(  # type: ignore[no-untyp
     everything = "\n".join([*lines, caplog.text, snap.model_dump_json(), str(info.value)])
     assert lines and "GetPasswordPolicy" in everything  # the sources are not empty
     assert AUDITOR_KEY_SECRET not in everything
+
+
+def test_an_old_credential_report_is_called_out(small_world) -> None:  # type: ignore[no-untyped-def]
+    # The emulator serves the report as generated when the world was loaded: 2 h ago here.
+    two_hours_ago = datetime.now(timezone.utc) - timedelta(hours=2)
+    with Emulator(small_world, now=two_hours_ago) as emu:
+        snap = collect_snapshot(settings_for(emu), [Section.USERS],
+                                credentials=auditor_credentials())
+    [issue] = [i for i in snap.issues if i.code == "StaleCredentialReport"]
+    assert issue.kind == "degraded" and issue.section is Section.USERS
+    assert "2.0 h before this audit" in issue.message
+    assert snap.is_complete(Section.USERS)
+    with Emulator(small_world) as emu:  # a fresh report: nothing to say
+        fresh = collect_snapshot(settings_for(emu), [Section.USERS],
+                                 credentials=auditor_credentials())
+    assert not [i for i in fresh.issues if i.code == "StaleCredentialReport"]
