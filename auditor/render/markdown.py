@@ -37,8 +37,13 @@ def _header(view: ReportView) -> list[str]:
 
 
 def _incomplete(view: ReportView) -> list[str]:
+    notes = [
+        f"> - `{md_text(n.action)}`: {md_text(n.code)} {md_text(n.message)}" for n in view.notes
+    ]
+    if notes:
+        notes = ["> [!NOTE]\n> Collection notes (the data is complete):", *notes, ""]
     if not view.incomplete:
-        return []
+        return notes
     lines = [
         f"> [!WARNING]\n> **Audit INCOMPLETE**: {len(view.issues)} collection issue(s), "
         f"{view.by_status['UNKNOWN']} UNKNOWN and {view.by_status['ERROR']} ERROR result(s). "
@@ -47,7 +52,7 @@ def _incomplete(view: ReportView) -> list[str]:
     for issue in view.issues:
         grant = f" (grant `{md_text(issue.permission)}`)" if issue.permission else ""
         lines.append(f"> - `{md_text(issue.action)}`: {md_text(issue.code)}{grant}")
-    return [*lines, ""]
+    return [*lines, "", *notes]
 
 
 def _counts(view: ReportView) -> list[str]:

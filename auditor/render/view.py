@@ -55,7 +55,8 @@ class ReportView:
     incomplete_results: list[Result]
     new_failures: int
     waived_failures: int
-    issues: list[ReportIssue] = field(default_factory=list)
+    issues: list[ReportIssue] = field(default_factory=list)  # missing data
+    notes: list[ReportIssue] = field(default_factory=list)  # degraded: complete, but said
 
     @property
     def incomplete(self) -> bool:
@@ -150,7 +151,8 @@ def build_view(report: AuditReport) -> ReportView:
         incomplete_results=[r for r in results if r.status in (Status.UNKNOWN, Status.ERROR)],
         new_failures=sum(r.change == "new" for r in failures),
         waived_failures=sum(r.waived for r in failures),
-        issues=list(report.collection_issues),
+        issues=[i for i in report.collection_issues if i.kind == "missing"],
+        notes=[i for i in report.collection_issues if i.kind == "degraded"],
     )
 
 

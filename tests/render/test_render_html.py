@@ -112,6 +112,16 @@ def test_incomplete_banner_iff_issues_or_undecided(kit, typical_report: AuditRep
     assert banner.index('id="incomplete"') < banner.index('class="summary"')
 
 
+def test_degraded_notes_are_shown_without_calling_the_audit_incomplete(kit) -> None:
+    note = kit.ISSUE.model_copy(update={
+        "kind": "degraded", "code": "StaleCredentialReport", "permission": "", "affects": [],
+        "message": "the credential report was generated 2.0 h before this audit",
+    })
+    html = html_of(kit.make_report(kit.typical_results(), issues=[note]))
+    assert 'id="incomplete"' not in html and "Audit INCOMPLETE" not in html
+    assert "Collection notes" in html and "StaleCredentialReport" in html
+
+
 def test_self_contained(typical_report: AuditReport) -> None:
     page = parse(html_of(typical_report))
     doc_urls = {r.doc_url for r in typical_report.results} | {
