@@ -18,7 +18,9 @@ from auditor.emulator.generate import AUDITOR_KEY_ID, AUDITOR_KEY_SECRET, genera
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
 
-NOW = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
+# One fixed moment for the whole module (the same world twice gives the same content);
+# the present, so the emulator's credential report is fresh.
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
 ALL = list(Section)
 
 
