@@ -3,11 +3,12 @@
 Follows the RAM policy language: ``Action``/``NotAction``/``Resource``/``NotResource`` and
 principals may be a string or a list; element names are case-sensitive; action matching is
 case-insensitive with ``*`` (any run) and ``?`` (one character), anchored, no character
-classes. Only ``Allow`` statements grant anything; ``Deny`` statements are ignored when
+classes. Only ``Allow`` statements grant anything; ``Deny`` statements are mostly ignored when
 asking what a policy grants (a Deny never adds a grant, and a finding about a grant stays
-true as a statement of intent even where a Deny narrows it). One exception: a conditioned
+true as a statement of intent even where a Deny narrows it). Two exceptions: a conditioned
 Deny that covers a grant's actions puts a Condition on it
-(:func:`unconditioned_non_read_grants`).
+(:func:`unconditioned_non_read_grants`), and an unconditioned Deny on the whole of a grant's
+resources takes escalation actions away (:func:`escalation_actions`).
 
 Malformed documents (``Policy.document`` is ``None`` because the JSON was invalid, or the
 JSON is not a policy) raise :class:`MalformedPolicyError` from :func:`parse_statements`;
@@ -18,6 +19,7 @@ for the system policy ``AdministratorAccess``, which is admin by name.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -101,6 +103,7 @@ def _optional_strings(raw: Mapping[str, Any], element: str) -> tuple[str, ...] |
 
 
 def _principals(value: Any) -> dict[str, tuple[str, ...]]:
+    # "*" as the whole Principal is not a form Alibaba Cloud documents; read it as "anyone".
     if value == "*":
         return {"*": ("*",)}
     if not isinstance(value, dict):
@@ -118,6 +121,7 @@ class Statement:
     resource: tuple[str, ...] | None = None
     not_resource: tuple[str, ...] | None = None
     principal: dict[str, tuple[str, ...]] | None = None
+    not_principal: Any = None
     condition: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -128,13 +132,29 @@ class Statement:
     def conditioned(self) -> bool:
         return bool(self.condition)
 
-    def grants(self, action: str) -> bool:
-        """Whether this Allow statement grants ``action`` (on some resource)."""
-        if not self.allows:
-            return False
+    def applies_to(self, action: str) -> bool:
+        """Whether ``action`` is in this statement's Action (or outside its NotAction)."""
         if self.not_action is not None:
             return not any(wildcard_match(p, action) for p in self.not_action)
         return any(wildcard_match(p, action) for p in self.action or ())
+
+    def grants(self, action: str) -> bool:
+        """Whether this Allow statement grants ``action`` (on some resource)."""
+        return self.allows and self.applies_to(action)
+
+    def takes_away(self, action: str, grant: Statement) -> bool:
+        """Whether this is an unconditioned Deny of ``action`` on every resource of
+        ``grant``: Resource ``*``, or patterns covering each of the grant's ``Resource``
+        patterns. A NotResource on either side is only covered by a Deny on ``*``."""
+        if self.allows or self.conditioned or not self.applies_to(action):
+            return False
+        if self.on_every_resource():
+            return True
+        if self.not_resource is not None or grant.resource is None:
+            return False
+        return all(
+            any(_pattern_covers(p, r) for p in self.resource or ()) for r in grant.resource
+        )
 
     def grants_every_action(self) -> bool:
         """An Allow whose ``Action`` has a pattern matching every action (never NotAction)."""
@@ -171,6 +191,13 @@ class Statement:
         return tuple(p for p in self.action or () if not is_read_only_pattern(p))
 
 
+def _pattern_covers(pattern: str, other: str) -> bool:
+    """Whether ``pattern`` matches everything ``other`` can match. Sound without ``?`` in
+    ``pattern``: each of its literal characters then meets a literal of ``other``, so
+    ``other``'s wildcards fall inside ``pattern``'s ``*`` runs."""
+    return "?" not in pattern and wildcard_match(pattern, other)
+
+
 def _matches_ram_resource(pattern: str, probe: str) -> bool:
     parts = pattern.split(":", 4)
     if len(parts) != 5:
@@ -201,6 +228,7 @@ def _statement(raw: Any, *, needs_action: bool) -> Statement:
         resource=_optional_strings(raw, "Resource"),
         not_resource=_optional_strings(raw, "NotResource"),
         principal=_principals(raw["Principal"]) if "Principal" in raw else None,
+        not_principal=raw.get("NotPrincipal"),
         condition=condition,
     )
 
@@ -262,17 +290,29 @@ def _grants_all_ram_actions(statement: Statement) -> bool:
 def escalation_actions(policy: Policy) -> tuple[str, ...]:
     """Privilege-escalation actions the policy allows on RAM identities broadly.
 
-    Returns just ``("ram:*",)`` when every RAM action is granted. Raises
-    :class:`MalformedPolicyError` for an unreadable document.
+    An action an unconditioned Deny takes away from a statement (:meth:`Statement.takes_away`)
+    is not granted by it. Returns just ``("ram:*",)`` when every RAM action is granted and no
+    escalation action is denied; when some are, one item ``"ram:* except denied actions
+    (still ...)"`` naming those still granted. Raises :class:`MalformedPolicyError` for an
+    unreadable document.
     """
-    statements = _allow_statements(policy)
-    broad = [s for s in statements if s.on_ram_identities_broadly()]
-    if any(_grants_all_ram_actions(s) for s in broad):
-        return ("ram:*",)
+    statements = parse_statements(policy.document)
+    denies = [s for s in statements if not s.allows]
+
+    def granted(action: str, by: Statement) -> bool:
+        return by.grants(action) and not any(d.takes_away(action, by) for d in denies)
+
     candidates = list(ESCALATION_ACTIONS)
-    if any(s.grants(ASSUME_ROLE) for s in statements):
+    if any(granted(ASSUME_ROLE, s) for s in statements):
         candidates.append(CREATE_ROLE)
-    return tuple(a for a in candidates if any(s.grants(a) for s in broad))
+    broad = [s for s in statements if s.allows and s.on_ram_identities_broadly()]
+    all_ram = [s for s in broad if _grants_all_ram_actions(s)]
+    if any(all(granted(a, s) for a in candidates) for s in all_ram):
+        return ("ram:*",)
+    found = tuple(a for a in candidates if any(granted(a, s) for s in broad))
+    if found and any(granted(a, s) for a in found for s in all_ram):
+        return (f"ram:* except denied actions (still {', '.join(found)})",)
+    return found
 
 
 def uses_not_elements(policy: Policy) -> tuple[str, ...]:
@@ -330,10 +370,14 @@ def unconditioned_non_read_grants(policy: Policy) -> tuple[str, ...]:
 
 # --- trust policies -------------------------------------------------------------------
 
+#: ``"other"``: a principal this tool does not understand (kind, value or NotPrincipal);
+#: ``role_trust_restricted`` fails it.
 PrincipalKind = Literal["any", "account", "service", "federated", "other"]
 
 _RAM_ARN = re.compile(r"^acs:ram::(?P<account>[^:]*):(?P<relative>.+)$", re.IGNORECASE)
+_RAM_IDENTITY = re.compile(r"^(?:root|\*+|(?:user|role)/.+)$", re.IGNORECASE)
 _FEDERATED = re.compile(r"^acs:ram::[^:]*:(?:saml|oidc)-provider/.+$", re.IGNORECASE)
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.aliyuncs\.com$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -357,19 +401,29 @@ def _ram_principal(value: str, conditioned: bool) -> TrustedPrincipal:
     if value.isdigit():
         return TrustedPrincipal("account", value, account_id=value, conditioned=conditioned)
     match = _RAM_ARN.match(value)
-    if match is None:
-        return TrustedPrincipal("other", value, conditioned=conditioned)
+    if match is None or not _RAM_IDENTITY.match(match["relative"]):
+        return TrustedPrincipal("other", f"RAM: {value}", conditioned=conditioned)
     return TrustedPrincipal("account", value, account_id=match["account"], conditioned=conditioned)
 
 
 def trusted_principals(document: Any) -> tuple[TrustedPrincipal, ...]:
-    """Principals trusted by the Allow statements of a trust policy (raises if malformed)."""
+    """Principals trusted by the Allow statements of a trust policy (raises if malformed).
+
+    Fails closed: a NotPrincipal, an empty Principal object, a kind other than the documented
+    (case-sensitive) ``RAM``, ``Service`` and ``Federated``, or a value that is not of its
+    kind's form, is an ``"other"`` principal.
+    """
     found: list[TrustedPrincipal] = []
     for statement in parse_statements(document, needs_action=False):
-        if not statement.allows or statement.principal is None:
+        if not statement.allows:
             continue
         conditioned = statement.conditioned
-        for kind, values in statement.principal.items():
+        if statement.not_principal is not None:
+            value = f"NotPrincipal {json.dumps(statement.not_principal, default=str)}"
+            found.append(TrustedPrincipal("other", value, conditioned=conditioned))
+        if statement.principal == {}:
+            found.append(TrustedPrincipal("other", "empty Principal {}", conditioned=conditioned))
+        for kind, values in (statement.principal or {}).items():
             found.extend(_principal(kind, v, conditioned) for v in values)
     return tuple(found)
 
@@ -379,11 +433,11 @@ def _principal(kind: str, value: str, conditioned: bool) -> TrustedPrincipal:
         return TrustedPrincipal("any", value, conditioned=conditioned)
     if kind == "RAM":
         return _ram_principal(value, conditioned)
-    if kind == "Service":
+    if kind == "Service" and _SERVICE.match(value):
         return TrustedPrincipal("service", value, conditioned=conditioned)
     if kind == "Federated" and _FEDERATED.match(value):
         return TrustedPrincipal("federated", value, conditioned=conditioned)
-    return TrustedPrincipal("other", f"{kind}:{value}", conditioned=conditioned)
+    return TrustedPrincipal("other", f"{kind}: {value}", conditioned=conditioned)
 
 
 def federated_providers(documents: Iterable[Any]) -> frozenset[str]:

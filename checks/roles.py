@@ -2,7 +2,8 @@
 
 Service-linked roles (``IsServiceLinkedRole``) are managed by Alibaba Cloud services and
 cannot be changed, so the admin and session checks skip them; a role that merely trusts a
-service principal is an ordinary role. A trust policy that cannot be read is UNKNOWN.
+service principal is an ordinary role. A trust policy that cannot be read is UNKNOWN; a
+principal in it that this tool does not understand fails ``role_trust_restricted``.
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ class RoleTrustRestricted(Check):
         for principal in principals:
             if principal.kind == "any":
                 problems.append(f"any principal ({principal.value})")
+            elif principal.kind == "other":
+                problems.append(f"a principal not understood ({principal.value})")
             elif (
                 principal.is_foreign(own_account)
                 and principal.account_id not in params.trusted_accounts

@@ -127,6 +127,29 @@ def test_policy_no_privilege_escalation() -> None:
     assert "admin_is_skipped" not in statuses(findings)
 
 
+def test_policy_no_privilege_escalation_respects_unconditioned_deny() -> None:
+    fence = {"Effect": "Deny", "Resource": "*", "Action": [
+        "ram:AttachPolicyTo*", "ram:CreatePolicyVersion", "ram:SetDefaultPolicyVersion",
+        "ram:CreateAccessKey", "ram:CreateLoginProfile", "ram:UpdateLoginProfile",
+        "ram:AddUserToGroup", "ram:UpdateRole"]}
+    partial = {"Effect": "Deny", "Resource": "*", "Action": "ram:AttachPolicyTo*"}
+    conditioned = {**fence, "Condition": {"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}}
+    snap = make_snapshot(
+        policies=[
+            policy("pass_ram_admin_fenced_by_deny", allow("ram:*"), fence),
+            policy("fail_ram_star_partly_denied", allow("ram:*"), partial),
+            policy("fail_deny_only_under_condition", allow("ram:*"), conditioned),
+        ]
+    )
+    findings = run_check(PolicyNoPrivilegeEscalation, snap)
+    assert_by_prefix(findings)
+    messages = {f.resource.name: f.message for f in findings}
+    partly = messages["fail_ram_star_partly_denied"]
+    assert "ram:* except denied actions" in partly and "ram:CreateAccessKey" in partly
+    assert "AttachPolicyTo" not in partly
+    assert "through ram:* on" in messages["fail_deny_only_under_condition"]
+
+
 def test_policy_custom_unused() -> None:
     snap = make_snapshot(
         policies=[

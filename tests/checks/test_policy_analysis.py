@@ -249,3 +249,97 @@ def test_trusted_principals_star_and_condition() -> None:
 def test_federated_providers_skips_malformed() -> None:
     arn = f"acs:ram::{OWN}:oidc-provider/GitHub"
     assert federated_providers([trust({"Federated": arn}), None]) == {arn.lower()}
+
+
+ALL_BUT_ESCALATION = [
+    "ram:AttachPolicyTo*",
+    "ram:CreatePolicyVersion",
+    "ram:SetDefaultPolicyVersion",
+    "ram:CreateAccessKey",
+    "ram:CreateLoginProfile",
+    "ram:UpdateLoginProfile",
+    "ram:AddUserToGroup",
+    "ram:UpdateRole",
+]
+
+
+def deny(action: Any = None, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {**allow(action, resource, **extra), "Effect": "Deny"}
+
+
+def test_unconditioned_deny_on_everything_removes_escalation() -> None:
+    fenced = custom(doc(allow("ram:*"), deny(ALL_BUT_ESCALATION)))
+    assert escalation_actions(fenced) == ()
+    # A Deny of every action but reads (NotAction) removes them too.
+    assert escalation_actions(
+        custom(doc(allow("ram:*"), deny(NotAction=["ram:Get*", "ram:List*"])))
+    ) == ()
+    # Denying sts:AssumeRole defuses ram:CreateRole.
+    assert escalation_actions(
+        custom(doc(allow(["ram:CreateRole", "sts:AssumeRole"]), deny("sts:AssumeRole")))
+    ) == ()
+
+
+def test_partial_deny_of_ram_star_lists_what_is_still_granted() -> None:
+    (found,) = escalation_actions(custom(doc(allow("ram:*"), deny("ram:AttachPolicyTo*"))))
+    assert found.startswith("ram:* except denied actions")
+    assert "ram:CreateAccessKey" in found and "ram:UpdateRole" in found
+    assert "AttachPolicyTo" not in found
+    # A Deny of non-escalation actions leaves plain ram:*.
+    assert escalation_actions(custom(doc(allow("ram:*"), deny("ram:DeleteUser")))) == ("ram:*",)
+
+
+@pytest.mark.parametrize(
+    "fence",
+    [
+        deny("ram:CreateAccessKey", Condition={"IpAddress": {"acs:SourceIp": "10.0.0.0/8"}}),
+        deny("ram:CreateAccessKey", "acs:ram::1:user/admin"),  # narrower than the grant
+        deny("ram:CreateAccessKey", "acs:ram:*:*:user/?"),  # ? does not cover user/*
+        deny("ram:CreateAccessKey", NotResource="acs:ram::1:user/admin", resource=None),
+        {"Effect": "Deny", "Action": "ram:CreateAccessKey"},  # no Resource element
+    ],
+)
+def test_conditioned_or_narrower_deny_removes_nothing(fence: dict[str, Any]) -> None:
+    fence = {k: v for k, v in fence.items() if v is not None}
+    policy = custom(doc(allow("ram:CreateAccessKey", "acs:ram:*:*:user/*"), fence))
+    assert escalation_actions(policy) == ("ram:CreateAccessKey",)
+
+
+def test_deny_on_a_covering_pattern_removes_the_grant() -> None:
+    grant = allow("ram:CreateAccessKey", "acs:ram:*:*:user/*")
+    assert escalation_actions(custom(doc(grant, deny("ram:*", "acs:ram:*:*:*")))) == ()
+    assert escalation_actions(custom(doc(grant, deny("ram:*", "acs:ram:*:*:user/*")))) == ()
+    # A grant on "*" (or via NotResource) is only covered by a Deny on "*".
+    on_all = allow("ram:CreateAccessKey")
+    assert escalation_actions(custom(doc(on_all, deny("ram:*", "acs:ram:*:*:*")))) == (
+        "ram:CreateAccessKey",
+    )
+    not_resource = {"Effect": "Allow", "Action": "ram:CreateAccessKey",
+                    "NotResource": "acs:ram::1:user/x"}
+    assert escalation_actions(custom(doc(not_resource, deny("ram:*", "acs:ram:*:*:*")))) == (
+        "ram:CreateAccessKey",
+    )
+    assert escalation_actions(custom(doc(not_resource, deny("ram:*")))) == ()
+
+
+def test_trusted_principals_unknown_kinds_are_other() -> None:
+    found = trusted_principals(
+        trust(
+            {"AWS": "arn:aws:iam::123456789012:root"},
+            {"ram": f"acs:ram::{OWN}:root"},  # keys are case-sensitive
+            {"RAM": "alice"},  # not an ARN or account id
+            {"RAM": f"acs:ram::{OWN}:group/admins"},  # groups cannot assume roles
+            {"Service": "evil.example.com"},
+            {"Federated": f"acs:ram::{OWN}:user/x"},
+            {},
+        )
+    )
+    assert [p.kind for p in found] == ["other"] * 7
+    (whole_account,) = trusted_principals(trust({"RAM": f"acs:ram::{OWN}:*"}))
+    assert (whole_account.kind, whole_account.account_id) == ("account", OWN)
+    assert found[0].value == "AWS: arn:aws:iam::123456789012:root"
+    assert found[-1].value == "empty Principal {}"
+    (not_principal,) = trusted_principals(
+        doc({"Effect": "Allow", "Action": "sts:AssumeRole", "NotPrincipal": {"RAM": "1"}})
+    )
+    assert not_principal.kind == "other" and "NotPrincipal" in not_principal.value

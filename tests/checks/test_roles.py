@@ -122,6 +122,33 @@ def test_role_trust_restricted() -> None:
     assert "any principal" in messages["fail_star"]
 
 
+def test_role_trust_fails_closed_on_principals_it_does_not_understand() -> None:
+    own_root = f"acs:ram::{ACCOUNT_ID}:root"
+    not_principal = trust_doc({"RAM": own_root})
+    not_principal["Statement"][0]["NotPrincipal"] = not_principal["Statement"][0].pop("Principal")
+    snap = make_snapshot(
+        roles=[
+            role("fail_aws_kind", principal={"AWS": "arn:aws:iam::123456789012:root"}),
+            role("fail_lowercase_ram", principal={"ram": own_root}),
+            role("fail_mixed", principal={"RAM": own_root, "Ram": own_root}),
+            role("fail_not_an_arn", principal={"RAM": "alice"}),
+            role("fail_not_a_provider", principal={"Federated": own_root}),
+            role("fail_conditioned_unknown", principal={"AWS": "*x"}, condition=EXTERNAL_ID),
+            role("fail_not_principal", trust_policy=not_principal),
+            role("pass_own_user", principal={"RAM": f"acs:ram::{ACCOUNT_ID}:user/alice"}),
+            role("pass_service", principal={"Service": "oss.aliyuncs.com"}),
+        ]
+    )
+    findings = run_check(RoleTrustRestricted, snap)
+    assert_by_prefix(findings)
+    messages = {f.resource.name: f.message for f in findings}
+    assert "not understood" in messages["fail_aws_kind"]
+    assert "AWS: arn:aws:iam::123456789012:root" in messages["fail_aws_kind"]
+    assert "ram: " in messages["fail_lowercase_ram"]
+    assert "Ram: " in messages["fail_mixed"] and "RAM: " not in messages["fail_mixed"]
+    assert "NotPrincipal" in messages["fail_not_principal"]
+
+
 def test_role_trust_trusted_accounts_param_matters() -> None:
     snap = make_snapshot(roles=[role("fail_partner", principal={"RAM": f"{FOREIGN}"})])
     assert run_check(RoleTrustRestricted, snap)[0].status is Status.FAIL
