@@ -10,9 +10,9 @@ value.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -48,19 +48,41 @@ class RootActivity(_Frozen):
 
 
 class PasswordPolicy(_Frozen):
-    """IMS GetPasswordPolicy."""
+    """IMS GetPasswordPolicy (None = the field was absent or unreadable in the response).
 
-    minimum_length: int
-    require_uppercase: bool
-    require_lowercase: bool
-    require_numbers: bool
-    require_symbols: bool
-    reuse_prevention: int = Field(description="0 = off")
-    max_age_days: int = Field(description="MaxPasswordAge; 0 = passwords never expire")
-    max_login_attempts: int = Field(description="MaxLoginAttemps; 0 = lockout off")
-    hard_expire: bool
-    minimum_distinct_characters: int = 0
-    not_contain_user_name: bool = False
+    A None is never a setting: a check reading that field reports UNKNOWN.
+    """
+
+    minimum_length: int | None
+    require_uppercase: bool | None
+    require_lowercase: bool | None
+    require_numbers: bool | None
+    require_symbols: bool | None
+    reuse_prevention: int | None = Field(description="0 = off")
+    max_age_days: int | None = Field(description="MaxPasswordAge; 0 = passwords never expire")
+    max_login_attempts: int | None = Field(description="MaxLoginAttemps; 0 = lockout off")
+    hard_expire: bool | None
+    minimum_distinct_characters: int | None = 0
+    not_contain_user_name: bool | None = False
+
+    #: The GetPasswordPolicy response field behind each attribute, for messages.
+    IMS_NAMES: ClassVar[dict[str, str]] = {
+        "minimum_length": "MinimumPasswordLength",
+        "require_uppercase": "RequireUppercaseCharacters",
+        "require_lowercase": "RequireLowercaseCharacters",
+        "require_numbers": "RequireNumbers",
+        "require_symbols": "RequireSymbols",
+        "reuse_prevention": "PasswordReusePrevention",
+        "max_age_days": "MaxPasswordAge",
+        "max_login_attempts": "MaxLoginAttemps",
+        "hard_expire": "HardExpire",
+        "minimum_distinct_characters": "MinimumPasswordDifferentCharacter",
+        "not_contain_user_name": "PasswordNotContainUserName",
+    }
+
+    def unreported(self, fields: Iterable[str]) -> tuple[str, ...]:
+        """The IMS names of those ``fields`` that are None."""
+        return tuple(self.IMS_NAMES[f] for f in fields if getattr(self, f) is None)
 
 
 class SecurityPreference(_Frozen):

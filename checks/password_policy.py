@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from auditor.check import Check, CheckMeta, CheckParams, account
+from auditor.check import Check, CheckDefinitionError, CheckMeta, CheckParams, account
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, PasswordPolicy
@@ -38,19 +38,41 @@ BEST_PRACTICE_ONLY = {"alibaba-ram-best-practices": ("S5",)}
 
 
 class _PasswordPolicyCheck(Check):
-    """One account-level verdict on the password policy."""
+    """One account-level verdict on the password policy.
+
+    ``fields`` names the :class:`PasswordPolicy` fields the verdict reads; ``verdict`` gets
+    their values in that order, never a None: an unreported field gives UNKNOWN instead.
+    """
 
     __abstract__ = True
+    fields: ClassVar[tuple[str, ...]]
 
-    def verdict(self, policy: PasswordPolicy, params: Any) -> Verdict:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields = getattr(cls, "fields", ())
+        unknown = set(fields) - PasswordPolicy.model_fields.keys()
+        if not fields or unknown:
+            raise CheckDefinitionError(f"{cls.__qualname__}: bad fields {sorted(unknown)}")
+
+    def verdict(self, params: Any, *values: Any) -> Verdict:
         raise NotImplementedError
 
     def evaluate(self, snapshot: AccountSnapshot, params: Any) -> Iterator[Finding]:
         resource = account(snapshot)
-        if snapshot.password_policy is None:
+        policy = snapshot.password_policy
+        if policy is None:
             yield self.unknown(resource, "The snapshot holds no password policy.")
             return
-        outcome, message = self.verdict(snapshot.password_policy, params)
+        unreported = policy.unreported(self.fields)
+        if unreported:
+            yield self.unknown(
+                resource,
+                f"GetPasswordPolicy did not report {', '.join(unreported)}, "
+                "so this setting cannot be judged.",
+            )
+            return
+        values = (getattr(policy, name) for name in self.fields)
+        outcome, message = self.verdict(params, *values)
         if outcome is None:
             yield self.not_applicable(resource, message)
         elif outcome:
@@ -83,8 +105,9 @@ class PasswordPolicyMinLength(_PasswordPolicyCheck):
     class Params(CheckParams):
         min_length: int = 14
 
-    def verdict(self, policy: PasswordPolicy, params: Params) -> Verdict:
-        length = policy.minimum_length
+    fields = ("minimum_length",)
+
+    def verdict(self, params: Params, length: int) -> Verdict:
         return length >= params.min_length, (
             f"Minimum password length is {length} (required: at least {params.min_length})."
         )
@@ -104,8 +127,10 @@ class PasswordPolicyUppercase(_PasswordPolicyCheck):
         requires=REQUIRES,
     )
 
-    def verdict(self, policy: PasswordPolicy, params: CheckParams) -> Verdict:
-        return _required(policy.require_uppercase, "an uppercase letter")
+    fields = ("require_uppercase",)
+
+    def verdict(self, params: CheckParams, required: bool) -> Verdict:
+        return _required(required, "an uppercase letter")
 
 
 class PasswordPolicyLowercase(_PasswordPolicyCheck):
@@ -122,8 +147,10 @@ class PasswordPolicyLowercase(_PasswordPolicyCheck):
         requires=REQUIRES,
     )
 
-    def verdict(self, policy: PasswordPolicy, params: CheckParams) -> Verdict:
-        return _required(policy.require_lowercase, "a lowercase letter")
+    fields = ("require_lowercase",)
+
+    def verdict(self, params: CheckParams, required: bool) -> Verdict:
+        return _required(required, "a lowercase letter")
 
 
 class PasswordPolicyNumber(_PasswordPolicyCheck):
@@ -140,8 +167,10 @@ class PasswordPolicyNumber(_PasswordPolicyCheck):
         requires=REQUIRES,
     )
 
-    def verdict(self, policy: PasswordPolicy, params: CheckParams) -> Verdict:
-        return _required(policy.require_numbers, "a digit")
+    fields = ("require_numbers",)
+
+    def verdict(self, params: CheckParams, required: bool) -> Verdict:
+        return _required(required, "a digit")
 
 
 class PasswordPolicySymbol(_PasswordPolicyCheck):
@@ -158,8 +187,10 @@ class PasswordPolicySymbol(_PasswordPolicyCheck):
         requires=REQUIRES,
     )
 
-    def verdict(self, policy: PasswordPolicy, params: CheckParams) -> Verdict:
-        return _required(policy.require_symbols, "a symbol")
+    fields = ("require_symbols",)
+
+    def verdict(self, params: CheckParams, required: bool) -> Verdict:
+        return _required(required, "a symbol")
 
 
 class PasswordPolicyReusePrevention(_PasswordPolicyCheck):
@@ -182,8 +213,9 @@ class PasswordPolicyReusePrevention(_PasswordPolicyCheck):
     class Params(CheckParams):
         min_history: int = 5
 
-    def verdict(self, policy: PasswordPolicy, params: Params) -> Verdict:
-        history = policy.reuse_prevention
+    fields = ("reuse_prevention",)
+
+    def verdict(self, params: Params, history: int) -> Verdict:
         shown = "0 (reuse prevention off)" if history == 0 else str(history)
         return history >= params.min_history, (
             f"Password history is {shown} (required: at least {params.min_history})."
@@ -218,8 +250,9 @@ class PasswordPolicyMaxAge(_PasswordPolicyCheck):
         mode: Literal["rotation", "cis_v2"] = "rotation"
         max_days: int = 90
 
-    def verdict(self, policy: PasswordPolicy, params: Params) -> Verdict:
-        age = policy.max_age_days
+    fields = ("max_age_days",)
+
+    def verdict(self, params: Params, age: int) -> Verdict:
         shown = "0 (passwords never expire)" if age == 0 else f"{age} days"
         if params.mode == "cis_v2":
             return age == 0 or age >= self.CIS_V2_MIN_DAYS, (
@@ -253,8 +286,9 @@ class PasswordPolicyLockout(_PasswordPolicyCheck):
     class Params(CheckParams):
         max_attempts: int = 5
 
-    def verdict(self, policy: PasswordPolicy, params: Params) -> Verdict:
-        attempts = policy.max_login_attempts
+    fields = ("max_login_attempts",)
+
+    def verdict(self, params: Params, attempts: int) -> Verdict:
         shown = "0 (lockout off)" if attempts == 0 else str(attempts)
         return 1 <= attempts <= params.max_attempts, (
             f"Logon is blocked after {shown} failed attempt(s) "
@@ -282,13 +316,15 @@ class PasswordPolicyHardExpiry(_PasswordPolicyCheck):
         requires=REQUIRES,
     )
 
-    def verdict(self, policy: PasswordPolicy, params: CheckParams) -> Verdict:
-        if policy.max_age_days == 0:
+    fields = ("max_age_days", "hard_expire")
+
+    def verdict(self, params: CheckParams, max_age: int, hard_expire: bool) -> Verdict:
+        if max_age == 0:
             return None, "Passwords never expire, so there is nothing to block after expiry."
-        if policy.hard_expire:
-            return True, f"Passwords expire after {policy.max_age_days} days; logon is blocked."
+        if hard_expire:
+            return True, f"Passwords expire after {max_age} days; logon is blocked."
         return False, (
-            f"Passwords expire after {policy.max_age_days} days but users can still log on "
+            f"Passwords expire after {max_age} days but users can still log on "
             "with an expired password."
         )
 
@@ -315,8 +351,9 @@ class PasswordPolicyDistinctChars(_PasswordPolicyCheck):
     class Params(CheckParams):
         min_distinct: int = 4
 
-    def verdict(self, policy: PasswordPolicy, params: Params) -> Verdict:
-        distinct = policy.minimum_distinct_characters
+    fields = ("minimum_distinct_characters",)
+
+    def verdict(self, params: Params, distinct: int) -> Verdict:
         return distinct >= params.min_distinct, (
             f"Passwords need {distinct} distinct character(s) "
             f"(required: at least {params.min_distinct})."
@@ -339,7 +376,9 @@ class PasswordPolicyExcludesUsername(_PasswordPolicyCheck):
         requires=REQUIRES,
     )
 
-    def verdict(self, policy: PasswordPolicy, params: CheckParams) -> Verdict:
-        if policy.not_contain_user_name:
+    fields = ("not_contain_user_name",)
+
+    def verdict(self, params: CheckParams, excluded: bool) -> Verdict:
+        if excluded:
             return True, "Passwords may not contain the user name."
         return False, "Passwords may contain the user name."

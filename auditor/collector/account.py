@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alibabacloud_ims20190815 import models as ims
 
@@ -124,6 +124,11 @@ def _fetch_object(ctx: RunContext, section: Section, action: str, key: str) -> A
 
 
 def read_password_policy(ctx: RunContext) -> PasswordPolicy | None:
+    """The policy with None for each unreadable field, named in one ``degraded`` issue.
+
+    A None is never read as 0/False (MaxPasswordAge 0 means "never expires", a CIS v2 pass).
+    With no readable field at all the section is ``missing`` and the result None.
+    """
     policy = _fetch_object(ctx, Section.PASSWORD_POLICY, "ims:GetPasswordPolicy", "password_policy")
     if policy is None:
         return None
@@ -140,19 +145,23 @@ def read_password_policy(ctx: RunContext) -> PasswordPolicy | None:
         "minimum_distinct_characters": to_int(policy.minimum_password_different_character),
         "not_contain_user_name": to_bool(policy.password_not_contain_user_name),
     }
-    unknown = [name for name, value in values.items() if value is None]
-    if unknown:
-        # 0/False would read as a setting (MaxPasswordAge 0 = "never expires" passes CIS v2).
-        ctx.record(
-            Section.PASSWORD_POLICY,
-            ApiError(
-                "ims:GetPasswordPolicy",
-                "IncompleteResponse",
-                f"no readable value for {', '.join(unknown)}",
-            ),
-        )
-        return None
-    return PasswordPolicy(**values)
+    read = PasswordPolicy(**values)
+    unreported = read.unreported(values)
+    if not unreported:
+        return read
+    kind: Literal["missing", "degraded"] = (
+        "missing" if len(unreported) == len(values) else "degraded"
+    )
+    ctx.record(
+        Section.PASSWORD_POLICY,
+        ApiError(
+            "ims:GetPasswordPolicy",
+            "IncompleteResponse",
+            f"no readable value for {', '.join(unreported)}",
+        ),
+        kind=kind,
+    )
+    return None if kind == "missing" else read
 
 
 def read_security_preference(ctx: RunContext) -> SecurityPreference | None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from auditor.check import Check
+from auditor.check import Check, CheckDefinitionError
 from auditor.findings import Status
-from auditor.snapshot import PasswordPolicy
+from auditor.snapshot import AccountSnapshot, PasswordPolicy
 from auditor.testing import ACCOUNT_ID, make_snapshot, run_check
 from checks.password_policy import (
     PasswordPolicyDistinctChars,
@@ -22,6 +22,7 @@ from checks.password_policy import (
     PasswordPolicyReusePrevention,
     PasswordPolicySymbol,
     PasswordPolicyUppercase,
+    _PasswordPolicyCheck,
 )
 
 ALL_CHECKS = [
@@ -221,3 +222,77 @@ def test_hard_expiry(max_age: int, hard_expire: bool, expected: Status) -> None:
 def test_distinct_chars(distinct: int, params: dict, expected: Status) -> None:
     policy = with_(minimum_distinct_characters=distinct)
     assert verdict(PasswordPolicyDistinctChars, policy, **params)[0] == expected
+
+
+#: Policy field -> the checks that cannot decide without it.
+READERS: dict[str, set[type[Check]]] = {
+    "minimum_length": {PasswordPolicyMinLength},
+    "require_uppercase": {PasswordPolicyUppercase},
+    "require_lowercase": {PasswordPolicyLowercase},
+    "require_numbers": {PasswordPolicyNumber},
+    "require_symbols": {PasswordPolicySymbol},
+    "reuse_prevention": {PasswordPolicyReusePrevention},
+    "max_age_days": {PasswordPolicyMaxAge, PasswordPolicyHardExpiry},
+    "max_login_attempts": {PasswordPolicyLockout},
+    "hard_expire": {PasswordPolicyHardExpiry},
+    "minimum_distinct_characters": {PasswordPolicyDistinctChars},
+    "not_contain_user_name": {PasswordPolicyExcludesUsername},
+}
+
+
+def test_readers_cover_every_field() -> None:
+    assert READERS.keys() == PasswordPolicy.model_fields.keys()
+
+
+@pytest.mark.parametrize("field", sorted(READERS))
+def test_unreported_field_makes_only_its_checks_unknown(field: str) -> None:
+    policy = with_(**{field: None})
+    readers = READERS[field]
+    for check in ALL_CHECKS:
+        status, message = verdict(check, policy)
+        if check in readers:
+            assert status == Status.UNKNOWN, check
+            assert PasswordPolicy.IMS_NAMES[field] in message
+        else:
+            assert status == Status.PASS, check
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"max_age_days": None}, "MaxPasswordAge"),  # never NA on an unreported age
+        ({"max_age_days": 0, "hard_expire": None}, "HardExpire"),
+        ({"max_age_days": None, "hard_expire": None}, "MaxPasswordAge, HardExpire"),
+    ],
+)
+def test_hard_expiry_needs_max_age_and_hard_expire(changes: dict, named: str) -> None:
+    status, message = verdict(PasswordPolicyHardExpiry, with_(**changes))
+    assert status == Status.UNKNOWN
+    assert f"did not report {named}," in message
+
+
+@pytest.mark.parametrize("fields", [(), ("max_age",)])
+def test_fields_must_name_policy_fields(fields: tuple[str, ...]) -> None:
+    with pytest.raises(CheckDefinitionError, match="bad fields"):
+        type("Bad", (_PasswordPolicyCheck,), {"__abstract__": True, "fields": fields})
+    with pytest.raises(CheckDefinitionError, match="bad fields"):
+        type("Undeclared", (_PasswordPolicyCheck,), {"__abstract__": True})
+
+
+def test_partial_policy_round_trips_and_complete_json_is_unchanged() -> None:
+    partial = make_snapshot(password_policy=with_(max_age_days=None))
+    assert AccountSnapshot.model_validate_json(partial.model_dump_json()) == partial
+    dumped = make_snapshot(password_policy=DEFAULT).model_dump(mode="json")["password_policy"]
+    assert dumped == {
+        "minimum_length": 8,
+        "require_uppercase": False,
+        "require_lowercase": False,
+        "require_numbers": False,
+        "require_symbols": False,
+        "reuse_prevention": 0,
+        "max_age_days": 0,
+        "max_login_attempts": 0,
+        "hard_expire": False,
+        "minimum_distinct_characters": 0,
+        "not_contain_user_name": False,
+    }

@@ -130,7 +130,7 @@ def test_root_key_count_is_not_zero_when_report_key_columns_are_missing() -> Non
     )]
 
 
-def test_password_policy_missing_field_is_not_read_as_zero() -> None:
+def test_password_policy_missing_field_is_none_not_zero() -> None:
     policy = {
         "MinimumPasswordLength": "14", "RequireUppercaseCharacters": "true",
         "RequireLowercaseCharacters": True, "RequireNumbers": True, "RequireSymbols": True,
@@ -138,12 +138,38 @@ def test_password_policy_missing_field_is_not_read_as_zero() -> None:
         "MinimumPasswordDifferentCharacter": 4, "PasswordNotContainUserName": True,
     }  # no MaxPasswordAge: 0 would mean "never expires", a CIS v2 pass
     ctx = context({"ims:GetPasswordPolicy": {"PasswordPolicy": policy}})
-    assert read_password_policy(ctx) is None
-    ((section, _, code, _),) = issues(ctx)
-    assert (section, code) == (Section.PASSWORD_POLICY, "IncompleteResponse")
+    read = read_password_policy(ctx)
+    assert read is not None
+    assert (read.max_age_days, read.minimum_length, read.require_uppercase) == (None, 14, True)
+    (issue,) = ctx.issues
+    assert (issue.section, issue.action, issue.code, issue.kind) == (
+        Section.PASSWORD_POLICY, "ims:GetPasswordPolicy", "IncompleteResponse", "degraded"
+    )
+    assert issue.message == "no readable value for MaxPasswordAge"
     full = context({"ims:GetPasswordPolicy": {"PasswordPolicy": policy | {"MaxPasswordAge": "90"}}})
     read = read_password_policy(full)
     assert read is not None and (read.max_age_days, read.require_uppercase) == (90, True)
+    assert full.issues == []
+
+
+def test_password_policy_unreadable_values_are_named_in_one_issue() -> None:
+    policy = {"MinimumPasswordLength": "n/a", "HardExpire": "maybe", "MaxPasswordAge": 0}
+    ctx = context({"ims:GetPasswordPolicy": {"PasswordPolicy": policy}})
+    read = read_password_policy(ctx)
+    assert read is not None and read.max_age_days == 0
+    assert (read.minimum_length, read.hard_expire, read.require_symbols) == (None, None, None)
+    (issue,) = ctx.issues
+    assert issue.kind == "degraded"
+    assert "MinimumPasswordLength" in issue.message and "HardExpire" in issue.message
+
+
+@pytest.mark.parametrize("body", [{}, {"PasswordPolicy": {}}])
+def test_password_policy_without_any_field_is_missing(body: dict[str, Any]) -> None:
+    ctx = context({"ims:GetPasswordPolicy": body})
+    assert read_password_policy(ctx) is None
+    ((section, _, code, _),) = issues(ctx)
+    assert (section, code) == (Section.PASSWORD_POLICY, "IncompleteResponse")
+    assert [i.kind for i in ctx.issues] == ["missing"]
 
 
 def test_role_session_duration_is_never_defaulted() -> None:
