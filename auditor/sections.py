@@ -76,8 +76,3 @@ def permission_for(action: str) -> str:
     """The RAM permission that authorises ``<service>:<Action>`` (IMS uses ``ram:``)."""
     service, _, name = action.partition(":")
     return f"{'sts' if service == 'sts' else 'ram'}:{name}"
-
-
-def sections_for_action(action: str) -> frozenset[Section]:
-    """Sections that depend on an action, for attributing collection issues."""
-    return frozenset(s for s, actions in SECTION_ACTIONS.items() if action in actions)

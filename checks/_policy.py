@@ -251,15 +251,6 @@ def parse_statements(document: Any, *, needs_action: bool = True) -> tuple[State
     return tuple(_statement(s, needs_action=needs_action) for s in raw)
 
 
-def document_problem(policy: Policy) -> str | None:
-    """Why ``policy``'s document cannot be analysed, or None when it can."""
-    try:
-        parse_statements(policy.document)
-    except MalformedPolicyError as exc:
-        return str(exc)
-    return None
-
-
 def _allow_statements(policy: Policy) -> tuple[Statement, ...]:
     return tuple(s for s in parse_statements(policy.document) if s.allows)
 
