@@ -7,6 +7,8 @@ terminated (SIGTERM). User errors are one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import os
@@ -502,7 +504,18 @@ def main() -> None:
     """Console-script entry point."""
     _disable_sdk_debug()
     signal.signal(signal.SIGTERM, _on_sigterm)
-    cli(prog_name="ram-audit")
+    try:
+        cli(prog_name="ram-audit")
+    except BrokenPipeError:  # e.g. `ram-audit list-checks | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except OSError as exc:  # stdout/stderr unwritable, e.g. a full disk
+        if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT):
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"ram-audit: error: cannot write output: {exc.strerror}\n")
+        sys.exit(EXIT_USAGE)
 
 
 if __name__ == "__main__":  # pragma: no cover

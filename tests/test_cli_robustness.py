@@ -216,3 +216,12 @@ def test_debug_sdk_never_prints_the_sts_token(tmp_path: Path) -> None:
     assert stderr.startswith("ram-audit: warning: ignoring DEBUG=sdk")
     assert len(stderr.splitlines()) == 1  # no request headers (x-acs-security-token) at all
     assert DEMO_KEY[1] not in stderr + report
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_unwritable_stdout_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "auditor", "list-checks"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "ram-audit: error: cannot write output: No space left on device"
