@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import Any
 
 from auditor.collector import CollectorSettings, Endpoint, collect_snapshot
 from auditor.collector.credentials import ResolvedCredentials
@@ -27,12 +28,21 @@ def demo_world() -> World:
         return load_world(path)
 
 
-def _auditor_credentials(world: World) -> ResolvedCredentials:
+def auditor_credentials(world: World) -> ResolvedCredentials:
+    """The active AccessKey of the world's ``ram-auditor`` user, to audit the world with."""
     user = next((u for u in world.users if u.name == DEMO_USER), None)
     key = next((k for k in user.access_keys if k.status == "Active"), None) if user else None
     if key is None:
-        raise UsageError(f"the demo world has no active AccessKey for {DEMO_USER!r}")
-    return ResolvedCredentials(key.id, key.secret_value(), source="demo world")
+        raise UsageError(f"the world has no active AccessKey for {DEMO_USER!r}")
+    return ResolvedCredentials(key.id, key.secret_value(), source="emulator world")
+
+
+def emulator_settings(emulator: Emulator, **overrides: Any) -> CollectorSettings:
+    """Collector settings pointing RAM, IMS and STS at ``emulator`` over plain HTTP."""
+    endpoint = Endpoint(emulator.endpoint, "http")
+    return CollectorSettings(
+        endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint}, **overrides
+    )
 
 
 def run_demo(plan: Plan, progress: Progress) -> tuple[AuditReport, list[Path]]:
@@ -40,14 +50,13 @@ def run_demo(plan: Plan, progress: Progress) -> tuple[AuditReport, list[Path]]:
     world = demo_world()
     progress.update("Starting the local emulator with the sample account")
     with Emulator(world, port=0) as emulator:
-        endpoint = Endpoint(emulator.endpoint, "http")
-        settings = CollectorSettings(endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint})
-        with progress.phase(f"Auditing the sample account via {endpoint.url}"):
+        settings = emulator_settings(emulator)
+        with progress.phase(f"Auditing the sample account via {settings.endpoint('ram').url}"):
             snapshot = collect_snapshot(
                 settings,
                 plan.sections,
                 on_progress=progress.update,
-                credentials=_auditor_credentials(world),
+                credentials=auditor_credentials(world),
             )
     report, paths, _ = finish(plan, snapshot)
     return report, paths

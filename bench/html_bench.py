@@ -16,8 +16,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from auditor.collector import CollectorSettings, Endpoint, collect_snapshot
+from auditor.collector import collect_snapshot
 from auditor.collector.credentials import static_credentials
+from auditor.demo import emulator_settings
 from auditor.emulator import Emulator
 from auditor.emulator.generate import AUDITOR_KEY_ID, AUDITOR_KEY_SECRET, generate_world
 from auditor.pipeline import Options, build_report, prepare
@@ -36,9 +37,8 @@ def main() -> None:
     world = generate_world(args.users, seed=1)
     plan = prepare(Options(formats=("html",), output_dir=Path(tempfile.mkdtemp())))
     with Emulator(world, port=0) as emulator:
-        endpoint = Endpoint(emulator.endpoint, "http")
-        settings = CollectorSettings(endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint},
-                                     requests_per_second=2000, credential_report_poll_s=0.05)
+        settings = emulator_settings(emulator, requests_per_second=2000,
+                                     credential_report_poll_s=0.05)
         snapshot = collect_snapshot(settings, plan.sections,
                                     credentials=static_credentials(AUDITOR_KEY_ID,
                                                                    AUDITOR_KEY_SECRET))

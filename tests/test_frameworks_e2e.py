@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor.collector import CollectorSettings, Endpoint, collect_snapshot
-from auditor.collector.credentials import ResolvedCredentials
+from auditor.collector import CollectorSettings, collect_snapshot
+from auditor.demo import auditor_credentials, emulator_settings
 from auditor.emulator import Emulator, load_world, parse_world
 from auditor.emulator.world import World
 from auditor.pipeline import Options, finish, prepare
@@ -126,21 +126,9 @@ NO_EXPIRY_WORLD: dict[str, Any] = {
 }
 
 
-def _credentials(world: World) -> ResolvedCredentials:
-    """The active key of the world's `ram-auditor` user."""
-    user = next(u for u in world.users if u.name == "ram-auditor")
-    key = next(k for k in user.access_keys if k.status == "Active")
-    return ResolvedCredentials(key.id, key.secret_value(), source="test world")
-
-
-def _settings(emulator: Emulator) -> CollectorSettings:
-    """Collector settings for the emulator, polling the credential report without waiting."""
-    endpoint = Endpoint(emulator.endpoint, "http")
-    return CollectorSettings(
-        endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint},
-        credential_report_poll_s=0,
-        sleep=lambda _: None,
-    )
+def no_wait_settings(emulator: Emulator) -> CollectorSettings:
+    """Emulator settings that poll the credential report without waiting."""
+    return emulator_settings(emulator, credential_report_poll_s=0, sleep=lambda _: None)
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +160,9 @@ class Runs:
             world = self.worlds[world_name]
             with Emulator(world) as emulator:
                 snapshot = collect_snapshot(
-                    _settings(emulator), plan.sections, credentials=_credentials(world)
+                    no_wait_settings(emulator),
+                    plan.sections,
+                    credentials=auditor_credentials(world),
                 )
             self._reports[world_name, framework] = finish(plan, snapshot)[0]
         return self._reports[world_name, framework]

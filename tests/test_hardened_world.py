@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.collector import CollectorSettings, Endpoint, collect_snapshot
-from auditor.collector.credentials import ResolvedCredentials
+from auditor.collector import CollectorSettings, collect_snapshot
+from auditor.demo import auditor_credentials, emulator_settings
 from auditor.emulator import Emulator, load_world
 from auditor.emulator.world import World
 from auditor.pipeline import EXIT_OK, Options, exit_code, finish, prepare
@@ -55,21 +55,9 @@ RESULT_COUNTS = {
 }
 
 
-def auditor_credentials(world: World) -> ResolvedCredentials:
-    """The active key of the world's `ram-auditor` user."""
-    user = next(u for u in world.users if u.name == "ram-auditor")
-    key = next(k for k in user.access_keys if k.status == "Active")
-    return ResolvedCredentials(key.id, key.secret_value(), source="test world")
-
-
-def fast_settings(emulator: Emulator) -> CollectorSettings:
-    """Collector settings for the emulator, polling the credential report without waiting."""
-    endpoint = Endpoint(emulator.endpoint, "http")
-    return CollectorSettings(
-        endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint},
-        credential_report_poll_s=0,
-        sleep=lambda _: None,
-    )
+def no_wait_settings(emulator: Emulator) -> CollectorSettings:
+    """Emulator settings that poll the credential report without waiting."""
+    return emulator_settings(emulator, credential_report_poll_s=0, sleep=lambda _: None)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +71,7 @@ def audit(world: World, tmp_path_factory: pytest.TempPathFactory) -> tuple[Audit
     plan = prepare(Options(formats=("json",), output_dir=tmp_path_factory.mktemp("hardened")))
     with Emulator(world) as emulator:
         snapshot = collect_snapshot(
-            fast_settings(emulator), plan.sections, credentials=auditor_credentials(world)
+            no_wait_settings(emulator), plan.sections, credentials=auditor_credentials(world)
         )
     report, _, code = finish(plan, snapshot)
     return report, code
