@@ -38,11 +38,12 @@ def auditor_credentials(world: World) -> ResolvedCredentials:
 
 
 def emulator_settings(emulator: Emulator, **overrides: Any) -> CollectorSettings:
-    """Collector settings pointing RAM, IMS and STS at ``emulator`` over plain HTTP."""
+    """Collector settings pointing RAM, IMS and STS at ``emulator`` over plain HTTP.
+
+    ``overrides`` replace any setting, ``endpoints`` included."""
     endpoint = Endpoint(emulator.endpoint, "http")
-    return CollectorSettings(
-        endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint}, **overrides
-    )
+    values: dict[str, Any] = {"endpoints": {"ram": endpoint, "ims": endpoint, "sts": endpoint}}
+    return CollectorSettings(**{**values, **overrides})
 
 
 def run_demo(plan: Plan, progress: Progress) -> tuple[AuditReport, list[Path]]:

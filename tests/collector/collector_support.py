@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.collector import CollectorSettings, RetrySettings
 from auditor.collector.credentials import ResolvedCredentials, static_credentials
-from auditor.collector.settings import Endpoint
+from auditor.demo import emulator_settings
 from auditor.emulator import Emulator
 from auditor.emulator.generate import (
     AUDITOR_KEY_ID,
@@ -17,16 +17,14 @@ from auditor.emulator.generate import (
 
 def settings_for(emulator: Emulator, **overrides: Any) -> CollectorSettings:
     """Settings pointing every service at ``emulator``, with fast, recorded backoff."""
-    endpoint = Endpoint(emulator.endpoint, "http")
     values: dict[str, Any] = {
-        "endpoints": {"ram": endpoint, "ims": endpoint, "sts": endpoint},
         "requests_per_second": 2000.0,
         "retry": RetrySettings(max_attempts=10, initial_delay_s=0.001, max_delay_s=0.01),
         "credential_report_poll_s": 0.01,
         "credential_report_timeout_s": 1.0,
     }
     values.update(overrides)
-    return CollectorSettings(**values)
+    return emulator_settings(emulator, **values)
 
 
 def auditor_credentials() -> ResolvedCredentials:
