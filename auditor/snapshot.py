@@ -10,11 +10,12 @@ value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from functools import cached_property
 from typing import Any, ClassVar, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from auditor.sections import Section
 
@@ -201,12 +202,49 @@ class SsoSettings(_Frozen):
     providers: tuple[IdentityProvider, ...] = ()
 
 
+#: Facts of one resource that the collector reads with per-resource calls. A collection
+#: issue naming a resource lists which of its facts are missing.
+RESOURCE_FACTS: Final[Mapping[str, frozenset[str]]] = {
+    "user": frozenset({"login_profile", "mfa", "access_keys"}),
+    "group": frozenset({"members"}),
+    "policy": frozenset({"document", "attachments"}),
+    "role": frozenset({"details"}),
+}
+
+ResourceType = Literal["user", "group", "policy", "role"]
+
+
+class ResourceRef(_Frozen):
+    """Names one resource of the snapshot (a policy also by its type)."""
+
+    type: ResourceType
+    name: str
+    policy_type: Literal["", "System", "Custom"] = ""
+
+    def __str__(self) -> str:
+        kind = f"{self.policy_type} policy" if self.type == "policy" else self.type
+        return f"{kind} {self.name}"
+
+
+def ref_of(item: User | Group | Policy | Role) -> ResourceRef:
+    """The :class:`ResourceRef` of a snapshot resource."""
+    if isinstance(item, User):
+        return ResourceRef(type="user", name=item.name)
+    if isinstance(item, Group):
+        return ResourceRef(type="group", name=item.name)
+    if isinstance(item, Policy):
+        return ResourceRef(type="policy", name=item.name, policy_type=item.type)
+    return ResourceRef(type="role", name=item.name)
+
+
 class CollectionIssue(_Frozen):
     """Something the collector could not (fully) collect.
 
-    ``kind="missing"`` makes ``section`` incomplete: checks needing it report UNKNOWN.
-    ``kind="degraded"`` is informational (e.g. fell back to per-user calls) and leaves the
-    section complete.
+    ``kind="missing"`` without a ``resource`` makes ``section`` incomplete: checks needing
+    it report UNKNOWN for the account. ``kind="missing"`` with a ``resource`` leaves the
+    section complete but those ``facts`` of that one resource unknown: only that resource's
+    results are UNKNOWN. ``kind="degraded"`` is informational (e.g. fell back to per-user
+    calls) and leaves everything complete.
     """
 
     section: Section
@@ -215,6 +253,31 @@ class CollectionIssue(_Frozen):
     message: str
     permission: str = ""
     kind: Literal["missing", "degraded"] = "missing"
+    resource: ResourceRef | None = None
+    facts: tuple[str, ...] = Field(default=(), description="the resource's missing facts")
+
+    @model_validator(mode="after")
+    def _facts_of_the_resource(self) -> CollectionIssue:
+        if self.resource is None:
+            if self.facts:
+                raise ValueError("facts need a resource")
+            return self
+        unknown = set(self.facts) - RESOURCE_FACTS[self.resource.type]
+        if unknown or not self.facts:
+            raise ValueError(
+                f"facts of a {self.resource.type} are one or more of "
+                f"{sorted(RESOURCE_FACTS[self.resource.type])}, not {sorted(self.facts)}"
+            )
+        return self
+
+    @property
+    def grant_hint(self) -> str:
+        """"; grant ram:X to the auditor" when a permission was missing, else ""."""
+        return f"; grant {self.permission} to the auditor" if self.permission else ""
+
+    def describe(self) -> str:
+        """One line: which action failed, why, and what to grant."""
+        return f"{self.action} failed with {self.code}: {self.message}{self.grant_hint}"
 
 
 class SnapshotMeta(_Frozen):
@@ -255,22 +318,67 @@ class AccountSnapshot(_Frozen):
         return self.meta.collected_at
 
     def is_complete(self, section: Section) -> bool:
-        """True when ``section`` was collected without a ``missing`` issue."""
+        """True when ``section`` was collected without a section-wide ``missing`` issue.
+
+        Issues naming one resource leave the section complete: see :meth:`gaps`.
+        """
         return section in self.meta.sections and not self.missing_issues(section)
 
     def missing_issues(self, section: Section) -> tuple[CollectionIssue, ...]:
-        return tuple(i for i in self.issues if i.section == section and i.kind == "missing")
+        """The section-wide ``missing`` issues of ``section``."""
+        return tuple(
+            i
+            for i in self.issues
+            if i.section == section and i.kind == "missing" and i.resource is None
+        )
+
+    def gaps(self, item: User | Group | Policy | Role) -> Mapping[str, CollectionIssue]:
+        """The facts of ``item`` that could not be collected, each with its issue."""
+        return self._gaps.get(ref_of(item), {})
+
+    def gaps_of_type(self, resource_type: ResourceType, fact: str) -> tuple[ResourceRef, ...]:
+        """Every resource of ``resource_type`` whose ``fact`` is unknown."""
+        return tuple(
+            ref for ref, facts in self._gaps.items() if ref.type == resource_type and fact in facts
+        )
+
+    @cached_property
+    def _gaps(self) -> dict[ResourceRef, dict[str, CollectionIssue]]:
+        found: dict[ResourceRef, dict[str, CollectionIssue]] = {}
+        for issue in self.issues:
+            if issue.kind == "missing" and issue.resource is not None:
+                facts = found.setdefault(issue.resource, {})
+                for fact in issue.facts:
+                    facts.setdefault(fact, issue)
+        return found
 
     def user(self, name: str) -> User | None:
-        return next((u for u in self.users if u.name == name), None)
+        return self._users_by_name.get(name)
 
     def groups_of(self, user_name: str) -> tuple[Group, ...]:
-        return tuple(g for g in self.groups if user_name in g.members)
+        return self._groups_by_member.get(user_name, ())
 
     def policies_attached_to(self, principal_type: str, name: str) -> Iterator[Policy]:
+        yield from self._policies_by_principal.get((principal_type, name), ())
+
+    # Indexes, built once per snapshot on first use (the snapshot is immutable).
+    @cached_property
+    def _users_by_name(self) -> dict[str, User]:
+        return {u.name: u for u in self.users}
+
+    @cached_property
+    def _groups_by_member(self) -> dict[str, tuple[Group, ...]]:
+        found: dict[str, list[Group]] = {}
+        for group in self.groups:
+            for member in dict.fromkeys(group.members):
+                found.setdefault(member, []).append(group)
+        return {member: tuple(groups) for member, groups in found.items()}
+
+    @cached_property
+    def _policies_by_principal(self) -> dict[tuple[str, str], tuple[Policy, ...]]:
+        found: dict[tuple[str, str], list[Policy]] = {}
         for policy in self.policies:
-            if any(
-                a.principal_type == principal_type and a.principal_name == name
-                for a in policy.attachments
-            ):
-                yield policy
+            principals = {(a.principal_type, a.principal_name) for a in policy.attachments}
+            for principal in sorted(principals):
+                found.setdefault(principal, []).append(policy)
+        return {principal: tuple(policies) for principal, policies in found.items()}
