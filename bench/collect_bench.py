@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.emulator.call_budget import REPORT_USER_LIMIT, expected_calls
+from call_floor import REPORT_USER_LIMIT, expected_calls
+
 from auditor.emulator.generate import generate_world, write_world
 from auditor.emulator.world import World
 
@@ -49,7 +50,7 @@ class Result:
 
 
 def call_floor(world: World, *, report: bool) -> dict[str, int]:
-    """The calls the collector's plan needs for ``world`` (see ``auditor.emulator.call_budget``).
+    """The calls the collector's plan needs for ``world`` (see ``bench/call_floor.py``).
 
     A denied report still costs one GenerateCredentialReport and one GetCredentialReport
     attempt while the account is small enough to have one.

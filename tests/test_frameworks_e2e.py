@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+from oracles import DEMO_EXPECTED
 
 from auditor.collector import CollectorSettings, collect_snapshot
 from auditor.demo import auditor_credentials, emulator_settings
@@ -178,7 +179,7 @@ def runs(worlds: dict[str, World], tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def demo_expected() -> dict[str, Any]:
-    return yaml.safe_load((WORLDS / "demo.expected.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(DEMO_EXPECTED.read_text(encoding="utf-8"))
 
 
 def _only_framework(report: AuditReport, name: str) -> FrameworkResult:

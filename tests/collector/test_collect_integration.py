@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from collector_support import auditor_credentials, settings_for
+from oracles.call_budget import expected_calls
 
 from auditor.collector import CollectionAborted, collect_snapshot
 from auditor.collector.credentials import static_credentials
 from auditor.emulator import Emulator, Faults
-from auditor.emulator.call_budget import expected_calls
 from auditor.emulator.generate import AUDITOR_KEY_ID, AUDITOR_KEY_SECRET, generate_world
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot

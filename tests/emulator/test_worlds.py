@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 import yaml
+from oracles import DEMO_EXPECTED
 
 from auditor.emulator.server import Emulator
 from auditor.emulator.world import World, load_world, resolve_time
 
 WORLDS = Path(str(files("auditor.emulator.worlds")))
 DEMO = WORLDS / "demo.yaml"
-EXPECTED = WORLDS / "demo.expected.yaml"
+EXPECTED = DEMO_EXPECTED
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
 
 #: The check catalogue of checks.md (ids are a public contract).
