@@ -47,8 +47,12 @@ ESCALATION_ACTIONS: tuple[str, ...] = (
 CREATE_ROLE = "ram:CreateRole"
 ASSUME_ROLE = "sts:AssumeRole"
 
-#: Action-name prefixes of read-only operations.
-READ_ONLY_PREFIXES: tuple[str, ...] = ("get", "list", "describe", "query", "check")
+#: Action-name prefixes of read-only operations (lower case; names match case-insensitively).
+READ_ONLY_PREFIXES: tuple[str, ...] = (
+    "get", "list", "describe", "query", "check", "view", "batchget", "lookup", "search"
+)
+#: Whole actions that are reads although their names have no read prefix (lower case).
+READ_ONLY_ACTIONS: frozenset[str] = frozenset({"ram:generatecredentialreport"})
 
 #: RAM resource kinds whose broad grant enables escalation; the probe name can only be
 #: matched by a wildcard.
@@ -85,9 +89,13 @@ def matches_every_action(pattern: str) -> bool:
 
 
 def is_read_only_pattern(pattern: str) -> bool:
-    """True when the pattern can only match Get*/List*/Describe*/Query*/Check* actions."""
+    """True when the pattern can only match read actions: its action name starts with a
+    :data:`READ_ONLY_PREFIXES` prefix (Get, List, ..., Search), or it is exactly one of
+    :data:`READ_ONLY_ACTIONS` (no wildcard: ``ram:Generate*`` also grants other actions)."""
     _, sep, name = pattern.partition(":")
-    return bool(sep) and name.lower().startswith(READ_ONLY_PREFIXES)
+    if not sep:
+        return False
+    return name.lower().startswith(READ_ONLY_PREFIXES) or pattern.lower() in READ_ONLY_ACTIONS
 
 
 def _strings(value: Any, element: str) -> tuple[str, ...]:
@@ -365,10 +373,19 @@ def unconditioned_non_read_grants(policy: Policy) -> tuple[str, ...]:
 #: ``role_trust_restricted`` fails it.
 PrincipalKind = Literal["any", "account", "service", "federated", "other"]
 
-_RAM_ARN = re.compile(r"^acs:ram::(?P<account>[^:]*):(?P<relative>.+)$", re.IGNORECASE)
-_RAM_IDENTITY = re.compile(r"^(?:root|\*+|(?:user|role)/.+)$", re.IGNORECASE)
-_FEDERATED = re.compile(r"^acs:ram::[^:]*:(?:saml|oidc)-provider/.+$", re.IGNORECASE)
-_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.aliyuncs\.com$", re.IGNORECASE)
+#: ``acs:ram:<region>:<account>:<relative>``; the region segment is ignored (the documented
+#: form leaves it empty, ``acs:ram:*:<id>:root`` is common and means the same).
+_RAM_ARN = re.compile(r"acs:ram:[^:]*:(?P<account>[^:]*):(?P<relative>.+)", re.IGNORECASE)
+_RAM_IDENTITY = re.compile(r"root|\*+|(?:user|role)/.+", re.IGNORECASE)
+_ACCOUNT_ID = re.compile(r"[0-9]+")
+_FEDERATED = re.compile(r"acs:ram::[^:]*:(?:saml|oidc)-provider/.+", re.IGNORECASE)
+#: ``[<digits>@]<name>.aliyuncs.com``: ``ecs.aliyuncs.com``, ``logdelivery.alb.aliyuncs.com``,
+#: and the documented ``<account-id>@fc.aliyuncs.com``.
+_SERVICE = re.compile(
+    r"(?:[0-9]+@)?(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)+aliyuncs\.com", re.IGNORECASE
+)
+
+_RAM_FORM = "neither an account id nor acs:ram::<account-id>:root, user/<name> or role/<name>"
 
 
 @dataclass(frozen=True)
@@ -379,22 +396,37 @@ class TrustedPrincipal:
     value: str
     account_id: str = ""  # the RAM principal's account (for kind "account")
     conditioned: bool = False
+    reason: str = ""  # for kind "other": why it is not understood
 
     def is_foreign(self, own_account_id: str) -> bool:
         return self.kind == "account" and self.account_id != own_account_id
 
 
 def _ram_principal(value: str, conditioned: bool) -> TrustedPrincipal:
-    if "*" in value or "?" in value:
-        match = _RAM_ARN.match(value)
-        if match is None or any(c in match["account"] for c in "*?"):
-            return TrustedPrincipal("any", value, conditioned=conditioned)
-    if value.isdigit():
+    """An account id or a RAM ARN of root, a user, a role or ``*`` in an account.
+
+    The account segment decides: digits name an account; wildcards only (``*``, ``??``)
+    pin no account, so any principal; anything else (``<account-id>``, ``xxxx``, and digits
+    mixed with wildcards such as ``123456789012****``, which is how ids are masked in docs
+    and screenshots) is not understood rather than guessed to be a wildcard.
+    """
+    if _ACCOUNT_ID.fullmatch(value):
         return TrustedPrincipal("account", value, account_id=value, conditioned=conditioned)
-    match = _RAM_ARN.match(value)
-    if match is None or not _RAM_IDENTITY.match(match["relative"]):
-        return TrustedPrincipal("other", f"RAM: {value}", conditioned=conditioned)
-    return TrustedPrincipal("account", value, account_id=match["account"], conditioned=conditioned)
+    match = _RAM_ARN.fullmatch(value)
+    if match is None or not _RAM_IDENTITY.fullmatch(match["relative"]):
+        return TrustedPrincipal("other", f"RAM: {value}", conditioned=conditioned,
+                                reason=_RAM_FORM)
+    account_id = match["account"]
+    if _ACCOUNT_ID.fullmatch(account_id):
+        return TrustedPrincipal("account", value, account_id=account_id, conditioned=conditioned)
+    if account_id and set(account_id) <= {"*", "?"}:
+        return TrustedPrincipal("any", value, conditioned=conditioned)
+    return TrustedPrincipal(
+        "other",
+        f"RAM: {value}",
+        conditioned=conditioned,
+        reason=f"account id {account_id!r} is not a number (a placeholder or masked id?)",
+    )
 
 
 def trusted_principals(document: Any) -> tuple[TrustedPrincipal, ...]:
@@ -424,11 +456,17 @@ def _principal(kind: str, value: str, conditioned: bool) -> TrustedPrincipal:
         return TrustedPrincipal("any", value, conditioned=conditioned)
     if kind == "RAM":
         return _ram_principal(value, conditioned)
-    if kind == "Service" and _SERVICE.match(value):
-        return TrustedPrincipal("service", value, conditioned=conditioned)
-    if kind == "Federated" and _FEDERATED.match(value):
-        return TrustedPrincipal("federated", value, conditioned=conditioned)
-    return TrustedPrincipal("other", f"{kind}: {value}", conditioned=conditioned)
+    if kind == "Service":
+        if _SERVICE.fullmatch(value):
+            return TrustedPrincipal("service", value, conditioned=conditioned)
+        reason = "not of the form [<account-id>@]<name>.aliyuncs.com"
+    elif kind == "Federated":
+        if _FEDERATED.fullmatch(value):
+            return TrustedPrincipal("federated", value, conditioned=conditioned)
+        reason = "not a SAML or OIDC provider ARN"
+    else:
+        reason = "not a documented principal type (RAM, Service, Federated)"
+    return TrustedPrincipal("other", f"{kind}: {value}", conditioned=conditioned, reason=reason)
 
 
 def federated_providers(documents: Iterable[Any]) -> frozenset[str]:

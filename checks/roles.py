@@ -154,7 +154,8 @@ class RoleTrustRestricted(Check):
             if principal.kind == "any":
                 problems.append(f"any principal ({principal.value})")
             elif principal.kind == "other":
-                problems.append(f"a principal not understood ({principal.value})")
+                why = f": {principal.reason}" if principal.reason else ""
+                problems.append(f"a principal not understood ({principal.value}{why})")
             elif (
                 principal.is_foreign(own_account)
                 and principal.account_id not in params.trusted_accounts
