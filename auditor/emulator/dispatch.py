@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from auditor.emulator import ims_api, ram_api, sts_api
+import auditor.emulator.ims_api as ims_api
+import auditor.emulator.ram_api as ram_api
+import auditor.emulator.sts_api as sts_api
 from auditor.emulator.account import Account
 from auditor.emulator.auth import RPC_COMMON, Authenticator, SignedRequest
 from auditor.emulator.context import Call, Handler

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from auditor.emulator import ram_api
+import auditor.emulator.ram_api as ram_api
 from auditor.emulator.context import Call, Handler, registrar
 from auditor.emulator.errors import ApiError, not_found
 from auditor.emulator.paging import paginate
