@@ -16,14 +16,23 @@ import, naming itself. ``evaluate`` must not do I/O, read the clock (use
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from auditor.findings import Finding, Resource, Severity, Status
 from auditor.sections import Section
-from auditor.snapshot import AccessKey, AccountSnapshot, Group, Policy, Role, User
+from auditor.snapshot import (
+    AccessKey,
+    AccountSnapshot,
+    CollectionIssue,
+    Group,
+    Policy,
+    Role,
+    User,
+    ref_of,
+)
 
 CHECK_ID_PATTERN = r"^[a-z][a-z0-9_]{2,79}$"
 
@@ -107,6 +116,17 @@ class Check:
         """Yield one finding per evaluated resource. Pure: no I/O, clock or environment."""
         raise NotImplementedError
 
+    def evaluate_incomplete(
+        self, snapshot: AccountSnapshot, params: Any, incomplete: Sequence[Section]
+    ) -> Iterable[Finding]:
+        """Called instead of :meth:`evaluate` when a section in ``meta.requires`` is
+        incomplete: one account-level UNKNOWN naming what failed.
+
+        Override only where the data at hand still decides the verdict (one RAM user
+        decides ``ram_identities_in_use``), and never pass on what is missing.
+        """
+        yield self.unknown(account(snapshot), missing_sections_message(snapshot, incomplete))
+
     # Result helpers bind the check id.
     def result(self, status: Status, resource: Resource, message: str) -> Finding:
         return Finding(check_id=self.meta.id, status=status, resource=resource, message=message)
@@ -147,3 +167,98 @@ def of_policy(policy: Policy) -> Resource:
 
 def of_role(role: Role) -> Resource:
     return Resource(type="role", id=role.id, name=role.name)
+
+
+def resource_of(item: User | Group | Policy | Role) -> Resource:
+    """The result resource of a snapshot resource."""
+    if isinstance(item, User):
+        return of_user(item)
+    if isinstance(item, Group):
+        return of_group(item)
+    if isinstance(item, Policy):
+        return of_policy(item)
+    return of_role(item)
+
+
+def missing_sections_message(snapshot: AccountSnapshot, sections: Sequence[Section]) -> str:
+    """"Could not evaluate: <what failed; what to grant>" for incomplete sections."""
+    reasons = []
+    for section in sections:
+        issues = snapshot.missing_issues(section)
+        if not issues:
+            reasons.append(f"the {section} data was not collected")
+        reasons.extend(issue.describe() for issue in issues)
+    return "Could not evaluate: " + "; ".join(dict.fromkeys(reasons))
+
+
+def missing_facts_message(
+    item: User | Group | Policy | Role, missing: Mapping[str, CollectionIssue]
+) -> str:
+    """"Could not evaluate user bob: <what failed; what to grant>"."""
+    reasons = "; ".join(dict.fromkeys(issue.describe() for issue in missing.values()))
+    return f"Could not evaluate {ref_of(item)}: {reasons}."
+
+
+ItemT = TypeVar("ItemT", User, Group, Policy, Role)
+
+
+class PerResourceCheck(Check, Generic[ItemT]):
+    """A check with one verdict per resource: the loop 20 checks would otherwise repeat.
+
+    NOT_APPLICABLE for the account when no resource is evaluated. A resource missing one
+    of the facts the check ``reads`` (see :data:`auditor.snapshot.RESOURCE_FACTS`) is
+    UNKNOWN, naming the failed read, unless :meth:`judge_incomplete` can decide it with
+    the facts at hand; every other resource is still judged. Results of frozen users say
+    so.
+    """
+
+    __abstract__ = True
+    #: The facts of each resource this check reads.
+    reads: ClassVar[frozenset[str]] = frozenset()
+    #: The NOT_APPLICABLE message when nothing is evaluated.
+    none_message: ClassVar[str] = "Nothing to evaluate."
+
+    def items(self, snapshot: AccountSnapshot, params: Any) -> Iterable[ItemT]:
+        """The resources this check may evaluate."""
+        raise NotImplementedError
+
+    def judge(self, snapshot: AccountSnapshot, item: ItemT, params: Any) -> Iterable[Finding]:
+        """The findings for one resource with all its facts (none: not evaluated)."""
+        raise NotImplementedError
+
+    def missing(
+        self, snapshot: AccountSnapshot, item: ItemT
+    ) -> Mapping[str, CollectionIssue]:
+        """The facts this check reads that ``item`` lacks (override to add other
+        resources' facts the verdict depends on, such as a group's members)."""
+        return {f: i for f, i in snapshot.gaps(item).items() if f in self.reads}
+
+    def judge_incomplete(
+        self,
+        snapshot: AccountSnapshot,
+        item: ItemT,
+        params: Any,
+        missing: Mapping[str, CollectionIssue],
+    ) -> Iterable[Finding]:
+        """The findings for a resource lacking ``missing`` facts: UNKNOWN by default."""
+        yield self.unknown(resource_of(item), missing_facts_message(item, missing))
+
+    def evaluate(self, snapshot: AccountSnapshot, params: Any) -> Iterable[Finding]:
+        evaluated = False
+        for item in self.items(snapshot, params):
+            missing = self.missing(snapshot, item)
+            if missing:
+                findings = self.judge_incomplete(snapshot, item, params, missing)
+            else:
+                findings = self.judge(snapshot, item, params)
+            for finding in findings:
+                evaluated = True
+                yield _mark_frozen(finding, item)
+        if not evaluated:
+            yield self.not_applicable(account(snapshot), self.none_message)
+
+
+def _mark_frozen(finding: Finding, item: User | Group | Policy | Role) -> Finding:
+    if isinstance(item, User) and getattr(item, "frozen", False):
+        return finding.model_copy(update={"message": f"{finding.message} (frozen user)"})
+    return finding

@@ -27,13 +27,14 @@ from auditor.report import (
     ControlResult,
     FrameworkResult,
     ReportIssue,
+    ReportIssueResource,
     Result,
     Summary,
     Tool,
     result_uid,
 )
 from auditor.sections import Section
-from auditor.snapshot import AccountSnapshot
+from auditor.snapshot import AccountSnapshot, CollectionIssue
 
 log = logging.getLogger("ram_audit.engine")
 
@@ -61,26 +62,15 @@ class Evaluation:
         return self.severity.get(loaded.id, loaded.check.meta.severity)
 
 
-def _missing_sections_message(snapshot: AccountSnapshot, sections: Sequence[Section]) -> str:
-    reasons = []
-    for section in sections:
-        issues = snapshot.missing_issues(section)
-        if not issues:
-            reasons.append(f"the {section} data was not collected")
-        for issue in issues:
-            grant = f"; grant {issue.permission} to the auditor" if issue.permission else ""
-            reasons.append(f"{issue.action} failed with {issue.code}: {issue.message}{grant}")
-    return "Could not evaluate: " + "; ".join(dict.fromkeys(reasons))
-
-
 def run_check(loaded: LoadedCheck, snapshot: AccountSnapshot, params: CheckParams) -> list[Finding]:
     """Run one check with the engine's guarantees (UNKNOWN, ERROR, NOT_APPLICABLE)."""
     check = loaded.check()
     incomplete = sorted(s for s in loaded.check.meta.requires if not snapshot.is_complete(s))
-    if incomplete:
-        return [check.unknown(account(snapshot), _missing_sections_message(snapshot, incomplete))]
     try:
-        findings = list(check.evaluate(snapshot, params))
+        if incomplete:
+            findings = list(check.evaluate_incomplete(snapshot, params, incomplete))
+        else:
+            findings = list(check.evaluate(snapshot, params))
         for finding in findings:
             if not isinstance(finding, Finding) or finding.check_id != loaded.id:
                 raise TypeError(f"evaluate() produced {finding!r}, not a Finding of {loaded.id}")
@@ -197,6 +187,20 @@ def _calls_by_service(calls: Mapping[str, int]) -> dict[str, dict[str, int]]:
     return out
 
 
+def _affects(
+    issue: CollectionIssue,
+    by_section: Mapping[Section, list[str]],
+    unknown_by_resource: Mapping[tuple[str, str], set[str]],
+) -> list[str]:
+    """The checks an issue made UNKNOWN: every check needing its section, or for an issue
+    about one resource, the checks that reported that resource UNKNOWN."""
+    if issue.kind != "missing":
+        return []
+    if issue.resource is None:
+        return sorted(set(by_section.get(issue.section, [])))
+    return sorted(unknown_by_resource.get((issue.resource.type, issue.resource.name), ()))
+
+
 def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
     """Run every selected check and assemble the report (no waivers or baseline yet)."""
     results: list[Result] = []
@@ -239,6 +243,11 @@ def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
                     compliance=compliance,
                 )
             )
+    unknown_by_resource: dict[tuple[str, str], set[str]] = {}
+    for result in results:
+        if result.status is Status.UNKNOWN:
+            key = (result.resource.type, result.resource.name)
+            unknown_by_resource.setdefault(key, set()).add(result.check_id)
     issues = [
         ReportIssue(
             section=str(issue.section),
@@ -248,7 +257,13 @@ def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
             message=issue.message,
             permission=issue.permission,
             kind=issue.kind,
-            affects=sorted(set(affected.get(issue.section, []))) if issue.kind == "missing" else [],
+            resource=(
+                ReportIssueResource(type=issue.resource.type, name=issue.resource.name)
+                if issue.resource is not None
+                else None
+            ),
+            facts=list(issue.facts),
+            affects=_affects(issue, affected, unknown_by_resource),
         )
         for issue in snapshot.issues
     ]

@@ -109,8 +109,19 @@ class Summary(_Frozen):
     unwaived_failures_by_severity: dict[str, int] = Field(default_factory=dict)
 
 
+class ReportIssueResource(_Frozen):
+    """The one resource a collection issue is about."""
+
+    type: str = Field(description="user, group, policy or role")
+    name: str
+
+
 class ReportIssue(_Frozen):
-    """A collection issue and the checks it made UNKNOWN."""
+    """A collection issue and the checks it made UNKNOWN.
+
+    With ``resource``, only that resource's ``facts`` are missing and only its results
+    are UNKNOWN; without, the whole ``section`` is.
+    """
 
     section: str
     service: str = Field("", description="ram, ims or sts")
@@ -119,6 +130,8 @@ class ReportIssue(_Frozen):
     message: str
     permission: str = ""
     kind: Literal["missing", "degraded"] = "missing"
+    resource: ReportIssueResource | None = None
+    facts: list[str] = Field(default_factory=list, description="the resource's missing facts")
     affects: list[str] = Field(default_factory=list)
 
 

@@ -5,12 +5,12 @@ Ages are exact durations before the snapshot time (see :mod:`checks._time`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from auditor.check import Check, CheckMeta, CheckParams, account, of_access_key, of_user
+from auditor.check import CheckMeta, CheckParams, PerResourceCheck, of_access_key, of_user
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
-from auditor.snapshot import AccessKey, AccountSnapshot, User
+from auditor.snapshot import AccountSnapshot, User
 from checks._time import days_ago, older_than
 
 ROTATE_URL = "https://www.alibabacloud.com/help/doc-detail/152682.htm"
@@ -20,11 +20,18 @@ DISABLE_URL = (
 STS_URL = "https://www.alibabacloud.com/help/en/ram/user-guide/what-is-sts"
 
 
-def _active_keys(snapshot: AccountSnapshot) -> list[tuple[AccessKey, User]]:
-    return [(key, user) for user in snapshot.users for key in user.active_access_keys]
+class _KeysCheck(PerResourceCheck[User]):
+    """Judges the AccessKeys of each user; a user whose keys could not be read is UNKNOWN."""
+
+    __abstract__ = True
+    reads = frozenset({"access_keys"})
+    none_message = "No RAM user has an active AccessKey."
+
+    def items(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterable[User]:
+        return snapshot.users
 
 
-class AccessKeyRotated(Check):
+class AccessKeyRotated(_KeysCheck):
     meta = CheckMeta(
         id="access_key_rotated",
         title="Active AccessKeys are rotated regularly",
@@ -55,12 +62,9 @@ class AccessKeyRotated(Check):
     class Params(CheckParams):
         max_age_days: int = 90
 
-    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
-        keys = _active_keys(snapshot)
-        if not keys:
-            yield self.not_applicable(account(snapshot), "No RAM user has an active AccessKey.")
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
         now, limit = snapshot.now, params.max_age_days
-        for key, user in keys:
+        for key in user.active_access_keys:
             message = f"Created {days_ago(now, key.created_at)} ago (limit {limit} days)."
             if older_than(now, key.created_at, limit):
                 yield self.failed(of_access_key(key, user), message)
@@ -68,7 +72,7 @@ class AccessKeyRotated(Check):
                 yield self.passed(of_access_key(key, user), message)
 
 
-class AccessKeyUsedRecently(Check):
+class AccessKeyUsedRecently(_KeysCheck):
     meta = CheckMeta(
         id="access_key_used_recently",
         title="Active AccessKeys are in use",
@@ -95,12 +99,9 @@ class AccessKeyUsedRecently(Check):
         max_unused_days: int = 90
         grace_days: int = 7
 
-    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
-        keys = _active_keys(snapshot)
-        if not keys:
-            yield self.not_applicable(account(snapshot), "No RAM user has an active AccessKey.")
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
         now = snapshot.now
-        for key, user in keys:
+        for key in user.active_access_keys:
             resource = of_access_key(key, user)
             if key.last_used_at is not None:
                 message = (
@@ -122,7 +123,7 @@ class AccessKeyUsedRecently(Check):
                 yield self.passed(resource, message)
 
 
-class AccessKeySingleActive(Check):
+class AccessKeySingleActive(_KeysCheck):
     meta = CheckMeta(
         id="access_key_single_active",
         title="RAM users have at most one active AccessKey",
@@ -145,24 +146,26 @@ class AccessKeySingleActive(Check):
         requires=frozenset({Section.USERS}),
     )
 
-    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
-        users = [u for u in snapshot.users if u.access_keys]
-        if not users:
-            yield self.not_applicable(account(snapshot), "No RAM user has an AccessKey.")
-        for user in users:
-            active = [k.id for k in user.active_access_keys]
-            if len(active) > 1:
-                yield self.failed(
-                    of_user(user), f"{len(active)} active AccessKeys: {', '.join(active)}."
-                )
-            else:
-                yield self.passed(
-                    of_user(user),
-                    f"{len(active)} active AccessKey(s) out of {len(user.access_keys)}.",
-                )
+    none_message = "No RAM user has an AccessKey."
+
+    def judge(
+        self, snapshot: AccountSnapshot, user: User, params: CheckParams
+    ) -> Iterator[Finding]:
+        if not user.access_keys:
+            return
+        active = [k.id for k in user.active_access_keys]
+        if len(active) > 1:
+            yield self.failed(
+                of_user(user), f"{len(active)} active AccessKeys: {', '.join(active)}."
+            )
+        else:
+            yield self.passed(
+                of_user(user),
+                f"{len(active)} active AccessKey(s) out of {len(user.access_keys)}.",
+            )
 
 
-class AccessKeyDisabledRemoved(Check):
+class AccessKeyDisabledRemoved(_KeysCheck):
     meta = CheckMeta(
         id="access_key_disabled_removed",
         title="Disabled AccessKeys are deleted",
@@ -183,11 +186,12 @@ class AccessKeyDisabledRemoved(Check):
         requires=frozenset({Section.USERS}),
     )
 
-    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
-        disabled = [(k, u) for u in snapshot.users for k in u.access_keys if not k.active]
-        if not disabled:
-            yield self.not_applicable(account(snapshot), "No RAM user has a disabled AccessKey.")
-        for key, user in disabled:
+    none_message = "No RAM user has a disabled AccessKey."
+
+    def judge(
+        self, snapshot: AccountSnapshot, user: User, params: CheckParams
+    ) -> Iterator[Finding]:
+        for key in (k for k in user.access_keys if not k.active):
             age = days_ago(snapshot.now, key.created_at)
             yield self.failed(
                 of_access_key(key, user),
@@ -195,7 +199,7 @@ class AccessKeyDisabledRemoved(Check):
             )
 
 
-class AccessKeyPreferSts(Check):
+class AccessKeyPreferSts(_KeysCheck):
     meta = CheckMeta(
         id="access_key_prefer_sts",
         title="Long-lived AccessKeys are replaced by roles and STS",
@@ -221,11 +225,8 @@ class AccessKeyPreferSts(Check):
     class Params(CheckParams):
         allowed_users: tuple[str, ...] = ()
 
-    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
-        keys = _active_keys(snapshot)
-        if not keys:
-            yield self.not_applicable(account(snapshot), "No RAM user has an active AccessKey.")
-        for key, user in keys:
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
+        for key in user.active_access_keys:
             if user.name in params.allowed_users:
                 yield self.passed(
                     of_access_key(key, user), f"User {user.name} is allowed a long-lived key."

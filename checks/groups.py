@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
-from auditor.check import Check, CheckMeta, NoParams, account, of_group
+from auditor.check import CheckMeta, NoParams, PerResourceCheck, missing_facts_message, of_group
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
-from auditor.snapshot import AccountSnapshot
+from auditor.snapshot import AccountSnapshot, CollectionIssue, Group
+
+
+class _GroupCheck(PerResourceCheck[Group]):
+    """One verdict per RAM user group."""
+
+    __abstract__ = True
+    none_message = "The account has no RAM user group."
+
+    def items(self, snapshot: AccountSnapshot, params: NoParams) -> Iterable[Group]:
+        return snapshot.groups
+
 
 _GROUP_MEMBERS_URL = (
     "https://www.alibabacloud.com/help/en/ram/developer-reference/api-ram-2015-05-01-addusertogroup"
@@ -18,7 +29,7 @@ _GROUP_POLICIES_URL = (
 )
 
 
-class GroupHasMembers(Check):
+class GroupHasMembers(_GroupCheck):
     """Empty groups are leftovers: delete them or put their users back."""
 
     meta = CheckMeta(
@@ -41,19 +52,18 @@ class GroupHasMembers(Check):
         requires=frozenset({Section.GROUPS}),
     )
 
-    def evaluate(self, snapshot: AccountSnapshot, params: NoParams) -> Iterator[Finding]:
-        if not snapshot.groups:
-            yield self.not_applicable(account(snapshot), "The account has no RAM user group.")
-        for group in snapshot.groups:
-            if group.members:
-                yield self.passed(
-                    of_group(group), f"Group {group.name} has {len(group.members)} member(s)."
-                )
-            else:
-                yield self.failed(of_group(group), f"Group {group.name} has no members.")
+    reads = frozenset({"members"})
+
+    def judge(self, snapshot: AccountSnapshot, group: Group, params: NoParams) -> Iterator[Finding]:
+        if group.members:
+            yield self.passed(
+                of_group(group), f"Group {group.name} has {len(group.members)} member(s)."
+            )
+        else:
+            yield self.failed(of_group(group), f"Group {group.name} has no members.")
 
 
-class GroupHasPolicies(Check):
+class GroupHasPolicies(_GroupCheck):
     """A group without policies grants nothing: it is not used to manage permissions."""
 
     meta = CheckMeta(
@@ -80,14 +90,31 @@ class GroupHasPolicies(Check):
         requires=frozenset({Section.GROUPS, Section.POLICIES}),
     )
 
-    def evaluate(self, snapshot: AccountSnapshot, params: NoParams) -> Iterator[Finding]:
-        if not snapshot.groups:
-            yield self.not_applicable(account(snapshot), "The account has no RAM user group.")
-        for group in snapshot.groups:
-            names = [p.name for p in snapshot.policies_attached_to("group", group.name)]
-            if names:
-                yield self.passed(
-                    of_group(group), f"Group {group.name} has policies {', '.join(names)}."
-                )
-            else:
-                yield self.failed(of_group(group), f"Group {group.name} has no policy attached.")
+    def judge(self, snapshot: AccountSnapshot, group: Group, params: NoParams) -> Iterator[Finding]:
+        names = [p.name for p in snapshot.policies_attached_to("group", group.name)]
+        if names:
+            yield self.passed(
+                of_group(group), f"Group {group.name} has policies {', '.join(names)}."
+            )
+        else:
+            yield self.failed(of_group(group), f"Group {group.name} has no policy attached.")
+
+    def missing(self, snapshot: AccountSnapshot, group: Group) -> Mapping[str, CollectionIssue]:
+        """Policies whose attachments could not be listed might be attached to the group."""
+        return {
+            f"attachments of {policy.name}": snapshot.gaps(policy)["attachments"]
+            for policy in snapshot.policies
+            if "attachments" in snapshot.gaps(policy)
+        }
+
+    def judge_incomplete(
+        self,
+        snapshot: AccountSnapshot,
+        group: Group,
+        params: NoParams,
+        missing: Mapping[str, CollectionIssue],
+    ) -> Iterator[Finding]:
+        if any(snapshot.policies_attached_to("group", group.name)):
+            yield from self.judge(snapshot, group, params)  # one known policy decides
+        else:
+            yield self.unknown(of_group(group), missing_facts_message(group, missing))

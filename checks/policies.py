@@ -7,9 +7,9 @@ be concluded about it, and it must not pass silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from auditor.check import Check, CheckMeta, NoParams, account, of_policy
+from auditor.check import CheckMeta, NoParams, PerResourceCheck, of_policy
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, Policy
@@ -35,8 +35,11 @@ _NEW_VERSION_CLI = (
 )
 
 
-def describe_attachments(policy: Policy) -> str:
-    """'attached to user alice, group ops' or 'not attached to anything'."""
+def describe_attachments(snapshot: AccountSnapshot, policy: Policy) -> str:
+    """'attached to user alice, group ops', 'not attached to anything', or that the
+    attachments could not be listed."""
+    if "attachments" in snapshot.gaps(policy):
+        return f"attached to {policy.attachment_count} principal(s) that could not be listed"
     if not policy.attachments:
         return "not attached to anything"
     targets = ", ".join(f"{a.principal_type} {a.principal_name}" for a in policy.attachments)
@@ -47,31 +50,30 @@ def custom_policies(snapshot: AccountSnapshot) -> tuple[Policy, ...]:
     return tuple(p for p in snapshot.policies if p.type == "Custom")
 
 
-class _CustomPolicyCheck(Check):
-    """Shared loop: one finding per custom policy, UNKNOWN for unreadable documents."""
+class _CustomPolicyCheck(PerResourceCheck[Policy]):
+    """One finding per custom policy; UNKNOWN when its document was not read or cannot be
+    analysed."""
 
     __abstract__ = True
+    reads = frozenset({"document"})
     none_message = "The account has no custom policy."
 
-    def evaluate(self, snapshot: AccountSnapshot, params: NoParams) -> Iterator[Finding]:
-        policies = self.candidates(snapshot)
-        if not policies:
-            yield self.not_applicable(account(snapshot), self.none_message)
-            return
-        for policy in policies:
-            try:
-                yield self.judge(policy)
-            except MalformedPolicyError as exc:
-                yield self.unknown(
-                    of_policy(policy),
-                    f"Custom policy {policy.name} (version {policy.default_version or '?'}) "
-                    f"cannot be analysed: {exc}.",
-                )
-
-    def candidates(self, snapshot: AccountSnapshot) -> tuple[Policy, ...]:
+    def items(self, snapshot: AccountSnapshot, params: NoParams) -> Iterable[Policy]:
         return custom_policies(snapshot)
 
-    def judge(self, policy: Policy) -> Finding:
+    def judge(
+        self, snapshot: AccountSnapshot, policy: Policy, params: NoParams
+    ) -> Iterator[Finding]:
+        try:
+            yield self.verdict(snapshot, policy)
+        except MalformedPolicyError as exc:
+            yield self.unknown(
+                of_policy(policy),
+                f"Custom policy {policy.name} (version {policy.default_version or '?'}) "
+                f"cannot be analysed: {exc}.",
+            )
+
+    def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
         """PASS/FAIL for one policy; raise MalformedPolicyError for an unreadable one."""
         raise NotImplementedError
 
@@ -105,13 +107,13 @@ class PolicyNoFullAdmin(_CustomPolicyCheck):
         requires=frozenset({Section.POLICIES}),
     )
 
-    def judge(self, policy: Policy) -> Finding:
+    def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
         parse_statements(policy.document)  # an unreadable document is UNKNOWN, not PASS
         if is_admin_equivalent(policy):
             return self.failed(
                 of_policy(policy),
                 f"Custom policy {policy.name} allows every action on every resource "
-                f"(admin-equivalent) and is {describe_attachments(policy)}.",
+                f"(admin-equivalent) and is {describe_attachments(snapshot, policy)}.",
             )
         return self.passed(
             of_policy(policy), f"Custom policy {policy.name} does not grant full admin."
@@ -142,13 +144,13 @@ class PolicyNoAllowNotAction(_CustomPolicyCheck):
         requires=frozenset({Section.POLICIES}),
     )
 
-    def judge(self, policy: Policy) -> Finding:
+    def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
         found = uses_not_elements(policy)
         if found:
             return self.failed(
                 of_policy(policy),
                 f"Custom policy {policy.name} has Allow statements using "
-                f"{' and '.join(found)} ({describe_attachments(policy)}).",
+                f"{' and '.join(found)} ({describe_attachments(snapshot, policy)}).",
             )
         return self.passed(
             of_policy(policy),
@@ -184,16 +186,17 @@ class PolicyNoPrivilegeEscalation(_CustomPolicyCheck):
 
     none_message = "The account has no custom policy that is not admin-equivalent."
 
-    def candidates(self, snapshot: AccountSnapshot) -> tuple[Policy, ...]:
+    def items(self, snapshot: AccountSnapshot, params: NoParams) -> Iterable[Policy]:
         return tuple(p for p in custom_policies(snapshot) if not is_admin_equivalent(p))
 
-    def judge(self, policy: Policy) -> Finding:
+    def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
         found = escalation_actions(policy)
         if found:
             return self.failed(
                 of_policy(policy),
                 f"Custom policy {policy.name} allows privilege escalation through "
-                f"{', '.join(found)} on RAM identities broadly ({describe_attachments(policy)}).",
+                f"{', '.join(found)} on RAM identities broadly "
+                f"({describe_attachments(snapshot, policy)}).",
             )
         return self.passed(
             of_policy(policy), f"Custom policy {policy.name} allows no privilege escalation."
@@ -221,8 +224,9 @@ class PolicyCustomUnused(_CustomPolicyCheck):
         tags=("policies", "hygiene"),
         requires=frozenset({Section.POLICIES}),
     )
+    reads = frozenset()  # AttachmentCount comes with the policy list
 
-    def judge(self, policy: Policy) -> Finding:
+    def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
         if policy.attachment_count == 0 and not policy.attachments:
             return self.failed(
                 of_policy(policy), f"Custom policy {policy.name} is not attached to anything."
@@ -247,7 +251,7 @@ class PolicySensitiveActionsConditioned(_CustomPolicyCheck):
         ),
         remediation=(
             "In the RAM console open Permissions > Policies, select the policy and create a "
-            "new default version whose Allow statements for write actions on \"*\" include a "
+            'new default version whose Allow statements for write actions on "*" include a '
             "Condition block (e.g. IpAddress on acs:SourceIp for the corporate ranges, or Bool "
             "acs:SecureTransport true)."
         ),
@@ -258,7 +262,7 @@ class PolicySensitiveActionsConditioned(_CustomPolicyCheck):
         requires=frozenset({Section.POLICIES}),
     )
 
-    def judge(self, policy: Policy) -> Finding:
+    def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
         grants = unconditioned_non_read_grants(policy)
         if grants:
             return self.failed(

@@ -5,14 +5,14 @@ Ages are exact durations before the snapshot time (see :mod:`checks._time`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
-from auditor.check import Check, CheckMeta, CheckParams, account, of_user
+from auditor.check import CheckMeta, CheckParams, PerResourceCheck, missing_facts_message, of_user
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
-from auditor.snapshot import AccountSnapshot, Policy, User
-from checks._policy import is_admin_equivalent
+from auditor.snapshot import AccountSnapshot, CollectionIssue, User
+from checks._admin import AdminIndex, policy_label
 from checks._time import days_ago, older_than
 
 BEST_PRACTICES_URL = (
@@ -21,11 +21,17 @@ BEST_PRACTICES_URL = (
 LOGON_SETTINGS_URL = "https://www.alibabacloud.com/help/doc-detail/116399.htm"
 
 
-def _policy_label(policy: Policy) -> str:
-    return f"{policy.name} ({policy.type})"
+class _UserCheck(PerResourceCheck[User]):
+    """One verdict per RAM user (frozen ones included)."""
+
+    __abstract__ = True
+    none_message = "The account has no RAM user."
+
+    def items(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterable[User]:
+        return snapshot.users
 
 
-class UserConsoleMfaBound(Check):
+class UserConsoleMfaBound(_UserCheck):
     meta = CheckMeta(
         id="user_console_mfa_bound",
         title="RAM users with console access have an MFA device bound",
@@ -52,18 +58,32 @@ class UserConsoleMfaBound(Check):
         requires=frozenset({Section.USERS}),
     )
 
-    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
-        console_users = [u for u in snapshot.users if u.console_access]
-        if not console_users:
-            yield self.not_applicable(account(snapshot), "No RAM user has console access.")
-        for user in console_users:
-            if user.mfa_bound:
-                yield self.passed(of_user(user), "Console access with an MFA device bound.")
-            else:
-                yield self.failed(of_user(user), "Console access but no MFA device bound.")
+    reads = frozenset({"login_profile", "mfa"})
+    none_message = "No RAM user has console access."
+
+    def judge(
+        self, snapshot: AccountSnapshot, user: User, params: CheckParams
+    ) -> Iterator[Finding]:
+        if not user.console_access:
+            return
+        if user.mfa_bound:
+            yield self.passed(of_user(user), "Console access with an MFA device bound.")
+        else:
+            yield self.failed(of_user(user), "Console access but no MFA device bound.")
+
+    def judge_incomplete(
+        self,
+        snapshot: AccountSnapshot,
+        user: User,
+        params: CheckParams,
+        missing: Mapping[str, CollectionIssue],
+    ) -> Iterator[Finding]:
+        if "login_profile" not in missing and not user.console_access:
+            return  # known to have no console access: not evaluated
+        yield self.unknown(of_user(user), missing_facts_message(user, missing))
 
 
-class UserConsoleApiSeparated(Check):
+class UserConsoleApiSeparated(_UserCheck):
     meta = CheckMeta(
         id="user_console_api_separated",
         title="RAM users have either console access or AccessKeys, not both",
@@ -85,24 +105,36 @@ class UserConsoleApiSeparated(Check):
         requires=frozenset({Section.USERS}),
     )
 
-    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
-        if not snapshot.users:
-            yield self.not_applicable(account(snapshot), "The account has no RAM user.")
-        for user in snapshot.users:
-            active = len(user.active_access_keys)
-            if user.console_access and active:
-                yield self.failed(
-                    of_user(user), f"Console access and {active} active AccessKey(s)."
-                )
-            elif user.console_access:
-                yield self.passed(of_user(user), "Console access only, no active AccessKey.")
-            else:
-                yield self.passed(
-                    of_user(user), f"No console access; {active} active AccessKey(s)."
-                )
+    reads = frozenset({"login_profile", "access_keys"})
+
+    def judge(
+        self, snapshot: AccountSnapshot, user: User, params: CheckParams
+    ) -> Iterator[Finding]:
+        active = len(user.active_access_keys)
+        if user.console_access and active:
+            yield self.failed(of_user(user), f"Console access and {active} active AccessKey(s).")
+        elif user.console_access:
+            yield self.passed(of_user(user), "Console access only, no active AccessKey.")
+        else:
+            yield self.passed(of_user(user), f"No console access; {active} active AccessKey(s).")
+
+    def judge_incomplete(
+        self,
+        snapshot: AccountSnapshot,
+        user: User,
+        params: CheckParams,
+        missing: Mapping[str, CollectionIssue],
+    ) -> Iterator[Finding]:
+        # Either credential known to be absent decides the verdict.
+        if "login_profile" not in missing and not user.console_access:
+            yield self.passed(of_user(user), "No console access.")
+        elif "access_keys" not in missing and not user.active_access_keys:
+            yield self.passed(of_user(user), "No active AccessKey.")
+        else:
+            yield self.unknown(of_user(user), missing_facts_message(user, missing))
 
 
-class UserConsoleInactiveDisabled(Check):
+class UserConsoleInactiveDisabled(_UserCheck):
     meta = CheckMeta(
         id="user_console_inactive_disabled",
         title="Console access of RAM users idle for too long is disabled",
@@ -131,34 +163,33 @@ class UserConsoleInactiveDisabled(Check):
     class Params(CheckParams):
         max_days: int = 90
 
-    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
-        console_users = [u for u in snapshot.users if u.console_access]
-        if not console_users:
-            yield self.not_applicable(account(snapshot), "No RAM user has console access.")
+    reads = frozenset({"login_profile"})
+    none_message = "No RAM user has console access."
+
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
+        if not user.console_access:
+            return
         now, limit = snapshot.now, params.max_days
-        for user in console_users:
-            resource = of_user(user)
-            last_login = user.last_console_login_at
-            if last_login is not None:
-                message = (
-                    f"Last console logon {days_ago(now, last_login)} ago (limit {limit} days)."
-                )
-                if older_than(now, last_login, limit):
-                    yield self.failed(resource, message)
-                else:
-                    yield self.passed(resource, message)
-                continue
-            message = (
-                f"Never logged on to the console; created {days_ago(now, user.created_at)} ago "
-                f"(limit {limit} days)."
-            )
-            if older_than(now, user.created_at, limit):
+        resource = of_user(user)
+        last_login = user.last_console_login_at
+        if last_login is not None:
+            message = f"Last console logon {days_ago(now, last_login)} ago (limit {limit} days)."
+            if older_than(now, last_login, limit):
                 yield self.failed(resource, message)
             else:
                 yield self.passed(resource, message)
+            return
+        message = (
+            f"Never logged on to the console; created {days_ago(now, user.created_at)} ago "
+            f"(limit {limit} days)."
+        )
+        if older_than(now, user.created_at, limit):
+            yield self.failed(resource, message)
+        else:
+            yield self.passed(resource, message)
 
 
-class UserUnused(Check):
+class UserUnused(_UserCheck):
     meta = CheckMeta(
         id="user_unused",
         title="RAM users that are no longer used are removed",
@@ -183,36 +214,58 @@ class UserUnused(Check):
     class Params(CheckParams):
         max_days: int = 90
 
-    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
-        now, limit = snapshot.now, params.max_days
-        old_users = [u for u in snapshot.users if older_than(now, u.created_at, limit)]
-        if not old_users:
-            yield self.not_applicable(
-                account(snapshot), f"No RAM user was created more than {limit} days ago."
+    reads = frozenset({"login_profile", "access_keys"})
+    none_message = "No RAM user was created longer ago than the limit."
+
+    def items(self, snapshot: AccountSnapshot, params: Params) -> Iterable[User]:
+        return [
+            u for u in snapshot.users if older_than(snapshot.now, u.created_at, params.max_days)
+        ]
+
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
+        limit = params.max_days
+        if not (user.has_login_profile or user.console_access or user.access_keys):
+            yield self.failed(
+                of_user(user), "The user has no credentials: no login profile, no AccessKey."
             )
-        for user in old_users:
-            if not (user.has_login_profile or user.console_access or user.access_keys):
-                yield self.failed(
-                    of_user(user), "The user has no credentials: no login profile, no AccessKey."
-                )
-                continue
-            activity = _recent_activity(user, snapshot, limit)
-            if activity:
-                yield self.passed(
-                    of_user(user), f"Active in the last {limit} days: {'; '.join(activity)}."
-                )
-            else:
-                yield self.failed(
-                    of_user(user),
-                    f"No console logon, AccessKey use or AccessKey creation in the last "
-                    f"{limit} days.",
-                )
+            return
+        activity = _recent_activity(user, snapshot, limit)
+        if activity:
+            yield self.passed(
+                of_user(user), f"Active in the last {limit} days: {'; '.join(activity)}."
+            )
+        else:
+            yield self.failed(
+                of_user(user),
+                f"No console logon, AccessKey use or AccessKey creation in the last {limit} days.",
+            )
+
+    def judge_incomplete(
+        self,
+        snapshot: AccountSnapshot,
+        user: User,
+        params: Params,
+        missing: Mapping[str, CollectionIssue],
+    ) -> Iterator[Finding]:
+        # Recent activity among the facts at hand proves the user is used.
+        activity = _recent_activity(
+            user, snapshot, params.max_days, keys="access_keys" not in missing
+        )
+        if activity:
+            yield self.passed(
+                of_user(user),
+                f"Active in the last {params.max_days} days: {'; '.join(activity)}.",
+            )
+        else:
+            yield self.unknown(of_user(user), missing_facts_message(user, missing))
 
 
-def _recent_activity(user: User, snapshot: AccountSnapshot, limit: int) -> list[str]:
+def _recent_activity(
+    user: User, snapshot: AccountSnapshot, limit: int, *, keys: bool = True
+) -> list[str]:
     """Console logons, AccessKey uses and creations at most ``limit`` days old."""
     events: list[tuple[str, datetime | None]] = [("console logon", user.last_console_login_at)]
-    for key in user.access_keys:
+    for key in user.access_keys if keys else ():
         events.append((f"AccessKey {key.id} used", key.last_used_at))
         events.append((f"AccessKey {key.id} created", key.created_at))
     return [
@@ -222,7 +275,7 @@ def _recent_activity(user: User, snapshot: AccountSnapshot, limit: int) -> list[
     ]
 
 
-class UserInGroup(Check):
+class UserInGroup(_UserCheck):
     meta = CheckMeta(
         id="user_in_group",
         title="Every RAM user belongs to a group",
@@ -242,18 +295,39 @@ class UserInGroup(Check):
         requires=frozenset({Section.USERS, Section.GROUPS}),
     )
 
-    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
-        if not snapshot.users:
-            yield self.not_applicable(account(snapshot), "The account has no RAM user.")
-        for user in snapshot.users:
-            groups = sorted(g.name for g in snapshot.groups_of(user.name))
-            if groups:
-                yield self.passed(of_user(user), f"Member of group(s): {', '.join(groups)}.")
-            else:
-                yield self.failed(of_user(user), "The user belongs to no group.")
+    def judge(
+        self, snapshot: AccountSnapshot, user: User, params: CheckParams
+    ) -> Iterator[Finding]:
+        groups = sorted(g.name for g in snapshot.groups_of(user.name))
+        if groups:
+            yield self.passed(of_user(user), f"Member of group(s): {', '.join(groups)}.")
+        else:
+            yield self.failed(of_user(user), "The user belongs to no group.")
+
+    def missing(self, snapshot: AccountSnapshot, user: User) -> Mapping[str, CollectionIssue]:
+        """Groups whose members could not be listed might contain the user."""
+        return {
+            f"members of group {ref.name}": snapshot.gaps(group)["members"]
+            for group in snapshot.groups
+            for ref in [group]
+            if "members" in snapshot.gaps(group)
+        }
+
+    def judge_incomplete(
+        self,
+        snapshot: AccountSnapshot,
+        user: User,
+        params: CheckParams,
+        missing: Mapping[str, CollectionIssue],
+    ) -> Iterator[Finding]:
+        yield from (
+            self.judge(snapshot, user, params)
+            if snapshot.groups_of(user.name)
+            else [self.unknown(of_user(user), missing_facts_message(user, missing))]
+        )
 
 
-class UserNoDirectPolicies(Check):
+class UserNoDirectPolicies(_UserCheck):
     meta = CheckMeta(
         id="user_no_direct_policies",
         title="No policy is attached directly to a RAM user",
@@ -282,23 +356,40 @@ class UserNoDirectPolicies(Check):
         requires=frozenset({Section.USERS, Section.POLICIES}),
     )
 
-    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
-        if not snapshot.users:
-            yield self.not_applicable(account(snapshot), "The account has no RAM user.")
-        for user in snapshot.users:
-            direct = sorted(
-                _policy_label(p) for p in snapshot.policies_attached_to("user", user.name)
+    def judge(
+        self, snapshot: AccountSnapshot, user: User, params: CheckParams
+    ) -> Iterator[Finding]:
+        direct = sorted(policy_label(p) for p in snapshot.policies_attached_to("user", user.name))
+        if direct:
+            yield self.failed(
+                of_user(user),
+                f"{len(direct)} policy(ies) attached directly: {', '.join(direct)}.",
             )
-            if direct:
-                yield self.failed(
-                    of_user(user),
-                    f"{len(direct)} policy(ies) attached directly: {', '.join(direct)}.",
-                )
-            else:
-                yield self.passed(of_user(user), "No policy is attached directly to the user.")
+        else:
+            yield self.passed(of_user(user), "No policy is attached directly to the user.")
+
+    def missing(self, snapshot: AccountSnapshot, user: User) -> Mapping[str, CollectionIssue]:
+        """Policies whose attachments could not be listed might be attached to the user."""
+        return {
+            f"attachments of {policy_label(policy)}": snapshot.gaps(policy)["attachments"]
+            for policy in snapshot.policies
+            if "attachments" in snapshot.gaps(policy)
+        }
+
+    def judge_incomplete(
+        self,
+        snapshot: AccountSnapshot,
+        user: User,
+        params: CheckParams,
+        missing: Mapping[str, CollectionIssue],
+    ) -> Iterator[Finding]:
+        if any(snapshot.policies_attached_to("user", user.name)):
+            yield from self.judge(snapshot, user, params)  # one known direct policy decides
+        else:
+            yield self.unknown(of_user(user), missing_facts_message(user, missing))
 
 
-class UserAdminAccessAllowlisted(Check):
+class UserAdminAccessAllowlisted(_UserCheck):
     meta = CheckMeta(
         id="user_admin_access_allowlisted",
         title="Only allow-listed RAM users hold administrator access",
@@ -327,36 +418,27 @@ class UserAdminAccessAllowlisted(Check):
     class Params(CheckParams):
         allowed_users: tuple[str, ...] = ()
 
-    def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
-        admin_policies = [p for p in snapshot.policies if is_admin_equivalent(p)]
-        evaluated = 0
-        for user in snapshot.users:
-            grants = self._admin_grants(user, admin_policies, snapshot)
-            if not grants:
-                continue
-            evaluated += 1
-            source = "; ".join(grants)
+    none_message = "No RAM user holds an admin-equivalent policy."
+
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
+        holding = self._index(snapshot).holding("user", user.name)
+        if holding.grants:
+            source = "; ".join(holding.grants)
             if user.name in params.allowed_users:
                 yield self.passed(of_user(user), f"Allow-listed administrator ({source}).")
             else:
                 yield self.failed(
                     of_user(user), f"Holds administrator access and is not allow-listed ({source})."
                 )
-        if not evaluated:
-            yield self.not_applicable(
-                account(snapshot), "No RAM user holds an admin-equivalent policy."
+        elif holding.doubts and user.name not in params.allowed_users:
+            yield self.unknown(
+                of_user(user),
+                f"Could not decide whether user {user.name} holds administrator access: "
+                f"{'; '.join(holding.doubts)}.",
             )
 
-    @staticmethod
-    def _admin_grants(
-        user: User, admin_policies: list[Policy], snapshot: AccountSnapshot
-    ) -> list[str]:
-        groups = {g.name for g in snapshot.groups_of(user.name)}
-        grants: list[str] = []
-        for policy in admin_policies:
-            for attachment in policy.attachments:
-                if attachment.principal_type == "user" and attachment.principal_name == user.name:
-                    grants.append(f"{_policy_label(policy)} attached directly")
-                elif attachment.principal_type == "group" and attachment.principal_name in groups:
-                    grants.append(f"{_policy_label(policy)} via group {attachment.principal_name}")
-        return sorted(grants)
+    def _index(self, snapshot: AccountSnapshot) -> AdminIndex:
+        index = getattr(self, "_admin_index", None)
+        if index is None or index.snapshot is not snapshot:
+            index = self._admin_index = AdminIndex(snapshot)
+        return index

@@ -1,0 +1,112 @@
+"""Who holds an admin-equivalent policy, and when the collected data cannot tell.
+
+A policy whose document could not be read or parsed, a policy whose attachments could not
+be listed, or a group whose members could not be listed may hide administrator access:
+such a principal is UNKNOWN, never "not an administrator".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from auditor.snapshot import AccountSnapshot, Policy
+from checks._policy import (
+    ADMINISTRATOR_ACCESS,
+    MalformedPolicyError,
+    is_admin_equivalent,
+    parse_statements,
+)
+
+
+def policy_label(policy: Policy) -> str:
+    return f"{policy.name} ({policy.type})"
+
+
+def admin_verdict(snapshot: AccountSnapshot, policy: Policy) -> bool | str:
+    """True or False when the policy's document decides; else why it cannot be read."""
+    if policy.type == "System" and policy.name == ADMINISTRATOR_ACCESS:
+        return True
+    issue = snapshot.gaps(policy).get("document")
+    if issue is not None:
+        return f"its document could not be read ({issue.describe()})"
+    try:
+        parse_statements(policy.document)
+    except MalformedPolicyError as exc:
+        return f"its document cannot be analysed ({exc})"
+    return is_admin_equivalent(policy)
+
+
+@dataclass(frozen=True)
+class AdminHolding:
+    """A principal's admin-equivalent grants, and what leaves its admin access open."""
+
+    grants: tuple[str, ...]
+    doubts: tuple[str, ...]
+
+
+class AdminIndex:
+    """Admin verdicts of every policy of one snapshot, computed once."""
+
+    def __init__(self, snapshot: AccountSnapshot) -> None:
+        self.snapshot = snapshot
+
+    @cached_property
+    def verdicts(self) -> dict[tuple[str, str], bool | str]:
+        return {(p.type, p.name): admin_verdict(self.snapshot, p) for p in self.snapshot.policies}
+
+    def verdict(self, policy: Policy) -> bool | str:
+        return self.verdicts[(policy.type, policy.name)]
+
+    def _risky(self, policy: Policy) -> bool:
+        return self.verdict(policy) is not False
+
+    @cached_property
+    def unlisted_attachments(self) -> tuple[str, ...]:
+        """Admin-capable policies whose attachments are unknown: they may be held by anyone."""
+        return tuple(
+            f"the attachments of {policy_label(p)}, which "
+            f"{'is admin-equivalent' if self.verdict(p) is True else 'cannot be analysed'}, "
+            f"could not be listed ({self.snapshot.gaps(p)['attachments'].describe()})"
+            for p in self.snapshot.policies
+            if "attachments" in self.snapshot.gaps(p) and self._risky(p)
+        )
+
+    @cached_property
+    def unlisted_groups(self) -> tuple[str, ...]:
+        """Groups with unknown members holding an admin-capable policy."""
+        doubts = []
+        for group in self.snapshot.groups:
+            issue = self.snapshot.gaps(group).get("members")
+            held = [p for p in self.snapshot.policies_attached_to("group", group.name)]
+            if issue is not None and any(self._risky(p) for p in held):
+                doubts.append(
+                    f"the members of group {group.name}, which holds admin-capable policies, "
+                    f"could not be listed ({issue.describe()})"
+                )
+        return tuple(doubts)
+
+    def holding(self, principal_type: Literal["user", "role"], name: str) -> AdminHolding:
+        held: list[tuple[Policy, str]] = [
+            (p, "attached directly")
+            for p in self.snapshot.policies_attached_to(principal_type, name)
+        ]
+        if principal_type == "user":
+            for group in self.snapshot.groups_of(name):
+                held += [
+                    (p, f"via group {group.name}")
+                    for p in self.snapshot.policies_attached_to("group", group.name)
+                ]
+        grants: list[str] = []
+        doubts: list[str] = []
+        for policy, how in held:
+            verdict = self.verdict(policy)
+            if verdict is True:
+                grants.append(f"{policy_label(policy)} {how}")
+            elif verdict is not False:
+                doubts.append(f"{policy_label(policy)} {how}: {verdict}")
+        doubts += self.unlisted_attachments
+        if principal_type == "user":
+            doubts += self.unlisted_groups
+        return AdminHolding(tuple(sorted(grants)), tuple(doubts))
