@@ -8,13 +8,20 @@ principal in it that this tool does not understand fails ``role_trust_restricted
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
-from auditor.check import Check, CheckMeta, CheckParams, account, of_role
+from auditor.check import (
+    CheckMeta,
+    CheckParams,
+    PerResourceCheck,
+    missing_facts_message,
+    of_role,
+)
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
-from auditor.snapshot import AccountSnapshot, Role
-from checks._policy import MalformedPolicyError, TrustedPrincipal, is_admin_equivalent
+from auditor.snapshot import AccountSnapshot, CollectionIssue, Role
+from checks._admin import AdminIndex
+from checks._policy import MalformedPolicyError, TrustedPrincipal
 from checks._policy import trusted_principals as parse_trusted_principals
 
 _TRUST_POLICY_URL = (
@@ -28,14 +35,27 @@ _HIGH_RISK_RAM_URL = (
 
 
 def ordinary_roles(snapshot: AccountSnapshot) -> tuple[Role, ...]:
+    """Roles not known to be service-linked (a role whose details could not be read is
+    kept: it may be an ordinary role)."""
     return tuple(r for r in snapshot.roles if not r.is_service_linked)
+
+
+class _RoleCheck(PerResourceCheck[Role]):
+    """One verdict per role; a role whose GetRole failed is UNKNOWN."""
+
+    __abstract__ = True
+    reads = frozenset({"details"})
+    none_message = "The account has no RAM role other than service-linked ones."
+
+    def items(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterable[Role]:
+        return ordinary_roles(snapshot)
 
 
 class RoleAdminAccessAllowlistedParams(CheckParams):
     allowed_roles: tuple[str, ...] = ()
 
 
-class RoleAdminAccessAllowlisted(Check):
+class RoleAdminAccessAllowlisted(_RoleCheck):
     """Only allow-listed roles may hold an admin-equivalent policy."""
 
     meta = CheckMeta(
@@ -63,35 +83,49 @@ class RoleAdminAccessAllowlisted(Check):
     )
     Params = RoleAdminAccessAllowlistedParams
 
-    def evaluate(
-        self, snapshot: AccountSnapshot, params: RoleAdminAccessAllowlistedParams
+    none_message = "No role (other than service-linked) holds admin access."
+
+    def judge(
+        self, snapshot: AccountSnapshot, role: Role, params: RoleAdminAccessAllowlistedParams
     ) -> Iterator[Finding]:
-        evaluated = False
-        for role in ordinary_roles(snapshot):
-            admin = [
-                p.name
-                for p in snapshot.policies_attached_to("role", role.name)
-                if is_admin_equivalent(p)
-            ]
-            if not admin:
-                continue
-            evaluated = True
-            held = f"Role {role.name} holds admin-equivalent {', '.join(admin)}"
+        holding = self._index(snapshot).holding("role", role.name)
+        if holding.grants:
+            held = f"Role {role.name} holds admin-equivalent {'; '.join(holding.grants)}"
             if role.name in params.allowed_roles:
                 yield self.passed(of_role(role), f"{held} and is allow-listed.")
             else:
                 yield self.failed(of_role(role), f"{held} and is not in allowed_roles.")
-        if not evaluated:
-            yield self.not_applicable(
-                account(snapshot), "No role (other than service-linked) holds admin access."
+        elif holding.doubts and role.name not in params.allowed_roles:
+            yield self.unknown(
+                of_role(role),
+                f"Could not decide whether role {role.name} holds administrator access: "
+                f"{'; '.join(holding.doubts)}.",
             )
+
+    def judge_incomplete(
+        self,
+        snapshot: AccountSnapshot,
+        role: Role,
+        params: RoleAdminAccessAllowlistedParams,
+        missing: Mapping[str, CollectionIssue],
+    ) -> Iterator[Finding]:
+        # Unknown whether it is service-linked: it matters only if it may hold admin.
+        holding = self._index(snapshot).holding("role", role.name)
+        if holding.grants or holding.doubts:
+            yield self.unknown(of_role(role), missing_facts_message(role, missing))
+
+    def _index(self, snapshot: AccountSnapshot) -> AdminIndex:
+        index = getattr(self, "_admin_index", None)
+        if index is None or index.snapshot is not snapshot:
+            index = self._admin_index = AdminIndex(snapshot)
+        return index
 
 
 class RoleTrustRestrictedParams(CheckParams):
     trusted_accounts: tuple[str, ...] = ()
 
 
-class RoleTrustRestricted(Check):
+class RoleTrustRestricted(_RoleCheck):
     """Trust policies must not let anyone, or unknown accounts unconditionally, assume a role."""
 
     meta = CheckMeta(
@@ -99,14 +133,14 @@ class RoleTrustRestricted(Check):
         title="RAM role trust policies are restricted",
         severity=Severity.HIGH,
         rationale=(
-            "A trust policy naming \"*\" lets any Alibaba Cloud identity assume the role; "
+            'A trust policy naming "*" lets any Alibaba Cloud identity assume the role; '
             "trusting another account without a Condition hands the role to every RAM "
             "identity that account authorises. Either gives outsiders this account's "
             "permissions."
         ),
         remediation=(
             "In the RAM console open Identities > Roles, select the role, and on the Trust "
-            "Policy tab click Edit Trust Policy: replace \"*\" by the specific account, user or "
+            'Policy tab click Edit Trust Policy: replace "*" by the specific account, user or '
             "role ARNs that need access, and add a Condition (e.g. sts:ExternalId or "
             "acs:SourceIp) to cross-account statements. Known partner accounts can be listed "
             "in this check's trusted_accounts parameter."
@@ -122,26 +156,26 @@ class RoleTrustRestricted(Check):
     )
     Params = RoleTrustRestrictedParams
 
-    def evaluate(
-        self, snapshot: AccountSnapshot, params: RoleTrustRestrictedParams
+    none_message = "The account has no RAM role."
+
+    def items(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterable[Role]:
+        return snapshot.roles
+
+    def judge(
+        self, snapshot: AccountSnapshot, role: Role, params: RoleTrustRestrictedParams
     ) -> Iterator[Finding]:
-        if not snapshot.roles:
-            yield self.not_applicable(account(snapshot), "The account has no RAM role.")
-        for role in snapshot.roles:
-            try:
-                principals = parse_trusted_principals(role.trust_policy)
-            except MalformedPolicyError as exc:
-                yield self.unknown(
-                    of_role(role), f"The trust policy of role {role.name} cannot be read: {exc}."
-                )
-                continue
-            problems = self._problems(principals, snapshot.account_id, params)
-            if problems:
-                yield self.failed(
-                    of_role(role), f"Role {role.name} trusts {'; '.join(problems)}."
-                )
-            else:
-                yield self.passed(of_role(role), f"Role {role.name} has a restricted trust policy.")
+        try:
+            principals = parse_trusted_principals(role.trust_policy)
+        except MalformedPolicyError as exc:
+            yield self.unknown(
+                of_role(role), f"The trust policy of role {role.name} cannot be read: {exc}."
+            )
+            return
+        problems = self._problems(principals, snapshot.account_id, params)
+        if problems:
+            yield self.failed(of_role(role), f"Role {role.name} trusts {'; '.join(problems)}.")
+        else:
+            yield self.passed(of_role(role), f"Role {role.name} has a restricted trust policy.")
 
     @staticmethod
     def _problems(
@@ -172,7 +206,7 @@ class RoleMaxSessionShortParams(CheckParams):
     max_seconds: int = 3600
 
 
-class RoleMaxSessionShort(Check):
+class RoleMaxSessionShort(_RoleCheck):
     """Role sessions should be short-lived."""
 
     meta = CheckMeta(
@@ -196,23 +230,17 @@ class RoleMaxSessionShort(Check):
     )
     Params = RoleMaxSessionShortParams
 
-    def evaluate(
-        self, snapshot: AccountSnapshot, params: RoleMaxSessionShortParams
+    def judge(
+        self, snapshot: AccountSnapshot, role: Role, params: RoleMaxSessionShortParams
     ) -> Iterator[Finding]:
-        roles = ordinary_roles(snapshot)
-        if not roles:
-            yield self.not_applicable(
-                account(snapshot), "The account has no RAM role other than service-linked ones."
+        seconds = role.max_session_duration
+        if seconds > params.max_seconds:
+            yield self.failed(
+                of_role(role),
+                f"Role {role.name} allows sessions of {seconds} s "
+                f"(more than {params.max_seconds} s).",
             )
-        for role in roles:
-            seconds = role.max_session_duration
-            if seconds > params.max_seconds:
-                yield self.failed(
-                    of_role(role),
-                    f"Role {role.name} allows sessions of {seconds} s "
-                    f"(more than {params.max_seconds} s).",
-                )
-            else:
-                yield self.passed(
-                    of_role(role), f"Role {role.name} allows sessions of at most {seconds} s."
-                )
+        else:
+            yield self.passed(
+                of_role(role), f"Role {role.name} allows sessions of at most {seconds} s."
+            )

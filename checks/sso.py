@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from auditor.check import Check, CheckMeta, NoParams, account
+from auditor.check import Check, CheckMeta, NoParams, account, missing_sections_message
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
@@ -61,11 +61,31 @@ class SsoEnabled(Check):
                 f"Role-based SSO is set up through identity provider(s) {', '.join(used)}.",
             )
             return
+        unread = [r for r in snapshot.roles if "details" in snapshot.gaps(r)]
+        if sso.providers and unread:
+            issues = "; ".join(
+                dict.fromkeys(snapshot.gaps(r)["details"].describe() for r in unread)
+            )
+            yield self.unknown(
+                account(snapshot),
+                f"User-based SSO is not enabled, and the trust policies of {len(unread)} "
+                f"role(s) that may federate an identity provider could not be read: {issues}.",
+            )
+            return
         unused = f" ({len(sso.providers)} provider(s) trusted by no role)" if sso.providers else ""
         yield self.failed(
             account(snapshot),
             f"Neither user-based SSO is enabled nor role-based SSO set up{unused}.",
         )
+
+    def evaluate_incomplete(
+        self, snapshot: AccountSnapshot, params: NoParams, incomplete: Sequence[Section]
+    ) -> Iterator[Finding]:
+        """Enabled user-based SSO decides even when the roles could not be read."""
+        if Section.SSO not in incomplete and snapshot.sso and snapshot.sso.user_sso_enabled:
+            yield self.passed(account(snapshot), "User-based SSO is enabled.")
+        else:
+            yield self.unknown(account(snapshot), missing_sections_message(snapshot, incomplete))
 
 
 class SsoSamlSignatureSha256(Check):
