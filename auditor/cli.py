@@ -293,15 +293,21 @@ def _collector_settings(options: dict[str, Any]) -> CollectorSettings:
 
 
 def _collect(
-    plan_sections: frozenset[Section], settings: CollectorSettings, progress: Progress
+    plan_sections: frozenset[Section],
+    settings: CollectorSettings,
+    progress: Progress,
+    check_account: Callable[[str], None] | None = None,
 ) -> AccountSnapshot:
     from auditor.collector import CollectionAborted, collect_snapshot
 
     try:
         with progress.phase("Collecting account data"):
-            return collect_snapshot(settings, plan_sections, on_progress=progress.update)
+            return collect_snapshot(settings, plan_sections, on_progress=progress.update,
+                                    check_account=check_account)
     except CollectionAborted as exc:
         _die(f"could not audit: {exc}", EXIT_CANNOT_AUDIT)
+    except UsageError as exc:  # e.g. --baseline of another account, before collecting
+        _die(str(exc), EXIT_USAGE)
 
 
 def _summary(report: AuditReport, paths: Sequence[Path], code: int, quiet: bool) -> None:
@@ -345,7 +351,7 @@ def run(**kw: Any) -> None:
     _check_output_dir(plan.options.output_dir)
     progress = Progress(quiet=kw["quiet"])
     settings = _collector_settings(kw)
-    snapshot = _collect(plan.sections, settings, progress)
+    snapshot = _collect(plan.sections, settings, progress, plan.check_account)
     _finish(plan, snapshot, progress)
 
 

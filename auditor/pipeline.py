@@ -62,6 +62,16 @@ class Plan:
     baseline: AuditReport | None
     fail_on: FailOn
 
+    def check_account(self, account_id: str) -> None:
+        """Refuse (:class:`UsageError`) a baseline of another account: every finding would
+        look new and every old one resolved. The collector calls this as soon as it knows
+        the audited account, before collecting anything."""
+        if self.baseline is not None and self.baseline.account.id != account_id:
+            raise UsageError(
+                f"--baseline {self.options.baseline}: a report of account "
+                f"{self.baseline.account.id}, not of the audited account {account_id}"
+            )
+
     @property
     def sections(self) -> frozenset[Section]:
         """Sections to collect: what the selected checks need, plus the caller identity."""
@@ -127,13 +137,9 @@ def prepare(options: Options, registry: CheckRegistry | None = None) -> Plan:
 def build_report(plan: Plan, snapshot: AccountSnapshot) -> AuditReport:
     """Evaluate, then apply waivers (as of the collection date) and the baseline.
 
-    A baseline of another account is a :class:`UsageError`: every finding would look new.
+    A baseline of another account is a :class:`UsageError` (:meth:`Plan.check_account`).
     """
-    if plan.baseline is not None and plan.baseline.account.id != snapshot.account_id:
-        raise UsageError(
-            f"--baseline {plan.options.baseline}: a report of account "
-            f"{plan.baseline.account.id}, not of the audited account {snapshot.account_id}"
-        )
+    plan.check_account(snapshot.account_id)
     report = evaluate(snapshot, plan.evaluation)
     results, problems = apply_waivers(
         report.results, list(plan.waivers), snapshot.meta.collected_at.date()

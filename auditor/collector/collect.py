@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta, timezone
 
@@ -43,11 +44,18 @@ def collect_snapshot(
     *,
     on_progress: Callable[[str], None] | None = None,
     credentials: ResolvedCredentials | None = None,
+    check_account: Callable[[str], None] | None = None,
 ) -> AccountSnapshot:
     """Collect ``sections`` (identity is always collected) into an :class:`AccountSnapshot`.
 
-    Raises :class:`CollectionAborted` when the audit cannot run at all.
+    ``check_account`` is called with the audited account id as soon as it is known: from
+    ``settings.role_arn`` before any API call (credential resolution included), else right
+    after STS GetCallerIdentity, before any other call. Whatever it raises stops the
+    collection. Raises :class:`CollectionAborted` when the audit cannot run at all.
     """
+    role_account = _account_of_role(settings.role_arn)
+    if check_account is not None and role_account is not None:
+        check_account(role_account)
     started = datetime.now(timezone.utc).replace(microsecond=0)
     wanted = frozenset(sections) | {Section.IDENTITY}
     creds = credentials or resolve_credentials(settings.profile)
@@ -60,6 +68,8 @@ def collect_snapshot(
 
     ctx.progress("identity")
     caller = read_caller(ctx)
+    if check_account is not None:
+        check_account(caller.account_id)
     alias = read_alias(ctx)
 
     listed: list[ListedUser] | None = None
@@ -131,6 +141,16 @@ def collect_snapshot(
         issues=tuple(ctx.issues),
         **parts,
     )
+
+
+#: ``acs:ram:<region>:<account-id>:role/<name>``: the account a role ARN belongs to.
+_ROLE_ARN = re.compile(r"acs:ram:[^:]*:(?P<account>[0-9]+):role/.+", re.IGNORECASE)
+
+
+def _account_of_role(role_arn: str | None) -> str | None:
+    """The account id of a role ARN, or None when there is none or it is not of that form."""
+    match = _ROLE_ARN.fullmatch(role_arn) if role_arn else None
+    return match["account"] if match else None
 
 
 #: A credential report older than this is called out: changes since are not in it.
