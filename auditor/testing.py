@@ -1,20 +1,26 @@
 """Helpers for check authors (built-in and third-party) to test checks on snapshots.
 
 Build a snapshot that states only what matters, name resources for their expected
-outcome (``pass_*``, ``fail_*``, ``na_*``), run the check and compare::
+outcome (``pass_*``, ``fail_*``, ``na_*``, ``unknown_*``), run the check and compare::
 
     snap = make_snapshot(users=[make_user("pass_console_only", console=True, mfa=True)])
     assert_by_prefix(run_check(UserConsoleMfaBound, snap))
+
+Account-level checks name the account: ``make_snapshot(alias="fail_no_mfa", ...)``. A
+:class:`Case` bundles a check, a snapshot named that way and parameter overrides.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from auditor.check import Check
+from auditor.engine import run_check as run_with_guarantees
 from auditor.findings import Finding, Status
+from auditor.registry import LoadedCheck
 from auditor.sections import Section
 from auditor.snapshot import (
     AccessKey,
@@ -40,9 +46,11 @@ def make_snapshot(
     sections: Iterable[Section] = tuple(Section),
     issues: Sequence[CollectionIssue] = (),
     caller_type: str = "RAMUser",
+    alias: str = "acme",
     **parts: Any,
 ) -> AccountSnapshot:
-    """A snapshot collected at ``NOW`` for account ``ACCOUNT_ID`` with the given parts."""
+    """A snapshot collected at ``NOW`` for account ``ACCOUNT_ID`` (alias ``alias``, the
+    name of account-level results) with the given parts."""
     arn = (
         f"acs:ram::{ACCOUNT_ID}:root"
         if caller_type == "Account"
@@ -51,7 +59,7 @@ def make_snapshot(
     return AccountSnapshot(
         meta=SnapshotMeta(tool_version="test", collected_at=NOW, sections=tuple(sections)),
         caller=CallerIdentity(account_id=ACCOUNT_ID, arn=arn, identity_type=caller_type),
-        account_alias="acme",
+        account_alias=alias,
         issues=tuple(issues),
         **parts,
     )
@@ -127,18 +135,71 @@ def statuses(findings: Iterable[Finding]) -> dict[str, Status]:
     return out
 
 
-_PREFIX_STATUS = {"pass_": Status.PASS, "fail_": Status.FAIL, "na_": Status.NOT_APPLICABLE}
+_PREFIX_STATUS = {
+    "pass_": Status.PASS,
+    "fail_": Status.FAIL,
+    "na_": Status.NOT_APPLICABLE,
+    "unknown_": Status.UNKNOWN,
+}
 
 
 def assert_by_prefix(findings: Iterable[Finding]) -> None:
-    """Every resource named ``pass_*``/``fail_*``/``na_*`` has that status, and at least one
-    resource is named that way (so the assertion cannot pass vacuously)."""
+    """Every resource named ``pass_*``/``fail_*``/``na_*``/``unknown_*`` has that status, and
+    at least one resource is named that way (so the assertion cannot pass vacuously)."""
     seen = statuses(findings)
     named = {k: v for k, v in seen.items() if k.startswith(tuple(_PREFIX_STATUS))}
-    assert named, f"no pass_/fail_/na_ resources among {sorted(seen)}"
+    assert named, f"no pass_/fail_/na_/unknown_ resources among {sorted(seen)}"
     wrong = {
         name: str(status)
         for name, status in named.items()
         if status != next(s for p, s in _PREFIX_STATUS.items() if name.startswith(p))
     }
     assert not wrong, f"unexpected statuses: {wrong}"
+
+
+def expected_status(name: str) -> Status | None:
+    """The status a resource named ``pass_*``, ``fail_*``, ``na_*`` or ``unknown_*`` expects."""
+    return next((s for p, s in _PREFIX_STATUS.items() if name.startswith(p)), None)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One check on one snapshot whose resources are named for their expected status.
+
+    A check's test module lists its cases in ``CASES``; the built-in suite runs each one and
+    requires every check to have cases that produce at least one PASS and one FAIL.
+    """
+
+    check: type[Check]
+    snapshot: AccountSnapshot
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def check_id(self) -> str:
+        return self.check.meta.id
+
+    def named(self) -> dict[str, Status]:
+        """Resource name -> expected status, for every snapshot resource (and the account
+        alias) named with a status prefix."""
+        snap = self.snapshot
+        names = [snap.account_alias, *(r.name for part in (snap.users, snap.groups,
+                                                           snap.policies, snap.roles)
+                                       for r in part)]
+        return {n: s for n in names if (s := expected_status(n)) is not None}
+
+    def run(self) -> list[Finding]:
+        """The check's findings with the engine's guarantees (UNKNOWN when a section it
+        requires is incomplete, ERROR when it raises, NOT_APPLICABLE when it yields nothing)."""
+        loaded = LoadedCheck(self.check, "case", "(local)")
+        return run_with_guarantees(loaded, self.snapshot, self.check.Params(**self.params))
+
+    def verify(self) -> set[Status]:
+        """Run the case and assert that every resource named for a status got a finding with
+        that status; return the statuses the case demonstrated."""
+        seen = statuses(self.run())
+        named = self.named()
+        assert named, f"{self.check_id}: no resource is named pass_/fail_/na_/unknown_"
+        got = {name: seen.get(name) for name in named}
+        wrong = {n: str(got[n]) for n, s in named.items() if got[n] != s}
+        assert not wrong, f"{self.check_id}: unexpected statuses {wrong} (all: {seen})"
+        return set(named.values())

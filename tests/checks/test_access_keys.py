@@ -211,3 +211,66 @@ def test_access_key_prefer_sts() -> None:
 def test_age_arithmetic(age: timedelta, shown: str, older_than_90: bool) -> None:
     assert days_ago(NOW, NOW - age) == shown
     assert older_than(NOW, NOW - age, 90) is older_than_90
+
+
+def _catalogue_cases() -> list:
+    """Cases for tests/checks/test_catalogue_cases.py: resources named for their status (per-key
+    results are named after the key's user, so each user here has one key evaluated)."""
+    from auditor.snapshot import AccessKey, User
+    from auditor.testing import Case
+
+    def user(name: str, *keys: AccessKey) -> User:
+        return make_user(name, keys=keys)
+
+    return [
+        Case(AccessKeyRotated, make_snapshot(users=[
+            user("pass_created_89d", make_key("K1", created_days_ago=89)),
+            user("pass_created_90d", make_key("K2", created_days_ago=90)),
+            user("fail_created_91d", make_key("K3", created_days_ago=91)),
+            user("fail_created_90d5h", make_key("K4", created_days_ago=90 + 5 / 24)),
+            user("pass_inactive_old", make_key("K5", created_days_ago=10),
+                 make_key("K6", active=False, created_days_ago=800)),
+        ])),
+        Case(AccessKeyRotated, make_snapshot(users=[
+            user("pass_created_30d", make_key("K1", created_days_ago=30)),
+            user("fail_created_31d", make_key("K2", created_days_ago=31)),
+        ]), {"max_age_days": 30}),
+        Case(AccessKeyRotated, make_snapshot(alias="na_no_active_key",
+                                             users=[make_user("console_user", console=True)])),
+        Case(AccessKeyUsedRecently, make_snapshot(users=[
+            user("pass_used_89d", make_key("K1", created_days_ago=400, last_used_days_ago=89)),
+            user("fail_used_91d", make_key("K2", created_days_ago=400, last_used_days_ago=91)),
+            user("pass_never_used_7d", make_key("K3", created_days_ago=7,
+                                                last_used_days_ago=None)),
+            user("fail_never_used_8d", make_key("K4", created_days_ago=8,
+                                                last_used_days_ago=None)),
+        ])),
+        Case(AccessKeyUsedRecently, make_snapshot(users=[
+            user("pass_never_used_8d", make_key("K1", created_days_ago=8,
+                                                last_used_days_ago=None)),
+            user("fail_never_used_15d", make_key("K2", created_days_ago=15,
+                                                 last_used_days_ago=None)),
+        ]), {"grace_days": 14}),
+        Case(AccessKeySingleActive, make_snapshot(users=[
+            user("pass_one", make_key("A1")),
+            user("pass_one_plus_inactive", make_key("B1"), make_key("B2", active=False)),
+            user("fail_two", make_key("D1"), make_key("D2")),
+            make_user("no_keys", console=True),
+        ])),
+        Case(AccessKeyDisabledRemoved, make_snapshot(users=[
+            user("fail_disabled", make_key("K1"), make_key("K2", active=False)),
+        ])),
+        Case(AccessKeyDisabledRemoved, make_snapshot(
+            alias="na_no_disabled_key", users=[user("api", make_key("K1"))]
+        )),
+        Case(AccessKeyPreferSts, make_snapshot(users=[
+            user("pass_allowed", make_key("K1")),
+            user("fail_not_allowed", make_key("K2"), make_key("K3", active=False)),
+        ]), {"allowed_users": ["pass_allowed"]}),
+    ]
+
+
+CASES = _catalogue_cases()
+#: Checks whose clean outcome is NOT_APPLICABLE, not PASS (checks.md: every disabled key FAILs;
+#: an account without one has nothing to evaluate). The catalogue meta-test reads this.
+WITHOUT_PASS = {"access_key_disabled_removed"}

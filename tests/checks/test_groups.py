@@ -46,3 +46,32 @@ def test_no_groups_is_not_applicable() -> None:
         (finding,) = run_check(check, make_snapshot())
         assert finding.status is Status.NOT_APPLICABLE
         assert finding.resource.type == "account"
+
+
+def _catalogue_cases() -> list:
+    """Cases for tests/checks/test_catalogue_cases.py: resources named for their status."""
+    from auditor.testing import Case
+
+    read_only = Policy(
+        name="ReadOnlyAccess",
+        type="System",
+        attachment_count=2,
+        attachments=(
+            PolicyAttachment(principal_type="group", principal_name="pass_readers"),
+            # a user of the same name as a group does not count for the group
+            PolicyAttachment(principal_type="user", principal_name="fail_named_like_user"),
+        ),
+    )
+    return [
+        Case(GroupHasMembers, make_snapshot(groups=[group("pass_ops", "alice", "bob"),
+                                                    group("fail_empty")])),
+        Case(GroupHasMembers, make_snapshot(alias="na_no_group")),
+        Case(GroupHasPolicies, make_snapshot(
+            groups=[group("pass_readers", "a"), group("fail_named_like_user", "b")],
+            policies=[read_only],
+        )),
+        Case(GroupHasPolicies, make_snapshot(alias="na_no_group")),
+    ]
+
+
+CASES = _catalogue_cases()

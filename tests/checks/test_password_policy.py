@@ -296,3 +296,33 @@ def test_partial_policy_round_trips_and_complete_json_is_unchanged() -> None:
         "minimum_distinct_characters": 0,
         "not_contain_user_name": False,
     }
+
+
+def _catalogue_cases() -> list:
+    """Cases for tests/checks/test_catalogue_cases.py: the account alias names the status."""
+    from auditor.testing import Case
+
+    def account(alias: str, policy: PasswordPolicy | None) -> AccountSnapshot:
+        return make_snapshot(alias=alias, password_policy=policy)
+
+    cases = []
+    for check in ALL_CHECKS:
+        cases.append(Case(check, account("pass_strong_policy", STRONG)))
+        cases.append(Case(check, account("unknown_policy_not_collected", None)))
+        if check is not PasswordPolicyHardExpiry:
+            cases.append(Case(check, account("fail_default_policy", DEFAULT)))
+    return [
+        *cases,
+        Case(PasswordPolicyHardExpiry, account("na_passwords_never_expire", DEFAULT)),
+        Case(PasswordPolicyHardExpiry, account("fail_expiry_without_block",
+                                               with_(max_age_days=90, hard_expire=False))),
+        Case(PasswordPolicyMinLength, account("pass_length_12", with_(minimum_length=12)),
+             {"min_length": 12}),
+        Case(PasswordPolicyMinLength, account("fail_length_13", with_(minimum_length=13))),
+        Case(PasswordPolicyMaxAge, account("pass_never_expires_cis_v2",
+                                           with_(max_age_days=0)), {"mode": "cis_v2"}),
+        Case(PasswordPolicyMaxAge, account("fail_90_days_cis_v2", STRONG), {"mode": "cis_v2"}),
+    ]
+
+
+CASES = _catalogue_cases()

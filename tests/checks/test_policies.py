@@ -214,3 +214,63 @@ def test_no_custom_policy_is_not_applicable(check: type[Check]) -> None:
     (finding,) = run_check(check, snap)
     assert finding.status is Status.NOT_APPLICABLE
     assert finding.resource.type == "account"
+
+
+def _catalogue_cases() -> list:
+    """Cases for tests/checks/test_catalogue_cases.py: resources named for their status."""
+    from auditor.testing import Case
+
+    not_action = {"Effect": "Allow", "NotAction": "ram:*", "Resource": "*"}
+    broken = Policy(name="unknown_broken", type="Custom", document_text="{not json",
+                    document=None)
+    only_system = make_snapshot(alias="na_no_custom_policy",
+                                policies=[Policy(name="ReadOnlyAccess", type="System")])
+    cases = [Case(check, only_system) for check in ALL_CHECKS]
+    cases += [Case(check, make_snapshot(policies=[broken]))
+              for check in ALL_CHECKS if check is not PolicyCustomUnused]
+    return [
+        *cases,
+        Case(PolicyNoFullAdmin, make_snapshot(policies=[
+            policy("fail_star", allow("*"), attached_to=(("user", "alice"),)),
+            policy("fail_star_colon_star", allow("*:*")),
+            policy("pass_service_wide", allow("ecs:*")),
+            policy("pass_star_on_one_bucket", allow("*", "acs:oss:*:*:bucket/logs")),
+            policy("pass_deny_all", {"Effect": "Deny", "Action": "*", "Resource": "*"}),
+            Policy(name="AdministratorAccess", type="System", attachment_count=1),
+        ])),
+        Case(PolicyNoAllowNotAction, make_snapshot(policies=[
+            policy("fail_not_action", not_action),
+            policy("fail_not_resource",
+                   {"Effect": "Allow", "Action": "oss:*", "NotResource": "acs:oss:*:*:secret/*"}),
+            policy("pass_deny_not_action",
+                   {"Effect": "Deny", "NotAction": "ecs:*", "Resource": "*"}),
+            policy("pass_plain", allow("ecs:Describe*")),
+        ])),
+        Case(PolicyNoPrivilegeEscalation, make_snapshot(policies=[
+            policy("fail_attach_on_all_users",
+                   allow("ram:AttachPolicyToUser", "acs:ram:*:*:user/*")),
+            policy("fail_create_role_and_assume", allow(["ram:CreateRole", "sts:AssumeRole"])),
+            policy("pass_create_role_only", allow("ram:CreateRole")),
+            policy("pass_one_user", allow("ram:CreateAccessKey", "acs:ram::1:user/ci-bot")),
+            policy("pass_read_only", allow(["ram:Get*", "ram:List*"])),
+            policy("admin_is_skipped", allow("*")),
+        ])),
+        Case(PolicyCustomUnused, make_snapshot(policies=[
+            policy("fail_orphan", allow("ecs:Describe*")),
+            policy("pass_used", allow("ecs:Describe*"), attached_to=(("role", "app"),)),
+            Policy(name="AliyunECSReadOnlyAccess", type="System", attachment_count=1),
+        ])),
+        Case(PolicySensitiveActionsConditioned, make_snapshot(policies=[
+            policy("fail_write_everywhere", allow(["ecs:Describe*", "ecs:DeleteInstance"])),
+            policy("fail_not_action", not_action),
+            policy("pass_conditioned", allow(
+                "ecs:*", Condition={"IpAddress": {"acs:SourceIp": ["203.0.113.0/24"]}})),
+            policy("pass_read_only", allow(["ecs:Describe*", "oss:Get*", "rds:List*"])),
+            policy("pass_scoped", allow("oss:PutObject", "acs:oss:*:*:uploads/*")),
+            policy("pass_deny_guard", allow("ecs:*"), deny_outside("*")),
+            policy("fail_deny_guard_other_service", allow("ecs:*"), deny_outside("oss:*")),
+        ])),
+    ]
+
+
+CASES = _catalogue_cases()

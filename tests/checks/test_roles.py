@@ -186,3 +186,56 @@ def test_only_service_linked_roles_is_not_applicable() -> None:
     assert finding.status is Status.NOT_APPLICABLE
     (finding,) = run_check(RoleTrustRestricted, make_snapshot())
     assert finding.status is Status.NOT_APPLICABLE
+
+
+def _catalogue_cases() -> list:
+    """Cases for tests/checks/test_catalogue_cases.py: resources named for their status."""
+    from auditor.testing import Case
+
+    return [
+        Case(RoleAdminAccessAllowlisted, make_snapshot(
+            roles=[
+                role("fail_admin"),
+                role("fail_custom_admin"),
+                role("pass_break_glass"),
+                role("not_admin"),
+                role("service_linked_admin", service_linked=True),
+            ],
+            policies=[
+                attached(ADMIN, "fail_admin", "pass_break_glass", "service_linked_admin"),
+                attached(CUSTOM_ADMIN, "fail_custom_admin"),
+                attached(ECS_FULL, "not_admin"),
+            ],
+        ), {"allowed_roles": ["pass_break_glass"]}),
+        Case(RoleAdminAccessAllowlisted, make_snapshot(
+            alias="na_no_admin_role", roles=[role("ops")], policies=[attached(ECS_FULL, "ops")]
+        )),
+        Case(RoleTrustRestricted, make_snapshot(roles=[
+            role("fail_star", principal="*"),
+            role("fail_ram_star", principal={"RAM": ["*"]}),
+            role("fail_foreign_root", principal={"RAM": f"acs:ram::{FOREIGN}:root"}),
+            role("fail_not_understood", principal={"AWS": "arn:aws:iam::123456789012:root"}),
+            role("pass_own_account", principal={"RAM": f"acs:ram::{ACCOUNT_ID}:root"}),
+            role("pass_foreign_with_condition", principal={"RAM": f"acs:ram::{FOREIGN}:root"},
+                 condition=EXTERNAL_ID),
+            role("pass_trusted_partner", principal={"RAM": "acs:ram::5555444433332222:root"}),
+            role("pass_service", principal={"Service": ["ecs.aliyuncs.com"]}),
+            role("pass_saml", principal={"Federated": f"acs:ram::{ACCOUNT_ID}:saml-provider/x"}),
+            role("unknown_unreadable_trust", trust_policy=None),
+        ]), {"trusted_accounts": ["5555444433332222"]}),
+        Case(RoleTrustRestricted, make_snapshot(alias="na_no_role")),
+        Case(RoleMaxSessionShort, make_snapshot(roles=[
+            role("pass_3600", max_session=3600),
+            role("fail_3601", max_session=3601),
+            role("service_linked_long", max_session=43200, service_linked=True),
+        ])),
+        Case(RoleMaxSessionShort, make_snapshot(roles=[role("pass_12h", max_session=43200)]),
+             {"max_seconds": 43200}),
+        Case(RoleMaxSessionShort, make_snapshot(
+            alias="na_only_service_linked",
+            roles=[role("slr", service_linked=True, max_session=43200)],
+        )),
+    ]
+
+
+CASES = _catalogue_cases()

@@ -111,3 +111,45 @@ def test_audit_caller_not_root(caller_type: str, expected: Status) -> None:
 def test_ram_identities_in_use(users: tuple, roles: tuple, expected: Status) -> None:
     snap = make_snapshot(users=users, roles=roles)
     assert only(run_check(RamIdentitiesInUse, snap))[0] == expected
+
+
+def _catalogue_cases() -> list:
+    """Cases for tests/checks/test_catalogue_cases.py: the account alias names the status."""
+    from auditor.testing import Case
+
+    def root(alias: str, *, keys: int = 0, mfa: bool = True) -> object:
+        return make_snapshot(alias=alias, root=RootAccount(access_key_count=keys, mfa_bound=mfa))
+
+    def last_logon(alias: str, days: float | None) -> object:
+        last = None if days is None else days_ago(days)
+        return make_snapshot(alias=alias, root_activity=RootActivity(last_console_login_at=last))
+
+    return [
+        Case(RootAccessKeyAbsent, root("pass_no_root_key")),
+        Case(RootAccessKeyAbsent, root("fail_one_root_key", keys=1)),
+        Case(RootAccessKeyAbsent, make_snapshot(alias="unknown_no_root_facts")),
+        Case(RootMfaEnabled, root("pass_root_mfa")),
+        Case(RootMfaEnabled, root("fail_root_without_mfa", mfa=False)),
+        Case(RootMfaEnabled, make_snapshot(alias="unknown_no_root_facts")),
+        Case(RootConsoleUnused, last_logon("pass_root_never_logged_on", None)),
+        Case(RootConsoleUnused, last_logon("pass_root_logon_91d", 91)),
+        Case(RootConsoleUnused, last_logon("fail_root_logon_89d", 89)),
+        Case(RootConsoleUnused, last_logon("pass_root_logon_31d", 31), {"max_days": 30}),
+        Case(RootConsoleUnused, last_logon("fail_root_logon_30d", 30), {"max_days": 30}),
+        Case(RootConsoleUnused, make_snapshot(alias="unknown_no_root_activity")),
+        Case(AuditCallerNotRoot, make_snapshot(alias="fail_root_caller", caller_type="Account")),
+        Case(AuditCallerNotRoot, make_snapshot(alias="pass_ram_user_caller")),
+        Case(AuditCallerNotRoot, make_snapshot(alias="pass_role_caller",
+                                               caller_type="AssumedRoleUser")),
+        Case(RamIdentitiesInUse, make_snapshot(alias="fail_root_only")),
+        Case(RamIdentitiesInUse, make_snapshot(
+            alias="fail_service_linked_only",
+            roles=[role("AliyunServiceRoleForConfig", service_linked=True)],
+        )),
+        Case(RamIdentitiesInUse, make_snapshot(alias="pass_a_user",
+                                               users=[make_user("alice")])),
+        Case(RamIdentitiesInUse, make_snapshot(alias="pass_a_role", roles=[role("deployer")])),
+    ]
+
+
+CASES = _catalogue_cases()

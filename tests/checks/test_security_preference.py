@@ -160,3 +160,42 @@ def test_idle_auto_disable(
 def test_users_cannot_manage_keys(allowed: bool | None, expected: Status) -> None:
     preference = with_(allow_user_to_manage_access_keys=allowed)
     assert verdict(SecurityPreferenceUsersCannotManageKeys, preference) == expected
+
+
+def _catalogue_cases() -> list:
+    """Cases for tests/checks/test_catalogue_cases.py: the account alias names the status."""
+    from auditor.testing import Case
+
+    weak = with_(
+        mfa_operation_for_login="independent",
+        enable_save_mfa_ticket=True,
+        login_network_masks="",
+        login_session_duration_hours=24,
+        max_idle_days_for_users=730,
+        max_idle_days_for_access_keys=730,
+        allow_user_to_manage_access_keys=True,
+    )
+
+    def account(alias: str, preference: SecurityPreference | None) -> object:
+        return make_snapshot(alias=alias, security_preference=preference)
+
+    cases = []
+    for check in ALL_CHECKS:
+        cases.append(Case(check, account("pass_hardened", HARDENED)))
+        cases.append(Case(check, account("fail_weak", weak)))
+        cases.append(Case(check, account("unknown_preference_not_collected", None)))
+    return [
+        *cases,
+        Case(SecurityPreferenceMfaEnforced, account(
+            "pass_adaptive_allowed", with_(mfa_operation_for_login="adaptive")
+        ), {"allow_adaptive": True}),
+        Case(SecurityPreferenceMfaEnforced, account(
+            "fail_adaptive", with_(mfa_operation_for_login="adaptive")
+        )),
+        Case(SecurityPreferenceIdleAutoDisable, account(
+            "unknown_key_idle_days_absent", with_(max_idle_days_for_access_keys=None)
+        )),
+    ]
+
+
+CASES = _catalogue_cases()

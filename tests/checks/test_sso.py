@@ -84,3 +84,31 @@ def test_missing_sso_settings_are_unknown() -> None:
     for check in (SsoEnabled, SsoSamlSignatureSha256):
         (finding,) = run_check(check, make_snapshot())
         assert finding.status is Status.UNKNOWN
+
+
+def _catalogue_cases() -> list:
+    """Cases for tests/checks/test_catalogue_cases.py: the account alias names the status."""
+    from auditor.testing import Case
+
+    def sso(alias: str, settings: SsoSettings | None, *roles: Role) -> object:
+        return make_snapshot(alias=alias, sso=settings, roles=roles)
+
+    without = SsoSettings(user_sso_enabled=False, providers=PROVIDERS)
+    return [
+        Case(SsoEnabled, sso("pass_user_sso", SsoSettings(user_sso_enabled=True))),
+        Case(SsoEnabled, sso("pass_federated_role", without,
+                             federated_role("okta-admins", SAML_ARN))),
+        Case(SsoEnabled, sso("fail_providers_without_role", without)),
+        Case(SsoEnabled, sso("fail_nothing", SsoSettings(user_sso_enabled=False))),
+        Case(SsoEnabled, sso("unknown_sso_not_collected", None)),
+        Case(SsoSamlSignatureSha256, sso("pass_sha256", SsoSettings(
+            user_sso_enabled=True, authn_sign_algo="rsa-sha256"))),
+        Case(SsoSamlSignatureSha256, sso("fail_sha1", SsoSettings(
+            user_sso_enabled=True, authn_sign_algo="rsa-sha1"))),
+        Case(SsoSamlSignatureSha256, sso("na_user_sso_off", SsoSettings(
+            user_sso_enabled=False, authn_sign_algo="rsa-sha1"))),
+        Case(SsoSamlSignatureSha256, sso("unknown_sso_not_collected", None)),
+    ]
+
+
+CASES = _catalogue_cases()

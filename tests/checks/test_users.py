@@ -302,3 +302,80 @@ def test_user_admin_access_no_admin_is_not_applicable() -> None:
         policies=[policy("read-ecs", ("user", "reader"), document=READ_DOC)],
     )
     assert "admin" in account_na(run_check(UserAdminAccessAllowlisted, snap)).message
+
+
+def _catalogue_cases() -> list:
+    """Cases for tests/checks/test_catalogue_cases.py: resources named for their status."""
+    from auditor.testing import Case
+
+    return [
+        Case(UserConsoleMfaBound, make_snapshot(users=[
+            make_user("pass_console_mfa", console=True, mfa=True),
+            make_user("fail_console_no_mfa", console=True),
+            make_user("api_only", keys=[make_key("LTAI1")]),
+            make_user("disabled_profile", console=False, has_login_profile=True),
+        ])),
+        Case(UserConsoleMfaBound, make_snapshot(
+            alias="na_no_console_user", users=[make_user("api_only", keys=[make_key("LTAI1")])]
+        )),
+        Case(UserConsoleApiSeparated, make_snapshot(users=[
+            make_user("pass_console_only", console=True, mfa=True),
+            make_user("pass_api_only", keys=[make_key("LTAI1")]),
+            make_user(
+                "pass_console_inactive_key", console=True, keys=[make_key("LTAI2", active=False)]
+            ),
+            make_user("fail_console_and_key", console=True, keys=[make_key("LTAI3")]),
+        ])),
+        Case(UserConsoleInactiveDisabled, make_snapshot(users=[
+            make_user("pass_login_89d", console=True, last_login_days_ago=89),
+            make_user("fail_login_91d", console=True, last_login_days_ago=91),
+            make_user("fail_never_created_91d", console=True, created_days_ago=91),
+            make_user("pass_never_created_89d", console=True, created_days_ago=89),
+            make_user("api_only", keys=[make_key("LTAI1")], created_days_ago=900),
+        ])),
+        Case(UserConsoleInactiveDisabled, make_snapshot(users=[
+            make_user("pass_login_30d", console=True, last_login_days_ago=30),
+            make_user("fail_login_31d", console=True, last_login_days_ago=31),
+        ]), {"max_days": 30}),
+        Case(UserUnused, make_snapshot(users=[
+            make_user("pass_console_recent", console=True, last_login_days_ago=90),
+            make_user("fail_console_stale", console=True, last_login_days_ago=91),
+            make_user(
+                "pass_key_used", keys=[make_key("K1", created_days_ago=400, last_used_days_ago=3)]
+            ),
+            make_user(
+                "fail_key_stale", keys=[make_key("K3", created_days_ago=400, last_used_days_ago=91)]
+            ),
+            make_user("fail_no_credentials"),
+            make_user("young", created_days_ago=10),
+        ])),
+        Case(UserUnused, make_snapshot(alias="na_only_young_users",
+                                       users=[make_user("new", created_days_ago=3)])),
+        Case(UserInGroup, make_snapshot(
+            users=[make_user("pass_dev"), make_user("pass_both"), make_user("fail_loner")],
+            groups=[group("dev", "pass_dev", "pass_both"), group("ops", "pass_both")],
+        )),
+        Case(UserNoDirectPolicies, make_snapshot(
+            users=[
+                make_user("fail_system_direct"),
+                make_user("fail_custom_direct"),
+                make_user("pass_via_group"),
+                make_user("pass_nothing"),
+            ],
+            groups=[group("dev", "pass_via_group")],
+            policies=[
+                policy("ReadOnlyAccess", ("user", "fail_system_direct"), kind="System"),
+                policy("deploy", ("user", "fail_custom_direct"), ("group", "dev")),
+            ],
+        )),
+        Case(UserAdminAccessAllowlisted, admin_snapshot(),
+             {"allowed_users": ["pass_allowed_admin"]}),
+        Case(UserAdminAccessAllowlisted, make_snapshot(
+            alias="na_no_admin",
+            users=[make_user("reader")],
+            policies=[policy("read-ecs", ("user", "reader"), document=READ_DOC)],
+        )),
+    ]
+
+
+CASES = _catalogue_cases()
