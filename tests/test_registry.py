@@ -1,14 +1,20 @@
-"""Meta-tests over the whole check registry (cfn-lint style)."""
+"""Meta-tests over the whole check registry (cfn-lint style).
+
+Nothing here lists the catalogue: conformance to ``shared/spec/checks.md`` is read from the
+spec's tables when it is beside this checkout, and a new check breaks no test by existing.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
 from auditor.check import Check, CheckDefinitionError, CheckMeta
+from auditor.compliance import load_frameworks
 from auditor.errors import PackLoadError, UsageError
 from auditor.findings import Severity
 from auditor.registry import CheckRegistry, LoadedCheck
@@ -16,56 +22,60 @@ from auditor.sections import Section
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT.parent / "shared" / "spec" / "checks.md"
+#: A catalogue row of the spec: | `id` | severity | rec | ...
+SPEC_ROW = re.compile(r"^\| `([a-z0-9_]+)` \| (\w+) \|(.*)$", re.M)
+BEST_PRACTICES = "alibaba-ram-best-practices"
+CIS = ("cis-alibaba-v1", "cis-alibaba-v2")
 
-#: The public contract of shared/spec/checks.md: id -> severity.
-SPEC_CHECKS = {
-    "root_access_key_absent": "critical",
-    "root_mfa_enabled": "critical",
-    "root_console_unused": "high",
-    "audit_caller_not_root": "high",
-    "ram_identities_in_use": "medium",
-    "user_console_mfa_bound": "high",
-    "user_console_api_separated": "medium",
-    "user_console_inactive_disabled": "medium",
-    "user_unused": "low",
-    "user_in_group": "low",
-    "user_no_direct_policies": "medium",
-    "user_admin_access_allowlisted": "high",
-    "access_key_rotated": "medium",
-    "access_key_used_recently": "medium",
-    "access_key_single_active": "low",
-    "access_key_disabled_removed": "low",
-    "access_key_prefer_sts": "low",
-    "password_policy_min_length": "medium",
-    "password_policy_uppercase": "medium",
-    "password_policy_lowercase": "medium",
-    "password_policy_number": "medium",
-    "password_policy_symbol": "medium",
-    "password_policy_reuse_prevention": "medium",
-    "password_policy_max_age": "medium",
-    "password_policy_lockout": "medium",
-    "password_policy_hard_expiry": "low",
-    "password_policy_distinct_chars": "low",
-    "password_policy_excludes_username": "low",
-    "security_preference_mfa_enforced": "high",
-    "security_preference_mfa_ticket_not_saved": "low",
-    "security_preference_login_ip_restricted": "medium",
-    "security_preference_session_duration": "low",
-    "security_preference_idle_auto_disable": "medium",
-    "security_preference_users_cannot_manage_keys": "medium",
-    "group_has_members": "low",
-    "group_has_policies": "low",
-    "policy_no_full_admin": "critical",
-    "policy_no_allow_not_action": "high",
-    "policy_no_privilege_escalation": "high",
-    "policy_custom_unused": "low",
-    "policy_sensitive_actions_conditioned": "low",
-    "role_admin_access_allowlisted": "high",
-    "role_trust_restricted": "high",
-    "role_max_session_short": "low",
-    "sso_enabled": "medium",
-    "sso_saml_signature_sha256": "low",
+#: Specified (checks.md names them; policy-analysis.md §5 specifies them) but built by a later
+#: issue, on the policy engine. Once implemented they are held to their severity like the rest.
+NOT_YET_IMPLEMENTED = {
+    "principal_no_escalation_path",
+    "external_principal_no_admin_path",
+    "principal_admin_allowlisted",
 }
+
+
+@dataclass(frozen=True)
+class SpecRow:
+    severity: str
+    cells: tuple[str, ...]  # the columns after severity, stripped
+
+    @property
+    def recommendations(self) -> set[str]:
+        return {r.strip() for r in self.cells[0].split(",")}
+
+
+def spec_catalogue() -> dict[str, SpecRow]:
+    """id -> row, from the tables of checks.md and the rows, in the spec files checks.md
+    refers to, of the ids checks.md names. Skips the test when the spec is not beside this
+    checkout."""
+    if not SPEC.is_file():
+        pytest.skip("shared/spec/checks.md is not beside this checkout")
+    text = SPEC.read_text(encoding="utf-8")
+
+    def rows(source: str) -> dict[str, SpecRow]:
+        return {
+            check_id: SpecRow(severity, tuple(c.strip() for c in rest.split("|")))
+            for check_id, severity, rest in SPEC_ROW.findall(source)
+        }
+
+    catalogue = rows(text)
+    named = set(re.findall(r"`([a-z0-9_]+)`", text))
+    for other in sorted(set(re.findall(r"`([\w-]+\.md)`", text))):
+        path = SPEC.with_name(other)
+        if path.is_file():
+            extra = rows(path.read_text(encoding="utf-8"))
+            catalogue |= {k: v for k, v in extra.items() if k in named and k not in catalogue}
+    return catalogue
+
+
+def controls_mapping(registry: CheckRegistry, framework: str) -> dict[str, set[str]]:
+    """check id -> the controls of ``framework`` it is mapped to (from ``CheckMeta.compliance``
+    until frameworks own their mappings; the one place to change then)."""
+    return {
+        c.id: set(c.check.meta.compliance.get(framework, ())) for c in registry.all()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -73,16 +83,68 @@ def registry() -> CheckRegistry:
     return CheckRegistry.discover()
 
 
-def test_spec_copy_matches_shared_spec_when_present() -> None:
-    if not SPEC.is_file():
-        pytest.skip("shared/spec/checks.md is not beside this checkout")
-    rows = re.findall(r"^\| `([a-z0-9_]+)` \| (\w+) \|", SPEC.read_text(), flags=re.M)
-    assert dict(rows) == SPEC_CHECKS
+def _builtin(registry: CheckRegistry) -> dict[str, LoadedCheck]:
+    return {c.id: c for c in registry.all() if c.pack == "builtin"}
+
+
+def test_spec_has_the_catalogue_and_the_pending_checks() -> None:
+    """The parser reads the spec (not a vacuous pass): its three tables' worth of rows, and
+    the policy-engine checks it defers to a later issue."""
+    catalogue = spec_catalogue()
+    assert {"root_mfa_enabled", "sso_saml_signature_sha256"} <= set(catalogue)
+    assert catalogue["root_mfa_enabled"].severity == "critical"
+    assert not NOT_YET_IMPLEMENTED - set(catalogue), "pending ids the spec does not name"
 
 
 def test_every_spec_check_is_implemented_with_its_severity(registry: CheckRegistry) -> None:
-    found = {c.id: c.check.meta.severity.value for c in registry.all() if c.pack == "builtin"}
-    assert found == SPEC_CHECKS
+    """Conformance, not equality: the registry may hold checks the spec does not list yet."""
+    builtin = _builtin(registry)
+    catalogue = spec_catalogue()
+    missing = set(catalogue) - set(builtin) - NOT_YET_IMPLEMENTED
+    assert not missing, f"specified but not implemented: {sorted(missing)}"
+    wrong = {
+        check_id: (builtin[check_id].check.meta.severity.value, row.severity)
+        for check_id, row in catalogue.items()
+        if check_id in builtin and builtin[check_id].check.meta.severity.value != row.severity
+    }
+    assert not wrong, f"(implemented, specified) severities differ: {wrong}"
+
+
+def test_spec_recommendation_and_cis_columns_match_the_framework_mappings(
+    registry: CheckRegistry,
+) -> None:
+    """checks.md's "rec" column is the best-practices mapping, its "CIS v1/v2" column the CIS
+    mapping of both versions ("—": none), for every specified check that is implemented."""
+    builtin = _builtin(registry)
+    best = controls_mapping(registry, BEST_PRACTICES)
+    cis = {name: controls_mapping(registry, name) for name in CIS}
+    checked = 0
+    for check_id, row in spec_catalogue().items():
+        if check_id not in builtin:
+            continue
+        assert best[check_id] == row.recommendations, check_id
+        if check_id in NOT_YET_IMPLEMENTED:  # policy-analysis.md has no CIS column
+            continue
+        wanted = set() if row.cells[1] == "—" else {row.cells[1]}
+        assert {name: cis[name][check_id] for name in CIS} == dict.fromkeys(CIS, wanted), (
+            check_id
+        )
+        checked += 1
+    assert checked > 0
+
+
+def test_off_by_default_as_specified(registry: CheckRegistry) -> None:
+    builtin = _builtin(registry)
+    catalogue = spec_catalogue()
+    specified_off = {
+        check_id for check_id, row in catalogue.items()
+        if any(cell.startswith("Off by default") for cell in row.cells)
+    }
+    assert specified_off, "the spec parser found no off-by-default check"
+    off = {
+        c for c in catalogue if c in builtin and not builtin[c].check.meta.enabled_by_default
+    }
+    assert off == specified_off & set(builtin)
 
 
 def test_builtin_checks_come_through_the_entry_point(registry: CheckRegistry) -> None:
@@ -90,34 +152,41 @@ def test_builtin_checks_come_through_the_entry_point(registry: CheckRegistry) ->
     assert builtin and all(c.distribution == "ram-audit" for c in builtin)
 
 
-def test_only_access_key_prefer_sts_is_off_by_default(registry: CheckRegistry) -> None:
-    off = {c.id for c in registry.all() if not c.check.meta.enabled_by_default}
-    assert off == {"access_key_prefer_sts"}
-
-
-@pytest.mark.parametrize("check_id", sorted(SPEC_CHECKS))
+@pytest.mark.parametrize(
+    "check_id", [c.id for c in CheckRegistry.discover().all() if c.pack == "builtin"]
+)
 def test_check_metadata_is_complete(registry: CheckRegistry, check_id: str) -> None:
-    loaded = registry.get(check_id)
-    meta = loaded.check.meta
+    """Every built-in check documents itself and serves a best-practice recommendation (its
+    test cases are required by tests/checks/test_catalogue_cases.py)."""
+    meta = registry.get(check_id).check.meta
     assert meta.doc_url.startswith("https://") and "alibabacloud.com" in meta.doc_url
     assert len(meta.remediation) > 40 and len(meta.rationale) > 40
     assert meta.requires
-    assert "alibaba-ram-best-practices" in meta.compliance
-    module = loaded.check.__module__.rsplit(".", 1)[-1]
-    assert (ROOT / "tests" / "checks" / f"test_{module}.py").is_file(), "check has no tests"
+    assert controls_mapping(registry, BEST_PRACTICES)[check_id]
 
 
 def test_selection_by_id_exclusion_severity_and_framework(registry: CheckRegistry) -> None:
     default = {c.id for c in registry.select()}
+    assert default == {c.id for c in registry.all() if c.check.meta.enabled_by_default}
     assert "access_key_prefer_sts" not in default and "root_mfa_enabled" in default
     assert [c.id for c in registry.select(ids=["access_key_prefer_sts"])] == [
         "access_key_prefer_sts"
     ]
     assert "root_mfa_enabled" not in {c.id for c in registry.select(exclude=["root_mfa_enabled"])}
     critical = {c.id for c in registry.select(min_severity=Severity.CRITICAL)}
-    assert critical == {k for k, v in SPEC_CHECKS.items() if v == "critical"}
-    cis = {c.id for c in registry.select(framework="cis-alibaba-v1")}
-    assert len(cis) == 16
+    assert critical == {
+        c for c in default if registry.get(c).check.meta.severity is Severity.CRITICAL
+    }
+    assert "root_mfa_enabled" in critical and "user_in_group" not in critical
+    frameworks = load_frameworks()
+    for name in CIS:
+        selected = {c.id for c in registry.select(framework=name)}
+        mapping = controls_mapping(registry, name)
+        assert "root_mfa_enabled" in selected and "user_in_group" not in selected
+        assert selected == {c for c in default if mapping[c]}
+        # Every control of the framework file is covered by a selected check.
+        covered = set().union(*(mapping[c] for c in selected))
+        assert covered == {c.id for c in frameworks[name].controls}
 
 
 def test_unknown_id_in_selection_is_a_usage_error(registry: CheckRegistry) -> None:
