@@ -114,11 +114,17 @@ class AccessKey(_Frozen):
         return self.status == "Active"
 
 
+#: IMS user status: ``freeze`` = frozen (cannot log on or use its AccessKeys until
+#: unfrozen, but keeps its credentials and permissions).
+UserStatus = Literal["active", "freeze"]
+
+
 class User(_Frozen):
     """A RAM user with its credentials state."""
 
     id: str
     name: str
+    status: UserStatus = "active"
     principal_name: str = ""
     display_name: str = ""
     comments: str = ""
@@ -128,6 +134,10 @@ class User(_Frozen):
     console_access: bool = Field(False, description="login profile exists and is Active")
     mfa_bound: bool = Field(False, description="an MFA device is actually bound")
     access_keys: tuple[AccessKey, ...] = ()
+
+    @property
+    def frozen(self) -> bool:
+        return self.status == "freeze"
 
     @property
     def active_access_keys(self) -> tuple[AccessKey, ...]:

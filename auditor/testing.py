@@ -29,6 +29,7 @@ from auditor.snapshot import (
     CollectionIssue,
     SnapshotMeta,
     User,
+    UserStatus,
 )
 
 #: The fixed collection time of every test snapshot.
@@ -90,11 +91,14 @@ def make_user(
     created_days_ago: float = 365,
     last_login_days_ago: float | None = None,
     has_login_profile: bool | None = None,
+    status: UserStatus = "active",
 ) -> User:
-    """A RAM user; ``console=True`` gives it an Active login profile."""
+    """A RAM user; ``console=True`` gives it an Active login profile, ``status="freeze"``
+    makes it frozen."""
     return User(
         id=f"2{abs(hash(name)) % 10**15:015d}",
         name=name,
+        status=status,
         principal_name=f"{name}@acme.onaliyun.com",
         created_at=days_ago(created_days_ago),
         last_console_login_at=None

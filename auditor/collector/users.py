@@ -16,7 +16,7 @@ from auditor.collector.errors import ApiError
 from auditor.collector.pools import ActionPools
 from auditor.collector.report_fetch import CredentialReport
 from auditor.sections import Section
-from auditor.snapshot import AccessKey, User
+from auditor.snapshot import AccessKey, User, UserStatus
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,19 @@ class ListedUser:
     comments: str
     created_at: datetime
     last_login_at: datetime | None
+    status: UserStatus = "active"
+
+
+#: Every user: IMS ListUsers lists only ``active`` users unless asked for both states.
+ALL_STATUSES = "active,freeze"
 
 
 def list_users(ctx: RunContext) -> list[ListedUser]:
-    """IMS ListUsers at the maximum page size (includes LastLoginDate)."""
+    """IMS ListUsers of active and frozen users at the maximum page size (includes
+    LastLoginDate)."""
     raw = ctx.paginate(
         "ims:ListUsers",
-        lambda marker: ims.ListUsersRequest(marker=marker, max_items=1000),
+        lambda marker: ims.ListUsersRequest(marker=marker, max_items=1000, status=ALL_STATUSES),
         lambda body: items(dig(body, "users"), "user"),
     )
     users = []
@@ -46,6 +52,18 @@ def list_users(ctx: RunContext) -> list[ListedUser]:
         if created is None or not principal:
             ctx.record(Section.USERS, _incomplete("ims:ListUsers", f"user {principal!r}"))
             continue
+        status = to_str(u.status).strip().lower()
+        if status not in ("active", "freeze", ""):
+            # Status changes no verdict (frozen users are evaluated like any other).
+            ctx.record(
+                Section.USERS,
+                ApiError(
+                    "ims:ListUsers",
+                    "UnknownUserStatus",
+                    f"user {principal!r}: Status {to_str(u.status)!r} read as active",
+                ),
+                kind="degraded",
+            )
         users.append(
             ListedUser(
                 id=to_str(u.user_id),
@@ -55,6 +73,7 @@ def list_users(ctx: RunContext) -> list[ListedUser]:
                 comments=to_str(u.comments),
                 created_at=created,
                 last_login_at=to_datetime(u.last_login_date),
+                status="freeze" if status == "freeze" else "active",
             )
         )
     ctx.progress(f"users: {len(users)} listed")
@@ -323,6 +342,7 @@ def _user(
     return User(
         id=listed.id,
         name=listed.name,
+        status=listed.status,
         principal_name=listed.principal_name,
         display_name=listed.display_name,
         comments=listed.comments,

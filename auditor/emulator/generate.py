@@ -1,7 +1,7 @@
 """Synthetic worlds of any size, for load tests and benchmarks.
 
-``generate_world(users)`` builds a plausible account of ``users`` RAM users with groups,
-custom policies and roles in proportion, deterministic by ``seed``. Every world contains the
+``generate_world(users)`` builds a plausible account of ``users`` RAM users (one in 40
+frozen) with groups, custom policies and roles in proportion, deterministic by ``seed``. Every world contains the
 API user ``ram-auditor`` whose key (:data:`AUDITOR_KEY_ID` / :data:`AUDITOR_KEY_SECRET`) can
 sign requests to an emulator serving it. ``write_world`` saves a world so that
 :func:`~auditor.emulator.world.load_world` reads it back identically::
@@ -120,6 +120,10 @@ _POLICY_TEMPLATES: tuple[tuple[str, str, Callable[[int], dict[str, Any]]], ...] 
 )
 
 
+#: One user in this many is frozen (IMS status ``freeze``).
+_FROZEN_EVERY = 40
+
+
 class _Generator:
     """Builds the world's sections from one seeded random source."""
 
@@ -232,7 +236,10 @@ class _Generator:
                 if name in taken:
                     name = f"{name}{i}"
             taken.add(name)
-            users.append(self.user(name, service, groups, attachable))
+            user = self.user(name, service, groups, attachable)
+            if i % _FROZEN_EVERY == _FROZEN_EVERY - 1:  # not drawn: the rest stays the same
+                user["status"] = "freeze"
+            users.append(user)
         return users
 
     def user(self, name: str, service: bool, groups: Sequence[str],

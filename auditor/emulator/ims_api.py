@@ -7,7 +7,7 @@ from typing import Any
 
 import auditor.emulator.ram_api as ram_api
 from auditor.emulator.context import Call, Handler, registrar
-from auditor.emulator.errors import ApiError, not_found
+from auditor.emulator.errors import ApiError, invalid, not_found
 from auditor.emulator.paging import paginate
 from auditor.emulator.world import UserSpec, resolve_time
 
@@ -22,7 +22,7 @@ def _user(call: Call, user: UserSpec) -> dict[str, Any]:
     body = {
         "UserPrincipalName": account.upn(user), "UserId": account.user_id(user),
         "DisplayName": user.display_name, "Comments": user.comments, "Email": user.email,
-        "MobilePhone": "", "ProvisionType": "Manual", "Status": "active",
+        "MobilePhone": "", "ProvisionType": "Manual", "Status": user.status,
         "CreateDate": account.time(user.created), "UpdateDate": account.time(user.created),
     }
     if user.last_login:
@@ -34,10 +34,29 @@ def _principal(call: Call) -> UserSpec:
     return call.account.user_by_upn(call.require("UserPrincipalName"))
 
 
+_STATUSES = frozenset({"active", "freeze"})
+
+
+def _listed(call: Call) -> list[UserSpec]:
+    """The users a ListUsers/ListUserBasicInfos ``Status`` selects.
+
+    ``active`` (the default), ``freeze`` or ``active,freeze``; with a ``Tag`` filter both
+    states are listed (the emulator keeps no user tags, so Tag itself filters nothing).
+    """
+    users = list(call.account.users.values())
+    if any(name.startswith("Tag.") for name in call.params):
+        return users
+    raw = call.get("Status") or "active"
+    wanted = {part.strip() for part in raw.split(",")}
+    if not wanted <= _STATUSES:
+        raise invalid("Status", f"{raw!r}: use active, freeze or active,freeze")
+    return [u for u in users if u.status in wanted]
+
+
 # -- users and groups ------------------------------------------------------------------
 @action("ListUsers")
 def list_users(call: Call) -> dict[str, Any]:
-    page, paging = paginate(list(call.account.users.values()), call.params, 1000, 1000)
+    page, paging = paginate(_listed(call), call.params, 1000, 1000)
     return {"Users": {"User": [_user(call, u) for u in page]}, **paging}
 
 
@@ -64,9 +83,9 @@ def get_user(call: Call) -> dict[str, Any]:
 
 @action("ListUserBasicInfos")
 def list_user_basic_infos(call: Call) -> dict[str, Any]:
-    page, paging = paginate(list(call.account.users.values()), call.params, 100, 1000)
+    page, paging = paginate(_listed(call), call.params, 100, 1000)
     rows = [{"UserPrincipalName": call.account.upn(u), "UserId": call.account.user_id(u),
-             "DisplayName": u.display_name, "Status": "active"} for u in page]
+             "DisplayName": u.display_name, "Status": u.status} for u in page]
     return {"UserBasicInfos": {"UserBasicInfo": rows}, **paging}
 
 

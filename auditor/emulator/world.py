@@ -94,9 +94,15 @@ class MfaDeviceSpec(_Strict):
     activated: When | None = None
 
 
+#: IMS user statuses: ``freeze`` is a frozen (disabled) user, which IMS ListUsers omits
+#: unless asked for ``Status=active,freeze``.
+UserStatus = Literal["active", "freeze"]
+
+
 class UserSpec(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
     id: str | None = None
+    status: UserStatus = "active"
     display_name: str = ""
     comments: str = ""
     email: str = ""
