@@ -65,6 +65,18 @@ class Result(_Frozen):
     change: Literal["new", "unchanged"] | None = Field(
         None, description="relative to --baseline; null without a baseline"
     )
+    first_seen: AwareDatetime | None = Field(
+        None, description="with --history: when this finding was first seen failing"
+    )
+    age_days: int | None = Field(
+        None, description="with --history: days since the finding was opened (or reopened)"
+    )
+    lifecycle: Literal["new", "unchanged", "reopened", "unverified"] | None = Field(
+        None,
+        description="with --history, for a FAIL or an undecided result of an open finding: "
+        "new, unchanged, reopened (failing again after it was resolved) or unverified (its "
+        "check could not decide this run)",
+    )
 
 
 class CheckInfo(_Frozen):
@@ -152,6 +164,53 @@ class BaselineInfo(_Frozen):
     )
 
 
+class TrendPoint(_Frozen):
+    """One recorded run of the account, for the trend chart."""
+
+    collected_at: AwareDatetime
+    complete: bool
+    unwaived_failures_by_severity: dict[str, int]
+
+
+class HistoryFinding(_Frozen):
+    """A finding whose lifecycle changed this run (it may have no result in this report)."""
+
+    uid: str
+    check_id: str
+    title: str
+    severity: Severity
+    resource: Resource
+    first_seen: AwareDatetime | None = None
+
+
+class HistoryInfo(_Frozen):
+    """With --history: this run as recorded, what changed, and the account's trend."""
+
+    run_id: int
+    recorded: bool = Field(
+        True, description="false for a snapshot older than the latest run: kept for the "
+        "trend, without changing finding lifecycles"
+    )
+    previous_collected_at: AwareDatetime | None = None
+    new: int = 0
+    reopened: int = 0
+    resolved: list[HistoryFinding] = Field(default_factory=list)
+    unverified: list[HistoryFinding] = Field(
+        default_factory=list, description="open findings whose check could not decide this run"
+    )
+    trend: list[TrendPoint] = Field(
+        default_factory=list, description="the account's last runs (up to 30), oldest first"
+    )
+
+
+class NotificationError(_Frozen):
+    """A --notify target that could not be reached or refused the message."""
+
+    target: str = Field(description="platform and host; never the URL (it holds a token)")
+    error: str
+    attempts: int
+
+
 class AuditReport(_Frozen):
     schema_version: Literal["1"] = REPORT_SCHEMA_VERSION
     tool: Tool
@@ -171,6 +230,8 @@ class AuditReport(_Frozen):
     frameworks: list[FrameworkResult] = Field(default_factory=list)
     waiver_problems: list[WaiverProblem] = Field(default_factory=list)
     baseline: BaselineInfo | None = None
+    history: HistoryInfo | None = None
+    notification_errors: list[NotificationError] = Field(default_factory=list)
 
 
 def result_uid(check_id: str, account_id: str, resource: Resource) -> str:
