@@ -3,6 +3,11 @@
 End to end: the emulator serves the world, the real collector audits it through the official
 SDK with the world's `ram-auditor` key, and the pipeline evaluates every check enabled by
 default.
+
+The rule that keeps a new check from breaking these tests while still catching regressions:
+``NOT_APPLICABLE``, ``ACCOUNT_PASS`` and ``RESULT_COUNTS`` pin the exact results of every check
+they list (and may list only checks that run by default); a check they do not list (a new one)
+must still run and find nothing: PASS or NOT_APPLICABLE only, never FAIL, UNKNOWN or ERROR.
 """
 
 from __future__ import annotations
@@ -26,11 +31,24 @@ HARDENED = Path(str(files("auditor.emulator.worlds"))) / "hardened.yaml"
 AUDITOR_KEY_ID = "LTAI5tHardenedAuditor001"
 
 #: Checks with nothing to evaluate in a well-run account: nobody holds admin access and there
-#: is no disabled AccessKey to delete. Every other check must PASS.
+#: is no disabled AccessKey to delete. Every other listed check must PASS.
 NOT_APPLICABLE = {
     "user_admin_access_allowlisted",
     "role_admin_access_allowlisted",
     "access_key_disabled_removed",
+}
+#: Account-level checks: one PASS each, on the account.
+ACCOUNT_PASS = {
+    "root_access_key_absent", "root_mfa_enabled", "root_console_unused",
+    "audit_caller_not_root", "ram_identities_in_use",
+    "password_policy_min_length", "password_policy_uppercase", "password_policy_lowercase",
+    "password_policy_number", "password_policy_symbol", "password_policy_reuse_prevention",
+    "password_policy_max_age", "password_policy_lockout", "password_policy_hard_expiry",
+    "password_policy_distinct_chars", "password_policy_excludes_username",
+    "security_preference_mfa_enforced", "security_preference_mfa_ticket_not_saved",
+    "security_preference_login_ip_restricted", "security_preference_session_duration",
+    "security_preference_idle_auto_disable", "security_preference_users_cannot_manage_keys",
+    "sso_enabled", "sso_saml_signature_sha256",
 }
 #: Results (all PASS) of the per-resource checks: the resources each one evaluates.
 RESULT_COUNTS = {
@@ -77,6 +95,10 @@ def audit(world: World, tmp_path_factory: pytest.TempPathFactory) -> tuple[Audit
     return report, code
 
 
+#: What a check may give on the hardened world when the tables above do not list it.
+FINDS_NOTHING = {"PASS", "NOT_APPLICABLE"}
+
+
 def by_check(report: AuditReport) -> dict[str, Counter[str]]:
     counts: dict[str, Counter[str]] = {}
     for result in report.results:
@@ -109,37 +131,39 @@ def test_audit_signs_as_the_ram_auditor_user(audit: tuple[AuditReport, int]) -> 
 def test_every_check_enabled_by_default_ran(audit: tuple[AuditReport, int]) -> None:
     report, _ = audit
     enabled = {c.id for c in CheckRegistry.discover().all() if c.check.meta.enabled_by_default}
-    assert len(enabled) == 45  # the 46 of checks.md but access_key_prefer_sts (off by default)
+    assert "access_key_prefer_sts" not in enabled and "root_mfa_enabled" in enabled
     assert {c.id for c in report.checks} == enabled
     assert set(by_check(report)) == enabled
+    # The tables name only checks that exist and run by default (no stale entries).
+    assert not (NOT_APPLICABLE | ACCOUNT_PASS | set(RESULT_COUNTS)) - enabled
 
 
-def test_only_pass_and_the_expected_not_applicable(audit: tuple[AuditReport, int]) -> None:
+def test_listed_checks_give_exactly_their_results(audit: tuple[AuditReport, int]) -> None:
     report, _ = audit
     counts = by_check(report)
-    not_applicable = {check_id for check_id, c in counts.items() if "NOT_APPLICABLE" in c}
-    assert not_applicable == NOT_APPLICABLE
-    for check_id in NOT_APPLICABLE:
-        (result,) = [r for r in report.results if r.check_id == check_id]
-        assert result.resource.type == "account"
-    others = {check_id: set(c) for check_id, c in counts.items() if check_id not in NOT_APPLICABLE}
-    assert {check_id: {"PASS"} for check_id in others} == others
-    assert report.summary.by_status == {
-        "PASS": len(report.results) - len(NOT_APPLICABLE),
-        "FAIL": 0,
-        "UNKNOWN": 0,
-        "ERROR": 0,
-        "NOT_APPLICABLE": len(NOT_APPLICABLE),
+    wanted = {
+        **{check_id: {"NOT_APPLICABLE": 1} for check_id in NOT_APPLICABLE},
+        **{check_id: {"PASS": 1} for check_id in ACCOUNT_PASS},
+        **{check_id: {"PASS": n} for check_id, n in RESULT_COUNTS.items()},
     }
+    assert {check_id: dict(counts.get(check_id, {})) for check_id in wanted} == wanted
+    on_account = {r.check_id for r in report.results if r.resource.type == "account"}
+    assert on_account >= NOT_APPLICABLE | ACCOUNT_PASS
+    assert on_account.isdisjoint(RESULT_COUNTS)
 
 
-def test_per_resource_checks_evaluate_every_resource(audit: tuple[AuditReport, int]) -> None:
-    counts = by_check(audit[0])
-    assert {check_id: dict(counts[check_id]) for check_id in RESULT_COUNTS} == {
-        check_id: {"PASS": n} for check_id, n in RESULT_COUNTS.items()
+def test_unlisted_checks_find_nothing(audit: tuple[AuditReport, int]) -> None:
+    report, _ = audit
+    listed = NOT_APPLICABLE | ACCOUNT_PASS | set(RESULT_COUNTS)
+    found = {
+        check_id: set(c) - FINDS_NOTHING
+        for check_id, c in by_check(report).items()
+        if check_id not in listed
     }
-    account_level = set(counts) - set(RESULT_COUNTS)
-    assert all(sum(counts[check_id].values()) == 1 for check_id in account_level)
+    assert not any(found.values()), f"unlisted checks found something: {found}"
+    by_status = report.summary.by_status
+    assert (by_status["FAIL"], by_status["UNKNOWN"], by_status["ERROR"]) == (0, 0, 0)
+    assert by_status["PASS"] + by_status["NOT_APPLICABLE"] == len(report.results)
 
 
 def test_nothing_missing_and_exit_code_zero(audit: tuple[AuditReport, int]) -> None:
