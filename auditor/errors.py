@@ -1,4 +1,4 @@
-"""Errors the command line turns into exit codes.
+"""Errors the command line turns into exit codes, and validation errors in plain words.
 
     RamAuditError
     ├── UsageError        exit 2: bad flag, invalid config, waiver, snapshot or world file
@@ -7,6 +7,12 @@
 """
 
 from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 
 class RamAuditError(Exception):
@@ -19,3 +25,70 @@ class UsageError(RamAuditError, ValueError):
 
 class PackLoadError(UsageError):
     """A check pack could not be loaded; names the distribution and entry point."""
+
+
+_SECRET_FIELDS = ("secret", "password", "token")
+
+
+def shown_value(value: object, limit: int = 60) -> str:
+    """A value as a person wrote it: bare when it is one plain word, else quoted; shortened."""
+    text = value.isoformat() if hasattr(value, "isoformat") else value
+    if isinstance(text, str):
+        plain = bool(re.fullmatch(r"[\w.:+@/*-]+", text))
+        text = text if plain else repr(text)
+    else:
+        text = repr(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def plain_problem(error: ErrorDetails) -> str:
+    """One pydantic error in plain words (``2027-02-30 is not a valid date``), no jargon.
+
+    Callers name the file and field (the error's ``loc``); this says what is wrong.
+    """
+    kind, ctx = error["type"], error.get("ctx") or {}
+    field = str(error["loc"][-1]) if error["loc"] else ""
+    value = "(hidden)" if any(s in field.lower() for s in _SECRET_FIELDS) else (
+        shown_value(error.get("input"))
+    )
+    if kind == "missing":
+        problem = "missing (required)"
+    elif kind == "extra_forbidden":
+        problem = "is not a known field"
+    elif kind.startswith("datetime"):
+        problem = f"{value} is not a valid date and time"
+    elif kind.startswith("date"):
+        problem = f"{value} is not a valid date (YYYY-MM-DD)"
+    elif kind in ("int_type", "int_parsing", "int_from_float"):
+        problem = f"{value} is not a whole number"
+    elif kind in ("bool_type", "bool_parsing"):
+        problem = f"{value} is not true or false"
+    elif kind in ("string_type",):
+        problem = f"{value} is not a text string"
+    elif kind in ("list_type", "tuple_type", "set_type"):
+        problem = f"{value} is not a list"
+    elif kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
+        problem = f"expected a mapping of fields, got {value}"
+    elif kind in ("literal_error", "enum"):
+        problem = f"{value} is not one of {ctx.get('expected', '?')}"
+    elif kind == "string_too_short":
+        problem = "must not be empty" if ctx.get("min_length") == 1 else (
+            f"{value} is shorter than {ctx.get('min_length')} characters"
+        )
+    elif kind == "string_pattern_mismatch":
+        problem = f"{value} is not of the expected form"
+    elif kind in _BOUNDS:
+        problem = f"{value} {_BOUNDS[kind]} {next(iter(ctx.values()), '?')}"
+    elif kind in ("value_error", "assertion_error") and "error" in ctx:
+        problem = str(ctx["error"])
+    else:
+        problem = error["msg"].replace("Input should be", "must be")
+    return problem
+
+
+_BOUNDS = {
+    "greater_than_equal": "is less than",
+    "greater_than": "is not more than",
+    "less_than_equal": "is more than",
+    "less_than": "is not less than",
+}

@@ -12,6 +12,7 @@ FAIL result is reported ``stale`` (the risk it accepted is gone or the pattern i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from fnmatch import fnmatchcase
@@ -22,7 +23,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from auditor._toml import tomllib
-from auditor.errors import UsageError
+from auditor._yaml import safe_load
+from auditor.errors import UsageError, plain_problem, shown_value
 from auditor.findings import Status
 from auditor.report import AppliedWaiver, Result, WaiverProblem
 
@@ -68,27 +70,43 @@ class Waiver(BaseModel):
 
 
 def load_waivers(path: Path) -> list[Waiver]:
-    """Read and validate a waivers file (``.toml``, else YAML)."""
+    """Read and validate a waivers file (``.toml``, else YAML).
+
+    Every problem is a :class:`WaiverFileError` naming the file, the waiver (number, line,
+    check) and the field, e.g. ``w.yaml: waiver 3 (line 9, check x): expires (line 13):
+    2027-02-30 is not a valid date (YYYY-MM-DD)``.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise WaiverFileError(f"{path}: cannot read waivers file: {exc}") from exc
     if path.suffix.lower() == ".toml":
-        entries, lines = _parse_toml(path, text), None
+        lines = _toml_entry_lines(text)
+        entries = _parse_toml(path, text, lines)
     else:
         entries, lines = _parse_yaml(path, text)
+    lines += [{}] * (len(entries) - len(lines))
     waivers = []
     for index, entry in enumerate(entries):
-        where = f"{path}: waiver #{index + 1}"
-        if lines is not None:
-            where += f" (line {lines[index].get('', '?')})"
         if not isinstance(entry, dict):
-            raise WaiverFileError(f"{where}: expected a mapping of fields, got {entry!r}")
+            where = _where(path, index, lines[index], None)
+            got = shown_value(entry)
+            raise WaiverFileError(f"{where}: expected a mapping of fields, got {got}")
         try:
             waivers.append(Waiver.model_validate(entry))
         except ValidationError as exc:
-            raise WaiverFileError(_describe(where, exc, lines[index] if lines else {})) from exc
+            where = _where(path, index, lines[index], entry.get("check_id"))
+            raise WaiverFileError(_describe(where, exc, lines[index])) from None
     return waivers
+
+
+def _where(path: Path, index: int, entry_lines: dict[str, int], check_id: object) -> str:
+    details = []
+    if entry_lines.get(""):
+        details.append(f"line {entry_lines['']}")
+    if isinstance(check_id, str) and check_id:
+        details.append(f"check {check_id}")
+    return f"{path}: waiver {index + 1}" + (f" ({', '.join(details)})" if details else "")
 
 
 def _describe(where: str, exc: ValidationError, field_lines: dict[str, int]) -> str:
@@ -96,8 +114,8 @@ def _describe(where: str, exc: ValidationError, field_lines: dict[str, int]) -> 
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]) or "(entry)"
         line = field_lines.get(field)
-        at = f" (line {line})" if line else ""
-        problems.append(f"field {field!r}{at}: {error['msg']}")
+        at = f" (line {line})" if line and line != field_lines.get("") else ""
+        problems.append(f"{field}{at}: {plain_problem(error)}")
     return f"{where}: " + "; ".join(problems)
 
 
@@ -114,24 +132,64 @@ def _entries_from(path: Path, data: Any) -> list[Any]:
     return data
 
 
-def _parse_toml(path: Path, text: str) -> list[Any]:
+_TOML_ERROR_AT = re.compile(r"^(?P<what>.*?) \(at line (?P<line>\d+), column \d+\)$")
+_TOML_KEY = re.compile(r"^\s*(?P<key>[A-Za-z0-9_-]+)\s*=\s*(?P<value>.*?)\s*(?:#.*)?$")
+
+
+def _parse_toml(path: Path, text: str, lines: list[dict[str, int]]) -> list[Any]:
     try:
         return _entries_from(path, tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        raise WaiverFileError(f"{path}: invalid TOML: {exc}") from exc
+        raise WaiverFileError(_toml_problem(path, text, str(exc), lines)) from None
+
+
+def _toml_problem(path: Path, text: str, error: str, lines: list[dict[str, int]]) -> str:
+    """The decode error, placed in its waiver; ``expires = 2027-02-30`` is a bad date."""
+    match = _TOML_ERROR_AT.match(error)
+    number = int(match["line"]) if match else 0
+    index = max((i for i, e in enumerate(lines) if e[""] <= number), default=None)
+    source = text.splitlines()
+    key = _TOML_KEY.match(source[number - 1]) if 0 < number <= len(source) else None
+    if index is None or key is None:
+        return f"{path}: invalid TOML: {error}"
+    block = source[lines[index][""] : number]
+    check = next((m["value"].strip("\"'") for m in map(_TOML_KEY.match, block)
+                  if m and m["key"] == "check_id"), None)
+    problem = error if not match else match["what"]
+    if problem == "Invalid date or datetime":
+        problem = f"{key['value']} is not a valid date (YYYY-MM-DD)"
+    else:
+        problem = f"invalid TOML: {problem}"
+    return f"{_where(path, index, lines[index], check)}: {key['key']} (line {number}): {problem}"
+
+
+def _toml_entry_lines(text: str) -> list[dict[str, int]]:
+    """Per ``[[waivers]]`` table, 1-based line numbers: '' for the header, then per key."""
+    lines: list[dict[str, int]] = []
+    current: dict[str, int] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = line.split("#")[0].replace(" ", "").replace("\t", "")
+        if header == "[[waivers]]":
+            current = {"": number}
+            lines.append(current)
+        elif header.startswith("["):
+            current = None
+        elif current is not None and (key := _TOML_KEY.match(line)):
+            current.setdefault(key["key"], number)
+    return lines
 
 
 def _parse_yaml(path: Path, text: str) -> tuple[list[Any], list[dict[str, int]]]:
     """Entries plus, per entry, 1-based line numbers: '' for the entry, then per field."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise WaiverFileError(f"{path}: invalid YAML: {where}{exc.problem}") from exc
+        raise WaiverFileError(f"{path}: invalid YAML: {where}{exc.problem}") from None
     except yaml.YAMLError as exc:
-        raise WaiverFileError(f"{path}: invalid YAML: {exc}") from exc
+        raise WaiverFileError(f"{path}: invalid YAML: {exc}") from None
     entries = _entries_from(path, data)
     return entries, _yaml_entry_lines(node, len(entries))
 

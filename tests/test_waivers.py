@@ -84,21 +84,23 @@ def test_yaml_error_names_file_entry_line_and_field(tmp_path: Path) -> None:
     with pytest.raises(WaiverFileError) as info:
         load_waivers(path)
     message = str(info.value)
-    assert str(path) in message and "waiver #2 (line 7)" in message
-    assert "field 'expires' (line 11)" in message
+    assert message == (f"{path}: waiver 2 (line 7, check access_key_rotated): expires (line 11): "
+                       "'next year' is not a valid date (YYYY-MM-DD)")
 
 
 def test_missing_and_unknown_fields_reported(tmp_path: Path) -> None:
     path = tmp_path / "waivers.yaml"
     path.write_text("- {check_id: x_y_z, resource: '*', owner: o, expires: 2027-01-01, who: me}\n")
-    with pytest.raises(WaiverFileError, match=r"waiver #1 \(line 1\).*'reason'.*'who'"):
+    with pytest.raises(WaiverFileError, match=r"waiver 1 \(line 1, check x_y_z\): reason: missing "
+                       r"\(required\); who: is not a known field"):
         load_waivers(path)
 
 
 def test_toml_errors_name_file_and_entry(tmp_path: Path) -> None:
     path = tmp_path / "waivers.toml"
     path.write_text(TOML.replace('owner = "platform@acme.example"\n', ""))
-    with pytest.raises(WaiverFileError, match=r"waivers\.toml: waiver #2: field 'owner'"):
+    with pytest.raises(WaiverFileError, match=r"waivers\.toml: waiver 2 \(line 8, check "
+                       r"access_key_rotated\): owner: missing \(required\)"):
         load_waivers(path)
     path.write_text("[[waivers]\n")
     with pytest.raises(WaiverFileError, match="invalid TOML"):
@@ -114,7 +116,7 @@ def test_invalid_yaml_and_wrong_shape(tmp_path: Path) -> None:
     with pytest.raises(WaiverFileError, match="expected a list"):
         load_waivers(path)
     path.write_text("- just a string\n")
-    with pytest.raises(WaiverFileError, match=r"waiver #1 .*expected a mapping"):
+    with pytest.raises(WaiverFileError, match=r"waiver 1 \(line 1\): expected a mapping"):
         load_waivers(path)
 
 
@@ -171,3 +173,51 @@ def test_invalid_yaml_names_line_and_problem_in_one_line(tmp_path: Path) -> None
         load_waivers(path)
     message = str(info.value)
     assert "waivers.yaml: invalid YAML: line 3" in message and "\n" not in message
+
+
+JARGON = ("Input should be", "validation error for", "type=", "errors.pydantic.dev", "yaml.",
+          "Traceback", "Value error")
+
+
+@pytest.mark.parametrize(("name", "text", "good", "bad", "expected"), [
+    ("waivers.yaml", YAML, "2027-03-31", "2027-02-30",
+     "waiver 1 (line 2, check user_console_mfa_bound): expires (line 6): 2027-02-30 is not a "
+     "valid date (YYYY-MM-DD)"),
+    ("waivers.yaml", YAML, '"2026-12-31"', '"2026-13-01"',
+     "waiver 2 (line 7, check access_key_rotated): expires (line 11): 2026-13-01 is not a valid "
+     "date (YYYY-MM-DD)"),
+    ("waivers.yaml", YAML, "2027-03-31", "2027-03-31 25:00:00",
+     "waiver 1 (line 2, check user_console_mfa_bound): expires (line 6): '2027-03-31 25:00:00' "
+     "is not a valid date (YYYY-MM-DD)"),
+    ("waivers.toml", TOML, "2027-03-31", "2027-02-30",
+     "waiver 1 (line 1, check user_console_mfa_bound): expires (line 6): 2027-02-30 is not a "
+     "valid date (YYYY-MM-DD)"),
+    ("waivers.toml", TOML, '"2026-12-31"', '"2026-02-29"',
+     "waiver 2 (line 8, check access_key_rotated): expires (line 13): 2026-02-29 is not a valid "
+     "date (YYYY-MM-DD)"),
+])
+def test_impossible_dates_name_file_waiver_and_field(tmp_path: Path, name: str, text: str,
+                                                     good: str, bad: str, expected: str) -> None:
+    path = tmp_path / name
+    path.write_text(text.replace(f"expires = {good}" if name.endswith("toml")
+                                 else f"expires: {good}", ("expires = " if name.endswith("toml")
+                                                           else "expires: ") + bad, 1))
+    with pytest.raises(WaiverFileError) as info:
+        load_waivers(path)
+    message = str(info.value)
+    assert message == f"{path}: {expected}"
+    assert not any(word in message for word in JARGON)
+
+
+def test_wrong_types_are_plain_words(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yaml"
+    path.write_text("- {check_id: x_y_z, resource: [a], reason: '', owner: o, expires: 7}\n")
+    with pytest.raises(WaiverFileError) as info:
+        load_waivers(path)
+    message = str(info.value)
+    assert message.endswith("resource: ['a'] is not a text string; reason: must not be empty; "
+                            "expires: 7 is not a valid date (YYYY-MM-DD)")
+    assert not any(word in message for word in JARGON)
+    path.write_text("- {check_id: x, resource: a, reason: r, owner: o, expires: !!int x}\n")
+    with pytest.raises(WaiverFileError, match="invalid YAML: unreadable value"):
+        load_waivers(path)

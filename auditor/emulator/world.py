@@ -16,12 +16,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from auditor._yaml import safe_load
+from auditor.errors import plain_problem, shown_value
 
 _RELATIVE = re.compile(r"^now(?:\s*-\s*(\d+)\s*([dhms]))?$")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -49,15 +52,19 @@ def resolve_time(text: str, now: datetime) -> datetime:
 
 
 def _check_when(value: Any) -> str:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # YAML reads 2026-01-31 as a date (midnight UTC)
         value = value.isoformat()
     if not isinstance(value, str):
-        raise ValueError("expected a timestamp such as 2026-01-31T08:00:00Z or now-90d")
+        raise ValueError(
+            f"{shown_value(value)} is not a timestamp: use ISO 8601 (2026-01-31T08:00:00Z) "
+            "or now-90d"
+        )
     try:
         resolve_time(value, datetime.now(timezone.utc))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(
-            f"invalid timestamp {value!r}: use ISO 8601 (2026-01-31T08:00:00Z) or now-90d"
+            f"{shown_value(value)} is not a valid date or time: use ISO 8601 "
+            "(2026-01-31T08:00:00Z) or now-90d"
         ) from None
     return value
 
@@ -322,15 +329,33 @@ def stable_id(kind: str, account_id: str, name: str, digits: int = 16) -> str:
 
 
 def parse_world(data: Any, source: str = "<world>") -> World:
-    """Validate already-parsed data; errors name the source and the field path."""
+    """Validate already-parsed data; one line naming the source, entry and field.
+
+    Entries are named, not numbered: ``users[alice].access_keys[LTAI...].created``.
+    """
     try:
         return World.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            problems.append(f"{source}: {where}: {err['msg']}")
-        raise WorldError("\n".join(problems)) from None
+        errors = exc.errors()
+        problems = [f"{_where(data, err['loc'])}{plain_problem(err)}" for err in errors[:3]]
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise WorldError(f"{source}: " + "; ".join(problems) + more) from None
+
+
+def _where(data: Any, loc: tuple[int | str, ...]) -> str:
+    """``users[alice].created: `` for the error location ``('users', 0, 'created')``."""
+    path, node = "", data
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            name = node.get("name") or node.get("id") if isinstance(node, dict) else None
+            path += f"[{name}]" if isinstance(name, str) and name else f"[{part}]"
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+            path += f".{part}" if path else str(part)
+        elif isinstance(part, str) and part not in ("str", "dict[str,any]"):
+            path += f".{part}" if path else part  # a missing field, or a union member's tag
+    return f"{path}: " if path else ""
 
 
 def load_world(path: str | Path) -> World:
@@ -340,14 +365,21 @@ def load_world(path: str | Path) -> World:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise WorldError(f"{path}: cannot read world file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise WorldError(f"{path}: not a UTF-8 text file") from None
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(text)
         else:
-            # The C loader is ~20x faster on large generated worlds; fall back when absent.
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise WorldError(f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from None
+            data = safe_load(text)  # the C parser when available; bad dates stay text
+    except json.JSONDecodeError as exc:
+        raise WorldError(f"{path}: not valid JSON: {exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise WorldError(f"{path}: not valid YAML: {at}{exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise WorldError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise WorldError(f"{path}: a world file must be a mapping with at least 'account'")
     return parse_world(data, str(path))
