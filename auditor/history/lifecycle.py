@@ -57,13 +57,22 @@ class FindingRow:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A result's lifecycle marker, with when its finding was first seen and (re)opened."""
+
+    marker: Marker
+    first_seen: str
+    opened_at: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What one run changes: rows to write, events to log, markers for its results."""
 
     rows: list[FindingRow] = field(default_factory=list)
     events: list[tuple[str, Event]] = field(default_factory=list)
-    markers: dict[str, tuple[Marker, str]] = field(default_factory=dict)
-    """uid -> (marker, opened_at) for this run's FAIL and undecided-but-open results."""
+    markers: dict[str, Mark] = field(default_factory=dict)
+    """uid -> marker for this run's FAIL results and undecided results of open findings."""
 
 
 def _observed(row: FindingRow | None, result: Result, account_id: str, run_id: int) -> FindingRow:
@@ -119,11 +128,11 @@ def advance(
                 row = replace(row, unverified=False)
                 marker = "unchanged"
             row = replace(row, last_seen_at=at)
-            out.markers[row.uid] = (marker, row.opened_at or at)
+            out.markers[row.uid] = _mark(marker, row, at)
         elif old is not None and old.state == "open":
             if result.status in _UNDECIDED:
                 row = _mark_unverified(row, out)
-                out.markers[row.uid] = ("unverified", row.opened_at or at)
+                out.markers[row.uid] = _mark("unverified", row, at)
             else:
                 row = _resolve(row, at, out)
         out.rows.append(row)
@@ -135,6 +144,10 @@ def advance(
         elif not old.unverified:
             out.rows.append(_mark_unverified(old, out))
     return out
+
+
+def _mark(marker: Marker, row: FindingRow, at: str) -> Mark:
+    return Mark(marker, row.first_seen_at or at, row.opened_at or at)
 
 
 def _resolve(row: FindingRow, at: str, out: Outcome) -> FindingRow:

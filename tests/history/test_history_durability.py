@@ -163,9 +163,13 @@ def test_a_version_1_database_is_migrated_and_keeps_its_lifecycle(tmp_path: Path
         assert runs[-1].unwaived_failures_by_severity == {"high": 1}
         alice, bob = result(MFA, Status.FAIL, "alice"), result(MFA, Status.FAIL, "bob")
         recorded = history.record(report([alice, bob]), keep_days=400)
-        assert recorded.outcome.markers == {
-            alice.uid: ("unchanged", "2025-12-01T06:00:00Z"),  # open since the v1 run
-            bob.uid: ("reopened", "2026-01-01T06:00:00Z"),  # resolved in v1, failing again
+        marks = {uid: (m.marker, m.first_seen, m.opened_at)
+                 for uid, m in recorded.outcome.markers.items()}
+        assert marks == {
+            # open since the first v1 run
+            alice.uid: ("unchanged", "2025-12-01T06:00:00Z", "2025-12-01T06:00:00Z"),
+            # resolved in v1, failing again now
+            bob.uid: ("reopened", "2025-12-01T06:00:00Z", "2026-01-01T06:00:00Z"),
         }
         (bob_row,) = [r for r in history.findings() if r.uid == bob.uid]
         assert bob_row.reopened_count == 1 and bob_row.first_seen_at == "2025-12-01T06:00:00Z"

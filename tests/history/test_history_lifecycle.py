@@ -44,13 +44,14 @@ def test_new_unchanged_unverified_resolved_reopened(history: History) -> None:
     for day, (results, marker, state, unverified, event) in enumerate(steps):
         recorded = history.record(report(results, day=day), keep_days=400)
         got = recorded.outcome.markers.get(alice.uid)
-        assert (got[0] if got else None) == marker, f"run {day}"
+        assert (got.marker if got else None) == marker, f"run {day}"
         assert _state(history, alice.uid) == (state, unverified), f"run {day}"
         events = dict(history.events(recorded.run_id))
         assert events.get(alice.uid) == event, f"run {day}"
     (row,) = [r for r in history.findings() if r.uid == alice.uid]
     assert row.first_seen_at == "2026-01-01T06:00:00Z"
     assert row.reopened_at == "2026-01-06T06:00:00Z" and row.reopened_count == 1
+    assert row.opened_at == "2026-01-06T06:00:00Z"
     assert row.resolved_at == "2026-01-07T06:00:00Z"
     assert len(history.runs()) == 7
 
@@ -62,7 +63,8 @@ def test_unknown_never_resolves_even_for_a_long_time(history: History) -> None:
         recorded = history.record(
             report([result(MFA, Status.ERROR, "alice")], day=day), keep_days=400
         )
-        assert recorded.outcome.markers[alice.uid] == ("unverified", "2026-01-01T06:00:00Z")
+        mark = recorded.outcome.markers[alice.uid]
+        assert (mark.marker, mark.opened_at) == ("unverified", "2026-01-01T06:00:00Z")
     assert _state(history, alice.uid) == ("open", True)
 
 
@@ -79,7 +81,7 @@ def test_an_undecided_result_elsewhere_in_the_check_keeps_missing_findings_open(
 def test_waived_failures_keep_their_lifecycle(history: History) -> None:
     waived = result(MFA, Status.FAIL, "break-glass", waived=True)
     first = history.record(report([waived]), keep_days=400)
-    assert first.outcome.markers[waived.uid][0] == "new"
+    assert first.outcome.markers[waived.uid].marker == "new"
     (row,) = history.findings(open_only=True)
     assert row.waived
 

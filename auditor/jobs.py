@@ -1,0 +1,57 @@
+"""The scheduled-job steps of a run: record it in the history, then notify.
+
+Called by ``auditor.pipeline`` after evaluation and before the reports are written, so
+that ``report.json`` carries the history and any notification errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from auditor.history.apply import baseline_from_history, record_report
+from auditor.history.store import open_history
+from auditor.notify import SendSettings, Target, digest, send_all
+from auditor.notify.policy import NotifyOn, notices, should_send
+from auditor.report import AuditReport, NotificationError
+
+DEFAULT_KEEP_DAYS = 400
+log = logging.getLogger("ram_audit")
+
+
+def check_history(path: Path) -> None:
+    """Open (create, migrate) the history once up front, so a bad file fails before any
+    API call."""
+    with open_history(path):
+        pass
+
+
+def history_baseline(path: Path, account_id: str) -> AuditReport | None:
+    with open_history(path) as history:
+        return baseline_from_history(history, account_id)
+
+
+def record(path: Path, report: AuditReport, keep_days: int = DEFAULT_KEEP_DAYS) -> AuditReport:
+    with open_history(path) as history:
+        return record_report(history, report, keep_days=keep_days)
+
+
+def notify(
+    report: AuditReport, targets: Sequence[Target], *, mode: NotifyOn, fail_on: str,
+    exit_code: int, report_url: str = "", settings: SendSettings | None = None,
+) -> AuditReport:
+    """Send to every target if ``mode`` says so; failures become warnings and
+    ``notification_errors``, never exceptions."""
+    if not targets:
+        return report
+    listed = notices(report, fail_on, mode)
+    if not should_send(mode, listed, exit_code):
+        return report
+    failures = send_all(targets, digest(report, listed, report_url),
+                        settings=settings or SendSettings())
+    for failure in failures:
+        log.warning("notification to %s failed: %s", failure.target, failure.error)
+    errors = [NotificationError(target=f.target, error=f.error, attempts=f.attempts)
+              for f in failures]
+    return report.model_copy(update={"notification_errors": errors})
