@@ -15,6 +15,7 @@ from auditor.render.html import render_html
 from auditor.render.json_report import render_json
 from auditor.render.junit import render_junit
 from auditor.render.markdown import render_markdown
+from auditor.render.ocsf import render_ocsf
 from auditor.render.openmetrics import render_openmetrics
 from auditor.report import REPORT_SCHEMA_VERSION, AuditReport
 
@@ -28,6 +29,7 @@ _RENDERERS: dict[str, tuple[str, Renderer]] = {
     "junit": ("report.junit.xml", render_junit),
     "markdown": ("report.md", render_markdown),
     "openmetrics": ("report.prom", render_openmetrics),
+    "ocsf": ("report.ocsf.jsonl", render_ocsf),
 }
 FORMATS: tuple[str, ...] = tuple(_RENDERERS)
 

@@ -19,7 +19,7 @@ from auditor.render.markdown import render_markdown
 from auditor.report import AuditReport
 
 FILES = {"report.html", "report.json", "report.csv", "report.junit.xml", "report.md",
-         "report.prom"}
+         "report.prom", "report.ocsf.jsonl"}
 
 
 def test_render_report_writes_every_format(typical_report: AuditReport, tmp_path: Path) -> None:
