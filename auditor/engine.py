@@ -187,18 +187,75 @@ def _calls_by_service(calls: Mapping[str, int]) -> dict[str, dict[str, int]]:
     return out
 
 
-def _affects(
-    issue: CollectionIssue,
+def _report_issues(
+    issues: Sequence[CollectionIssue],
     by_section: Mapping[Section, list[str]],
-    unknown_by_resource: Mapping[tuple[str, str], set[str]],
-) -> list[str]:
-    """The checks an issue made UNKNOWN: every check needing its section, or for an issue
-    about one resource, the checks that reported that resource UNKNOWN."""
-    if issue.kind != "missing":
-        return []
-    if issue.resource is None:
-        return sorted(set(by_section.get(issue.section, [])))
-    return sorted(unknown_by_resource.get((issue.resource.type, issue.resource.name), ()))
+    results: Sequence[Result],
+) -> list[ReportIssue]:
+    """Collection issues for the report, with the checks each made UNKNOWN.
+
+    A section-wide issue affects every check needing its section. Issues about single
+    resources that failed the same way (same action, code and facts) are merged into one
+    listing the resources; they affect the checks that reported those resources UNKNOWN
+    because of that action. (A check made UNKNOWN for one resource by another's missing
+    data, e.g. ``user_in_group`` by a group's members, names the failed read in its message
+    but is not listed here.)
+    """
+    unknown_by_resource: dict[tuple[str, str], list[Result]] = {}
+    for result in results:
+        if result.status is Status.UNKNOWN:
+            key = (result.resource.type, result.resource.name)
+            unknown_by_resource.setdefault(key, []).append(result)
+    merged: dict[tuple[object, ...], tuple[CollectionIssue, list[ReportIssueResource], set[str]]]
+    merged = {}
+    out: list[ReportIssue | tuple[object, ...]] = []
+    for issue in issues:
+        if issue.resource is None:
+            affects = (
+                sorted(set(by_section.get(issue.section, []))) if issue.kind == "missing" else []
+            )
+            out.append(_report_issue(issue, affects))
+            continue
+        same = (issue.section, issue.action, issue.code, issue.kind, issue.permission, issue.facts)
+        if same not in merged:
+            merged[same] = (issue, [], set())
+            out.append(same)
+        _, resources, affects_set = merged[same]
+        resources.append(ReportIssueResource(type=issue.resource.type, name=issue.resource.name))
+        if issue.kind == "missing":
+            action = issue.action.rpartition(":")[2]
+            affects_set.update(
+                r.check_id
+                for r in unknown_by_resource.get((issue.resource.type, issue.resource.name), ())
+                if action in r.message
+            )
+    report_issues = []
+    for entry in out:
+        if isinstance(entry, ReportIssue):
+            report_issues.append(entry)
+        else:
+            first, resources, affects_set = merged[entry]
+            report_issues.append(_report_issue(first, sorted(affects_set), resources=resources))
+    return report_issues
+
+
+def _report_issue(
+    issue: CollectionIssue,
+    affects: list[str],
+    resources: list[ReportIssueResource] | None = None,
+) -> ReportIssue:
+    return ReportIssue(
+        section=str(issue.section),
+        service=issue.action.partition(":")[0] if ":" in issue.action else "",
+        action=issue.action.rpartition(":")[2],
+        code=issue.code,
+        message=issue.message,
+        permission=issue.permission,
+        kind=issue.kind,
+        resources=resources or [],
+        facts=list(issue.facts),
+        affects=affects,
+    )
 
 
 def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
@@ -243,30 +300,7 @@ def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
                     compliance=compliance,
                 )
             )
-    unknown_by_resource: dict[tuple[str, str], set[str]] = {}
-    for result in results:
-        if result.status is Status.UNKNOWN:
-            key = (result.resource.type, result.resource.name)
-            unknown_by_resource.setdefault(key, set()).add(result.check_id)
-    issues = [
-        ReportIssue(
-            section=str(issue.section),
-            service=issue.action.partition(":")[0] if ":" in issue.action else "",
-            action=issue.action.rpartition(":")[2],
-            code=issue.code,
-            message=issue.message,
-            permission=issue.permission,
-            kind=issue.kind,
-            resource=(
-                ReportIssueResource(type=issue.resource.type, name=issue.resource.name)
-                if issue.resource is not None
-                else None
-            ),
-            facts=list(issue.facts),
-            affects=_affects(issue, affected, unknown_by_resource),
-        )
-        for issue in snapshot.issues
-    ]
+    issues = _report_issues(snapshot.issues, affected, results)
     return AuditReport(
         tool=Tool(version=__version__),
         account=Account(

@@ -131,8 +131,9 @@ class ReportIssueResource(_Frozen):
 class ReportIssue(_Frozen):
     """A collection issue and the checks it made UNKNOWN.
 
-    With ``resource``, only that resource's ``facts`` are missing and only its results
-    are UNKNOWN; without, the whole ``section`` is.
+    With ``resources``, only those resources' ``facts`` are missing and only their results
+    are UNKNOWN (the same failure for many resources is one issue; ``message`` is the
+    first resource's); without, the whole ``section`` is.
     """
 
     section: str
@@ -142,8 +143,10 @@ class ReportIssue(_Frozen):
     message: str
     permission: str = ""
     kind: Literal["missing", "degraded"] = "missing"
-    resource: ReportIssueResource | None = None
-    facts: list[str] = Field(default_factory=list, description="the resource's missing facts")
+    resources: list[ReportIssueResource] = Field(
+        default_factory=list, description="the resources concerned; empty: the whole section"
+    )
+    facts: list[str] = Field(default_factory=list, description="the resources' missing facts")
     affects: list[str] = Field(default_factory=list)
 
 

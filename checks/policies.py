@@ -7,12 +7,12 @@ be concluded about it, and it must not pass silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
-from auditor.check import CheckMeta, NoParams, PerResourceCheck, of_policy
+from auditor.check import CheckMeta, NoParams, PerResourceCheck, missing_facts_message, of_policy
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
-from auditor.snapshot import AccountSnapshot, Policy
+from auditor.snapshot import AccountSnapshot, CollectionIssue, Policy
 from checks._policy import (
     MalformedPolicyError,
     escalation_actions,
@@ -224,7 +224,19 @@ class PolicyCustomUnused(_CustomPolicyCheck):
         tags=("policies", "hygiene"),
         requires=frozenset({Section.POLICIES}),
     )
-    reads = frozenset()  # AttachmentCount comes with the policy list
+    reads = frozenset({"attachments"})
+
+    def judge_incomplete(
+        self,
+        snapshot: AccountSnapshot,
+        policy: Policy,
+        params: NoParams,
+        missing: Mapping[str, CollectionIssue],
+    ) -> Iterator[Finding]:
+        if policy.attachment_count > 0:  # the policy list's AttachmentCount decides
+            yield self.verdict(snapshot, policy)
+        else:
+            yield self.unknown(of_policy(policy), missing_facts_message(policy, missing))
 
     def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
         if policy.attachment_count == 0 and not policy.attachments:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,12 +15,22 @@ from auditor.collector.convert import to_bool
 from auditor.collector.errors import ApiError
 from auditor.collector.pools import ActionPools
 from auditor.sections import Section, permission_for
-from auditor.snapshot import CollectionIssue
+from auditor.snapshot import CollectionIssue, ResourceRef
 
 log = logging.getLogger("ram_audit.collector")
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: Response time the worker pools are sized for: at ``rate`` req/s, ``rate`` x this many
+#: calls are in flight (Alibaba Cloud answers in 30-300 ms from most places).
+LATENCY_BUDGET_S = 0.4
+MIN_WORKERS = 4
+
+
+def workers_for(rate: float, latency_s: float = LATENCY_BUDGET_S) -> int:
+    """Calls in flight needed to sustain ``rate`` req/s when each call takes ``latency_s``."""
+    return max(MIN_WORKERS, math.ceil(rate * latency_s))
 
 
 class ProgressCounter:
@@ -62,7 +74,10 @@ class ProgressCounter:
 
 
 class RunContext:
-    """What every section reader needs: calls, issues, progress and a bounded pool."""
+    """What every section reader needs: calls, issues, progress and a bounded pool.
+
+    Thread-safe: independent sections run side by side on one context.
+    """
 
     def __init__(
         self,
@@ -73,7 +88,10 @@ class RunContext:
         self.api = api
         self.max_workers = max(1, max_workers)
         self._on_progress = on_progress
+        self._lock = threading.Lock()
         self.issues: list[CollectionIssue] = []
+        self._issue_index: dict[tuple[object, ...], int] = {}
+        self._logged: dict[tuple[object, ...], int] = {}
 
     def progress(self, line: str) -> None:
         log.info("%s", line)
@@ -91,9 +109,16 @@ class RunContext:
         return self.api.call(action, request)
 
     def record(
-        self, section: Section, error: ApiError, kind: Literal["missing", "degraded"] = "missing"
+        self,
+        section: Section,
+        error: ApiError,
+        kind: Literal["missing", "degraded"] = "missing",
+        *,
+        resource: ResourceRef | None = None,
+        facts: tuple[str, ...] = (),
     ) -> None:
-        """Record ``error`` against ``section`` once per (section, action, code, kind)."""
+        """Record ``error`` against ``section``, or only against ``facts`` of one
+        ``resource``: once per (section, action, code, kind, resource), facts merged."""
         issue = CollectionIssue(
             section=section,
             action=error.action,
@@ -101,15 +126,35 @@ class RunContext:
             message=error.message,
             permission=permission_for(error.action) if error.denied else "",
             kind=kind,
+            resource=resource,
+            facts=facts,
         )
-        if not any(
-            (i.section, i.action, i.code, i.kind) == (section, issue.action, issue.code, kind)
-            for i in self.issues
-        ):
-            log.warning(
-                "%s: %s failed with %s: %s", section, error.action, error.code, error.message
-            )
+        key = (section, issue.action, issue.code, kind, resource)
+        with self._lock:
+            index = self._issue_index.get(key)
+            if index is not None:
+                known = self.issues[index]
+                merged = tuple(sorted({*known.facts, *facts}))
+                self.issues[index] = known.model_copy(update={"facts": merged})
+                return
+            self._issue_index[key] = len(self.issues)
             self.issues.append(issue)
+            first = self._logged.setdefault(key[:4], 0) == 0
+            self._logged[key[:4]] += 1
+        where = f" ({resource}: {', '.join(facts)})" if resource is not None else ""
+        # The same failure for many resources is logged once; the snapshot keeps each.
+        log.log(
+            logging.WARNING if first else logging.DEBUG,
+            "%s%s: %s failed with %s: %s%s",
+            section,
+            where,
+            error.action,
+            error.code,
+            error.message,
+            " (further resources failing the same way are logged at debug level)"
+            if first and resource is not None
+            else "",
+        )
 
     def paginate(
         self,

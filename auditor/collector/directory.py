@@ -12,7 +12,7 @@ from auditor.collector.context import RunContext
 from auditor.collector.convert import dig, items, to_bool, to_datetime, to_int, to_str
 from auditor.collector.errors import ApiError
 from auditor.sections import Section
-from auditor.snapshot import Group, Policy, PolicyAttachment, Role
+from auditor.snapshot import Group, Policy, PolicyAttachment, ResourceRef, Role
 
 
 def parse_document(text: str) -> dict[str, Any] | None:
@@ -24,14 +24,39 @@ def parse_document(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _guard(ctx: RunContext, section: Section, read: Any, item: Any) -> Any:
-    """One fan-out read: absent → None (deleted meanwhile), other errors → an issue."""
+class _Gone:
+    """The resource was deleted while the collector read it: leave it out."""
+
+
+GONE = _Gone()
+
+
+def _guard(
+    ctx: RunContext, section: Section, read: Any, item: Any, ref: ResourceRef, fact: str
+) -> Any:
+    """One fan-out read of ``fact`` of one resource: its value; :data:`GONE` when the
+    resource was deleted meanwhile; None when the read failed (recorded as an issue about
+    that resource only)."""
     try:
         return read(item)
     except ApiError as exc:
-        if not exc.absent:
-            ctx.record(section, exc)
+        if exc.absent:
+            return GONE
+        ctx.record(section, exc, resource=ref, facts=(fact,))
         return None
+
+
+def _group_ref(raw: Any) -> ResourceRef:
+    return ResourceRef(type="group", name=to_str(raw.group_name))
+
+
+def _policy_ref(raw: Any) -> ResourceRef:
+    kind = "System" if to_str(raw.policy_type) == "System" else "Custom"
+    return ResourceRef(type="policy", name=to_str(raw.policy_name), policy_type=kind)
+
+
+def _role_ref(raw: Any) -> ResourceRef:
+    return ResourceRef(type="role", name=to_str(raw.role_name))
 
 
 def _list_all(
@@ -71,7 +96,9 @@ def read_groups(ctx: RunContext) -> tuple[Group, ...] | None:
         return tuple(to_str(u.user_name) for u in users)
 
     found = ctx.fan_out(
-        "group members", lambda g: _guard(ctx, Section.GROUPS, members, g), raw
+        "group members",
+        lambda g: _guard(ctx, Section.GROUPS, members, g, _group_ref(g), "members"),
+        raw,
     )
     return tuple(
         Group(
@@ -79,10 +106,10 @@ def read_groups(ctx: RunContext) -> tuple[Group, ...] | None:
             name=to_str(g.group_name),
             comments=to_str(g.comments),
             created_at=to_datetime(g.create_date),
-            members=m,
+            members=m or (),  # None: unknown, recorded as an issue about this group
         )
         for g, m in zip(raw, found, strict=True)
-        if m is not None
+        if m is not GONE
     )
 
 
@@ -109,7 +136,9 @@ def read_policies(ctx: RunContext) -> tuple[Policy, ...] | None:
             [id(p) for p in unknown],
             ctx.fan_out(
                 "policy attachments (count unknown)",
-                lambda p: _guard(ctx, Section.POLICIES, attachments, p),
+                lambda p: _guard(
+                    ctx, Section.POLICIES, attachments, p, _policy_ref(p), "attachments"
+                ),
                 unknown,
             ),
             strict=True,
@@ -121,6 +150,7 @@ def read_policies(ctx: RunContext) -> tuple[Policy, ...] | None:
         if to_str(p.policy_type) == "Custom"
         or (count(p) or 0) > 0
         or learned.get(id(p))  # attached, learned above
+        or (id(p) in learned and learned[id(p)] is None)  # unknown: may be attached
     ]
 
     def document(p: Any) -> str:
@@ -142,13 +172,15 @@ def read_policies(ctx: RunContext) -> tuple[Policy, ...] | None:
 
     texts = list(
         ctx.fan_out(
-            "policy documents", lambda p: _guard(ctx, Section.POLICIES, document, p), wanted
+            "policy documents",
+            lambda p: _guard(ctx, Section.POLICIES, document, p, _policy_ref(p), "document"),
+            wanted,
         )
     )
     attached = list(
         ctx.fan_out(
             "policy attachments",
-            lambda p: _guard(ctx, Section.POLICIES, attachments, p),
+            lambda p: _guard(ctx, Section.POLICIES, attachments, p, _policy_ref(p), "attachments"),
             [p for p in wanted if needs_entities(p)],
         )
     )
@@ -159,18 +191,19 @@ def read_policies(ctx: RunContext) -> tuple[Policy, ...] | None:
             links = next(attached_iter)
         else:
             links = learned.get(id(p), ())
-        if text is None or links is None:
+        if text is GONE or links is GONE:
             continue
+        # None: unknown, recorded as an issue about this policy (its results are UNKNOWN).
         policies.append(
             Policy(
                 name=to_str(p.policy_name),
                 type="System" if to_str(p.policy_type) == "System" else "Custom",
                 description=to_str(p.description),
                 default_version=to_str(p.default_version),
-                attachment_count=count(p) if count(p) is not None else len(links),
-                document_text=text,
-                document=parse_document(text),
-                attachments=links,
+                attachment_count=count(p) if count(p) is not None else len(links or ()),
+                document_text=text or "",
+                document=parse_document(text) if text is not None else None,
+                attachments=links or (),
             )
         )
     return tuple(policies)
@@ -218,10 +251,24 @@ def read_roles(ctx: RunContext) -> tuple[Role, ...] | None:
             raise ApiError("ram:GetRole", "IncompleteResponse", f"no Role for {r.role_name}")
         return role
 
-    details = ctx.fan_out("roles", lambda r: _guard(ctx, Section.ROLES, detail, r), raw)
+    details = ctx.fan_out(
+        "roles", lambda r: _guard(ctx, Section.ROLES, detail, r, _role_ref(r), "details"), raw
+    )
     roles = []
     for listed, role in zip(raw, details, strict=True):
-        if role is None:
+        if role is GONE:
+            continue
+        if role is None:  # GetRole failed: the role stays, its details unknown (an issue)
+            roles.append(
+                Role(
+                    id=to_str(listed.role_id),
+                    name=to_str(listed.role_name),
+                    arn=to_str(listed.arn),
+                    description=to_str(listed.description),
+                    created_at=to_datetime(listed.create_date),
+                    max_session_duration=to_int(listed.max_session_duration) or 3600,
+                )
+            )
             continue
         trust = to_str(role.assume_role_policy_document)
         max_session = to_int(role.max_session_duration)
@@ -235,8 +282,10 @@ def read_roles(ctx: RunContext) -> tuple[Role, ...] | None:
                     "IncompleteResponse",
                     f"no MaxSessionDuration for {to_str(listed.role_name)}",
                 ),
+                resource=_role_ref(listed),
+                facts=("details",),
             )
-            continue
+            max_session = 3600  # never read: the role's results are UNKNOWN
         roles.append(
             Role(
                 id=to_str(role.role_id or listed.role_id),

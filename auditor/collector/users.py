@@ -16,7 +16,7 @@ from auditor.collector.errors import ApiError
 from auditor.collector.pools import ActionPools
 from auditor.collector.report_fetch import CredentialReport
 from auditor.sections import Section
-from auditor.snapshot import AccessKey, User, UserStatus
+from auditor.snapshot import AccessKey, ResourceRef, User, UserStatus
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,10 @@ def users_from_report(
     in_report = [u for u in listed if _row(rows, u) is not None]
     missing = [u for u in listed if _row(rows, u) is None]
     with_keys = [u for u in in_report if _row(rows, u).keys]  # type: ignore[union-attr]
-    keys_by_user = dict(
+    keys_by_user: dict[str, list[Any] | ApiError | None] = dict(
         zip(
             [u.principal_name for u in with_keys],
-            ctx.fan_out("access keys", lambda u: _guarded(ctx, _list_keys, u), with_keys),
+            ctx.fan_out("access keys", lambda u: _keys_or_error(ctx, u), with_keys),
             strict=True,
         )
     )
@@ -113,14 +113,18 @@ def users_from_report(
         row = _row(rows, listed_user)
         assert row is not None
         raw_keys = keys_by_user.get(listed_user.principal_name, [])
-        if raw_keys is None:  # deleted meanwhile, or the failure is already an issue
+        if raw_keys is None:  # deleted meanwhile
             continue
-        try:
-            keys = _keys_from_report(ctx, listed_user, raw_keys, row)
-        except ApiError as exc:
-            if not exc.absent:
-                ctx.record(Section.USERS, exc)
-            continue
+        keys: tuple[AccessKey, ...] = ()
+        if isinstance(raw_keys, ApiError):
+            _record_gap(ctx, listed_user, raw_keys, "access_keys")
+        else:
+            try:
+                keys = _keys_from_report(ctx, listed_user, raw_keys, row)
+            except ApiError as exc:
+                if exc.absent:  # the user was deleted meanwhile
+                    continue
+                _record_gap(ctx, listed_user, exc, "access_keys")
         result.append(
             _user(
                 listed_user,
@@ -217,11 +221,22 @@ def _assemble(
     mfa_read: Future[bool],
     keys_read: Future[list[_KeyWithLastUse]],
 ) -> User | None:
-    """One user from its finished reads; a failure becomes a USERS issue, the user dropped."""
+    """One user from its finished reads. A failed read leaves that fact unknown (an issue
+    naming the user), the others stand; a user deleted meanwhile is dropped."""
+    profile: Any = None
+    mfa = False
+    keys: list[AccessKey] = []
     try:
         profile = profile_read.result()
+    except ApiError as exc:
+        _record_gap(ctx, user, exc, "login_profile")
+    try:
         mfa = mfa_read.result()
-        keys = []
+    except ApiError as exc:
+        if exc.absent:  # the user was deleted meanwhile
+            return None
+        _record_gap(ctx, user, exc, "mfa")
+    try:
         for raw, created, last_used in keys_read.result():
             try:
                 keys.append(_key(user, raw, created, last_used.result()))
@@ -229,9 +244,10 @@ def _assemble(
                 if exc.action != "ims:GetAccessKeyLastUsed" or not exc.absent:
                     raise  # an absent key was deleted meanwhile: skip it, keep the user
     except ApiError as exc:
-        if not exc.absent:  # absent: deleted while we were collecting
-            ctx.record(Section.USERS, exc)
-        return None
+        if exc.absent:  # the user was deleted meanwhile
+            return None
+        _record_gap(ctx, user, exc, "access_keys")
+        keys = []
     status = to_str(dig(profile, "status")).lower()
     return _user(
         user,
@@ -249,16 +265,20 @@ def _row(rows: dict[str, ReportRow], user: ListedUser) -> ReportRow | None:
     return row if row is not None and row.complete else None
 
 
-def _guarded(ctx: RunContext, func: Any, user: ListedUser) -> Any:
-    """Run a per-user read; None when it failed (recorded as a USERS issue) or the user is
-    gone: the caller drops the user."""
+def _keys_or_error(ctx: RunContext, user: ListedUser) -> list[Any] | ApiError | None:
+    """ListAccessKeys: the keys, None when the user is gone, or the error when it failed."""
     try:
-        return func(ctx, user)
+        return _list_keys(ctx, user)
     except ApiError as exc:
-        if exc.absent:  # deleted while we were collecting
-            return None
-        ctx.record(Section.USERS, exc)
-        return None
+        return None if exc.absent else exc
+
+
+def _record_gap(ctx: RunContext, user: ListedUser, error: ApiError, fact: str) -> None:
+    """``fact`` of ``user`` could not be read: only that user's results depending on it
+    will be UNKNOWN."""
+    ctx.record(
+        Section.USERS, error, resource=ResourceRef(type="user", name=user.name), facts=(fact,)
+    )
 
 
 def _list_keys(ctx: RunContext, user: ListedUser) -> list[Any]:

@@ -123,6 +123,6 @@ class Backend:
         if handler is None:
             raise ApiError("InvalidAction.NotFound", 404,
                            "Specified api is not found, please check your url and method.")
-        self.faults.apply(service, action, number, caller)
+        self.faults.apply(service, action, number, caller, params)
         call = Call(action, params, caller, self.account, self.sessions, self.report, wall_now)
         return handler(call)

@@ -15,6 +15,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,7 +36,13 @@ class Faults(BaseModel):
     qps_limit: dict[str, float] = Field(
         default_factory=dict, description='action -> req/s; "*" applies to every other action'
     )
-    deny: frozenset[str] = frozenset()
+    deny: frozenset[str] = Field(
+        frozenset(),
+        description=(
+            '"Action" denies every call of the action; "Action:Name" only calls about the '
+            "user, group, policy or role of that name (as a resource-scoped RAM Deny would)"
+        ),
+    )
     seed: int = 0
 
 
@@ -71,9 +78,17 @@ class FaultInjector:
     def _draw(self, purpose: str, action: str, number: int) -> float:
         return random.Random(f"{self.faults.seed}:{purpose}:{action}:{number}").random()
 
-    def apply(self, service: str, action: str, number: int, caller: Caller) -> None:
+    def apply(
+        self,
+        service: str,
+        action: str,
+        number: int,
+        caller: Caller,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
         """Raise the injected error for the ``number``-th call of ``action``, if any."""
-        if action in self.faults.deny:
+        target = _target(params or {})
+        if action in self.faults.deny or (target and f"{action}:{target}" in self.faults.deny):
             raise self._denied(service, action, caller)
         rate = self.faults.qps_limit.get(action, self.faults.qps_limit.get("*"))
         if rate is not None:
@@ -119,3 +134,16 @@ class FaultInjector:
             "EncodedDiagnosticMessage": diagnostic,
         }
         return no_permission(extra={"AccessDeniedDetail": detail})
+
+
+#: Request parameters naming the resource a call is about.
+_TARGET_PARAMS = ("UserPrincipalName", "UserName", "GroupName", "PolicyName", "RoleName")
+
+
+def _target(params: Mapping[str, str]) -> str:
+    """The name of the user, group, policy or role a request is about ("" for none)."""
+    for name in _TARGET_PARAMS:
+        value = params.get(name)
+        if value:
+            return value.partition("@")[0] if name == "UserPrincipalName" else value
+    return ""

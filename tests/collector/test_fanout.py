@@ -5,15 +5,22 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import pytest
 from collector_support import auditor_credentials, settings_for
+from oracles.call_budget import expected_calls
 
 from auditor.collector import collect_snapshot
 from auditor.collector.context import ProgressCounter
 from auditor.collector.pools import ActionPools
-from auditor.emulator import Emulator, Faults
+from auditor.demo import auditor_credentials as demo_credentials
+from auditor.demo import emulator_settings
+from auditor.emulator import Emulator, Faults, load_world
+from auditor.findings import Status
+from auditor.pipeline import Options, build_report, prepare
 from auditor.sections import Section
 
 
@@ -124,12 +131,58 @@ def test_fallback_fans_out_per_api_within_the_bound(small_world) -> None:  # typ
     assert seen.peak_total <= 3 * len(per_user)
 
 
-def test_fallback_failure_of_one_api_drops_users_with_one_issue(small_world) -> None:  # type: ignore[no-untyped-def]
+def test_fallback_failure_of_one_api_leaves_only_that_fact_unknown(small_world) -> None:  # type: ignore[no-untyped-def]
     faults = Faults(deny=frozenset({"GetCredentialReport", "GetUserMFAInfo"}))
     with Emulator(small_world, faults=faults) as emu:
         snap = collect_snapshot(
             settings_for(emu), [Section.USERS], credentials=auditor_credentials()
         )
-    assert snap.users == ()
-    missing = [(i.section, i.action, i.code) for i in snap.issues if i.kind == "missing"]
-    assert missing == [(Section.USERS, "ims:GetUserMFAInfo", "NoPermission")]
+    # Every user is kept, with its login profile and keys; only its MFA state is unknown.
+    assert sorted(u.name for u in snap.users) == sorted(u.name for u in small_world.users)
+    assert snap.is_complete(Section.USERS)
+    assert all(set(snap.gaps(u)) == {"mfa"} for u in snap.users)
+    missing = {(i.section, i.action, i.code) for i in snap.issues if i.kind == "missing"}
+    assert missing == {(Section.USERS, "ims:GetUserMFAInfo", "NoPermission")}
+
+
+def _watch(emu: Emulator, seen: InFlight) -> None:
+    handle = emu.backend.handle
+
+    def counted(request: Any) -> Any:
+        action = request.headers.get("x-acs-action") or dict(request.query).get("Action")
+        seen.enter(action)
+        try:
+            return handle(request)
+        finally:
+            seen.leave(action)
+
+    emu.backend.handle = counted  # type: ignore[method-assign]
+
+
+def test_independent_sections_are_read_side_by_side(small_world) -> None:  # type: ignore[no-untyped-def]
+    """While the user list is read, the other sections' first calls are in flight too."""
+    seen = InFlight()
+    with Emulator(small_world, faults=Faults(latency_ms=20)) as emu:
+        _watch(emu, seen)
+        snap = collect_snapshot(settings_for(emu), list(Section), credentials=auditor_credentials())
+    assert snap.issues == ()
+    firsts = ("ListUsers", "GetPasswordPolicy", "GetSecurityPreference", "ListGroups",
+              "ListPolicies", "ListRoles", "GetUserSsoSettings")
+    assert all(seen.peak[a] >= 1 for a in firsts)
+    assert seen.peak_total >= len(firsts)  # one at a time would be 1 per API, in sequence
+
+
+def test_a_shared_quota_slows_the_run_down_without_unknowns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Other callers leave 5 req/s per API: throttled at first, the run adapts and completes,
+    and every check enabled by default decides (no UNKNOWN)."""
+    world = load_world(Path(str(files("auditor.emulator.worlds"))) / "hardened.yaml")
+    plan = prepare(Options(formats=("json",), output_dir=tmp_path))
+    with Emulator(world, faults=Faults(qps_limit={"*": 5})) as emu:
+        snap = collect_snapshot(  # the defaults: 100 req/s per API, adaptive
+            emulator_settings(emu), plan.sections, credentials=demo_credentials(world)
+        )
+    assert snap.issues == ()
+    report = build_report(plan, snap)
+    assert [r.check_id for r in report.results if r.status is Status.UNKNOWN] == []
+    # It was throttled (the calls include retries) yet completed.
+    assert sum(snap.meta.api_calls.values()) > sum(expected_calls(world, report=True).values())

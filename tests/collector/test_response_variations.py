@@ -17,7 +17,7 @@ from alibabacloud_ram20150501 import models as ram
 
 from auditor.collector.account import read_password_policy, read_root, read_root_activity
 from auditor.collector.context import RunContext
-from auditor.collector.credential_report import ReportRow
+from auditor.collector.credential_report import ReportKey, ReportRow
 from auditor.collector.directory import read_policies, read_roles
 from auditor.collector.errors import ApiError
 from auditor.collector.report_fetch import CredentialReport, _download
@@ -68,6 +68,16 @@ def context(replies: dict[str, list[Reply] | Reply]) -> RunContext:
 
 def issues(ctx: RunContext) -> list[tuple[Section, str, str, str]]:
     return [(i.section, i.action, i.code, i.permission) for i in ctx.issues]
+
+
+def gaps(ctx: RunContext) -> dict[str, tuple[str, ...]]:
+    """"<type> <name>" -> the facts the issues say are missing (per-resource issues only)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for issue in ctx.issues:
+        if issue.resource is not None:
+            key = f"{issue.resource.type} {issue.resource.name}"
+            found[key] = tuple(sorted({*found.get(key, ()), *issue.facts}))
+    return found
 
 
 def denied(action: str) -> ApiError:
@@ -123,11 +133,48 @@ def test_root_key_count_is_not_zero_when_report_key_columns_are_missing() -> Non
         "ims:GetAccountSecurityPracticeReport": denied("ims:GetAccountSecurityPracticeReport"),
         "ims:GetAccountMFAInfo": {"IsMFAEnable": "true"},
     })
-    assert read_root(ctx, row("<root>", keys=None)) is None
-    assert issues(ctx) == [(
-        Section.ROOT, "ims:GetAccountSecurityPracticeReport", "NoPermission",
-        "ram:GetAccountSecurityPracticeReport",
-    )]
+    root = read_root(ctx, row("<root>", keys=None))
+    assert root is not None and (root.access_key_count, root.mfa_bound) == (None, True)
+    assert issues(ctx) == [
+        (Section.ROOT, "ims:GetAccountSecurityPracticeReport", "NoPermission",
+         "ram:GetAccountSecurityPracticeReport"),
+        (Section.ROOT, "ims:GetCredentialReport", "IncompleteResponse", ""),
+    ]
+    assert all(i.kind == "missing" for i in ctx.issues)
+    assert "AccessKey count" in ctx.issues[1].message
+
+
+def test_root_facts_absent_from_every_answer_are_unknown_not_zero() -> None:
+    """Answers without the fields (or a negative count) state nothing: no fact, not 0/False."""
+    practice = {"AccountSecurityPracticeInfo": {"AccountSecurityPracticeUserInfo": {
+        "RootWithAccessKey": -1, "SubUser": 3}}}
+    ctx = context({
+        "ims:GetAccountSecurityPracticeReport": practice,
+        "ims:GetAccountMFAInfo": {"RequestId": "r"},
+    })
+    assert read_root(ctx, row("<root>", keys=None, mfa_active=None)) is None
+    assert [(i.action, i.code, i.kind) for i in ctx.issues] == [
+        ("ims:GetAccountSecurityPracticeReport", "IncompleteResponse", "missing"),
+        ("ims:GetCredentialReport", "IncompleteResponse", "missing"),
+        ("ims:GetAccountMFAInfo", "IncompleteResponse", "missing"),
+    ]
+    assert "AccessKey count or MFA state" in ctx.issues[0].message
+
+
+def test_root_facts_prefer_the_live_apis_over_the_report_row() -> None:
+    practice = {"AccountSecurityPracticeInfo": {"AccountSecurityPracticeUserInfo": {
+        "RootWithAccessKey": 0, "BindMfa": False}}}
+    ctx = context({
+        "ims:GetAccountSecurityPracticeReport": practice,
+        "ims:GetAccountMFAInfo": {"IsMFAEnable": True},
+    })
+    key = ReportKey(active=False, last_rotated=None, last_used=None)
+    root = read_root(ctx, row("<root>", mfa_active=False, keys=(key,)))
+    assert root is not None
+    assert (root.access_key_count, root.access_key_count_from) == (
+        0, "ims:GetAccountSecurityPracticeReport")
+    assert (root.mfa_bound, root.mfa_bound_from) == (True, "ims:GetAccountMFAInfo")
+    assert ctx.issues == []
 
 
 def test_password_policy_missing_field_is_none_not_zero() -> None:
@@ -182,8 +229,12 @@ def test_role_session_duration_is_never_defaulted() -> None:
     ctx = context({"ram:ListRoles": listed, "ram:GetRole": get_role})
     roles = read_roles(ctx)
     assert roles is not None
-    assert [(r.name, r.max_session_duration) for r in roles] == [("a", 43200)]
+    # Role b stays (its other checks still run) but its details are recorded as unknown,
+    # so its session-duration result is UNKNOWN rather than a defaulted, compliant 3600 s.
+    assert [r.name for r in roles] == ["a", "b"]
+    assert roles[0].max_session_duration == 43200
     assert issues(ctx) == [(Section.ROLES, "ram:GetRole", "IncompleteResponse", "")]
+    assert gaps(ctx) == {"role b": ("details",)}
 
 
 POLICIES = {"Policies": {"Policy": [
@@ -213,17 +264,27 @@ def test_policy_without_attachment_count_is_checked_for_attachments() -> None:
     assert all(p.document is not None for p in policies)
 
 
-def test_denied_or_incomplete_policy_reads_make_policies_incomplete() -> None:
+def test_denied_or_incomplete_policy_reads_leave_those_policies_facts_unknown() -> None:
     ctx = context({
         "ram:ListPolicies": POLICIES,
         "ram:ListEntitiesForPolicy": denied("ram:ListEntitiesForPolicy"),
         "ram:GetPolicy": {"Policy": {"PolicyDocument": "N/A"}},  # no DefaultPolicyVersion
     })
-    assert read_policies(ctx) == ()
-    assert issues(ctx) == [
+    policies = read_policies(ctx)
+    assert policies is not None
+    # Every policy that may be attached is kept, none with a document or attachments that
+    # would read as known: the missing facts are issues about each policy.
+    assert sorted(p.name for p in policies) == ["AdministratorAccess", "ReadOnlyAccess", "mine"]
+    assert all(p.document is None and not p.attachments for p in policies)
+    assert gaps(ctx) == {
+        "policy AdministratorAccess": ("attachments", "document"),
+        "policy ReadOnlyAccess": ("attachments", "document"),
+        "policy mine": ("attachments", "document"),
+    }
+    assert sorted(set(issues(ctx))) == [
+        (Section.POLICIES, "ram:GetPolicy", "IncompleteResponse", ""),
         (Section.POLICIES, "ram:ListEntitiesForPolicy", "NoPermission",
          "ram:ListEntitiesForPolicy"),
-        (Section.POLICIES, "ram:GetPolicy", "IncompleteResponse", ""),
     ]
 
 
@@ -280,8 +341,10 @@ def test_key_deleted_before_its_last_use_is_read_is_skipped() -> None:
 def test_unknown_key_status_is_an_issue_not_inactive() -> None:
     ctx = context({"ims:ListAccessKeys": keys_reply(("K1", T1, None))})
     report = report_for(keys=report_for().rows[0].keys[:1])
-    assert users_from_report(ctx, [ALICE], report) == []
+    (alice,) = users_from_report(ctx, [ALICE], report)
+    assert alice.access_keys == ()  # unknown, not "no key": the issue says so
     assert issues(ctx) == [(Section.USERS, "ims:ListAccessKeys", "IncompleteResponse", "")]
+    assert gaps(ctx) == {"user alice": ("access_keys",)}
 
 
 def test_incomplete_report_row_is_read_per_user() -> None:
