@@ -1,20 +1,36 @@
-"""``report.html``: one self-contained page (inline CSS and JS, no network fetch)."""
+"""``report.html``: one self-contained page (inline CSS and JS, no network fetch).
+
+Failing rows and the summary are written as HTML (readable without JavaScript); the
+passing rows of large checks travel once, as compact JSON in a non-executed
+``<script type="application/json">``, and the page's script renders them on demand.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from auditor.render.view import NOT_RUN, SEVERITY_ORDER, STATUS_ORDER, build_view
+from auditor.render.view import (
+    NOT_RUN,
+    SCORE_EXPLAINED,
+    SEVERITY_ORDER,
+    SEVERITY_WEIGHT,
+    STATUS_ORDER,
+    build_view,
+    deferred_rows,
+)
 from auditor.report import AuditReport
 
 _REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+_BREAK_AFTER = re.compile(r"([_.:/@-])")
 
 
 def template_dir() -> Path:
@@ -23,6 +39,15 @@ def template_dir() -> Path:
     if packaged.is_dir():
         return Path(str(packaged))
     return _REPO_TEMPLATES
+
+
+def breakable(value: object) -> Markup:
+    """Escaped text with line-break opportunities after ``_ . : / @ -`` (no mid-word breaks)."""
+    return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(str(value)))))
+
+
+def thousands(value: int) -> str:
+    return f"{value:,}"
 
 
 @lru_cache(maxsize=1)
@@ -37,8 +62,11 @@ def _environment() -> Environment:
     env.globals.update(
         STATUS_ORDER=[str(s) for s in STATUS_ORDER],
         SEVERITY_ORDER=[str(s) for s in SEVERITY_ORDER],
+        SEVERITY_WEIGHT={str(s): w for s, w in SEVERITY_WEIGHT.items()},
+        SCORE_EXPLAINED=SCORE_EXPLAINED,
         NOT_RUN=NOT_RUN,
     )
+    env.filters.update(breakable=breakable, thousands=thousands)
     return env
 
 
@@ -51,19 +79,29 @@ def _csp_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(digest).decode()
 
 
+def json_for_script(data: object) -> Markup:
+    """JSON safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&``."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(
+        text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    )
+
+
 def render_html(report: AuditReport) -> bytes:
     script = _asset("report.js")
     if "</" in script:
         raise ValueError("report.js must not contain '</' (it is inlined in a <script>)")
+    view = build_view(report)
     html = (
         _environment()
         .get_template("report.html.j2")
         .render(
-            view=build_view(report),
+            view=view,
             report=report,
             css=Markup(_asset("report.css")),
             script=Markup(script),
             script_hash=_csp_hash(script),
+            data=json_for_script(deferred_rows(view.groups)),
         )
     )
     return html.encode("utf-8")

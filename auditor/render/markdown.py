@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from auditor.render.view import SEVERITY_ORDER, STATUS_ORDER, ReportView, build_view
-from auditor.report import AuditReport
+from auditor.render.view import (
+    SCORE_EXPLAINED,
+    SEVERITY_ORDER,
+    STATUS_ORDER,
+    ReportView,
+    build_view,
+)
+from auditor.report import AuditReport, Result
 
 TOP_CHECKS = 10
+#: Findings named one by one under "New failures" and "Unverified" before "and N more".
+LISTED = 20
 
 
 def md_text(value: str) -> str:
@@ -31,7 +39,7 @@ def _header(view: ReportView) -> list[str]:
         "",
         f"Collected {report.collected_at.isoformat()} by `{md_text(account.caller.arn)}` "
         f"with ram-audit {md_text(report.tool.version)}. **Score: {score}** "
-        "(PASS among PASS and unwaived FAIL).",
+        f"({view.checks_passing} of {view.checks_decided} checks pass; {SCORE_EXPLAINED}).",
         "",
     ]
 
@@ -92,19 +100,46 @@ def _top_failing(view: ReportView) -> list[str]:
     return [*lines, ""]
 
 
+def _finding_rows(results: list[Result]) -> list[str]:
+    lines = ["| severity | check | resource | finding |", "|---|---|---|---|"]
+    for result in results[:LISTED]:
+        resource = result.resource
+        name = resource.name or resource.id
+        waived = " (waived)" if result.waived else ""
+        lines.append(
+            f"| {result.severity} | `{md_text(result.check_id)}` "
+            f"| {md_text(resource.type)} **{md_text(name)}**{waived} | {md_text(result.message)} |"
+        )
+    if len(results) > LISTED:
+        lines.append(f"\n…and {len(results) - LISTED} more.")
+    return lines
+
+
 def _changes(view: ReportView) -> list[str]:
     report = view.report
-    lines = []
+    lines: list[str] = []
     if report.baseline is not None:
+        since = report.baseline.previous_collected_at.isoformat()
         lines.append(
-            f"Since {report.baseline.previous_collected_at.isoformat()}: "
-            f"{view.new_failures} new failure(s), {len(report.baseline.resolved)} resolved"
+            f"Since {since}: {view.new_failures} new failure(s), {len(view.resolved)} resolved"
             + (
-                f", {len(report.baseline.unverified)} could not be re-checked."
-                if report.baseline.unverified
+                f", {len(view.unverified)} unverified (could not be re-checked, not resolved)."
+                if view.unverified
                 else "."
             )
         )
+        if view.new_failure_results:
+            lines += ["", "## New failures", "", *_finding_rows(view.new_failure_results)]
+        if view.unverified:
+            lines += [
+                "",
+                "## Unverified (not resolved)",
+                "",
+                "Failing in the previous report; their checks could not decide this run.",
+                "",
+                *_finding_rows(view.unverified),
+            ]
+        lines.append("")
     if report.waiver_problems:
         problems = ", ".join(
             f"{md_text(p.check_id)} `{md_text(p.resource)}` {p.problem}"

@@ -1,9 +1,14 @@
-"""Pre-counted, pre-grouped data for the HTML and Markdown renderers (no I/O, no HTML)."""
+"""Pre-counted, pre-grouped data for the HTML and Markdown renderers (no I/O, no HTML).
+
+The only place that shapes report data for a template: renderers read these views and
+format them, they do not count, sort or select themselves.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Final
 
 from auditor.findings import Severity, Status
 from auditor.report import AuditReport, CheckInfo, ControlResult, ReportIssue, Result
@@ -13,6 +18,27 @@ SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LO
 _STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 #: Shown for a control none of whose checks produced a result in this report.
 NOT_RUN = "NOT_RUN"
+#: How much a check counts in the score; info checks are informational and do not count.
+SEVERITY_WEIGHT: Final = {
+    Severity.CRITICAL: 8, Severity.HIGH: 4, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0
+}
+SCORE_EXPLAINED: Final = (
+    "share of checks with no unwaived failure, weighted by severity "
+    "(critical 8, high 4, medium 2, low 1): a check failing for 1 or 1,000 resources counts "
+    "once, and checks that could not decide are left out"
+)
+#: Statuses listed with the failures (shown by default); the others are passes, collapsed.
+FAILING: Final = frozenset({Status.FAIL, Status.ERROR, Status.UNKNOWN})
+#: A check's failing rows shown before a "more" disclosure in the page without JavaScript.
+FIRST_ROWS: Final = 50
+#: A check with at most this many passing rows has them in the page (in a disclosure);
+#: above it, they travel in the embedded JSON and are rendered on demand.
+INLINE_PASSES: Final = 20
+#: Resources named per check in the top risks before "and N more".
+TOP_RISK_RESOURCES: Final = 8
+TOP_RISK_SEVERITIES: Final = frozenset({Severity.CRITICAL, Severity.HIGH})
+#: New failures named one by one (with a baseline) before "and N more".
+NEW_LISTED: Final = 100
 
 
 @dataclass(frozen=True)
@@ -28,11 +54,72 @@ class CheckGroup:
     def worst_status(self) -> Status:
         return min((r.status for r in self.results), key=_STATUS_RANK.__getitem__)
 
+    @property
+    def failing(self) -> list[Result]:
+        """FAIL, ERROR and UNKNOWN rows (always in the page)."""
+        return [r for r in self.results if r.status in FAILING]
+
+    @property
+    def passing(self) -> list[Result]:
+        """PASS and NOT_APPLICABLE rows (collapsed and counted)."""
+        return [r for r in self.results if r.status not in FAILING]
+
+    @property
+    def first_failing(self) -> list[Result]:
+        return self.failing[:FIRST_ROWS]
+
+    @property
+    def more_failing(self) -> list[Result]:
+        return self.failing[FIRST_ROWS:]
+
+    @property
+    def inline_passing(self) -> list[Result]:
+        """Passing rows written into the page; the others go to the embedded data."""
+        passing = self.passing
+        return passing if len(passing) <= INLINE_PASSES else []
+
+    @property
+    def deferred_passing(self) -> list[Result]:
+        passing = self.passing
+        return passing if len(passing) > INLINE_PASSES else []
+
+    @property
+    def status(self) -> Status:
+        """The check's verdict: FAIL on an unwaived failure, else its worst undecided status,
+        else PASS (waived failures are accepted risk), else NOT_APPLICABLE."""
+        if self.unwaived_failures:
+            return Status.FAIL
+        for status in (Status.ERROR, Status.UNKNOWN):
+            if self.counts[str(status)]:
+                return status
+        if self.counts[str(Status.PASS)] or self.counts[str(Status.FAIL)]:
+            return Status.PASS
+        return Status.NOT_APPLICABLE
+
+    @property
+    def pass_percent(self) -> int | None:
+        """PASS among this check's decided resources (PASS + unwaived FAIL), rounded down."""
+        return score_percent(self.results)
+
+    @property
+    def resource_type(self) -> str:
+        """The resource type of every result, or "" when they are mixed."""
+        types = {r.resource.type for r in self.results}
+        return types.pop() if len(types) == 1 else ""
+
+    @property
+    def frameworks(self) -> list[str]:
+        return sorted(self.info.compliance)
+
 
 @dataclass(frozen=True)
 class ControlView:
     control: ControlResult
     status: str  # a Status value, or NOT_RUN
+    checks_passing: int = 0
+    checks_decided: int = 0
+    failures: int = 0  # unwaived FAIL results of its checks
+    score: int | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +128,37 @@ class FrameworkView:
     title: str
     controls: list[ControlView]
     counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class TopRisk:
+    """A critical or high check with unwaived failures, and the resources it names first."""
+
+    group: CheckGroup
+    resources: list[Result]
+    more: int
+
+
+@dataclass(frozen=True)
+class BarRow:
+    """One bar of an inline chart: label, value, and the bar's share of the widest (0-1)."""
+
+    label: str
+    value: int
+    share: float
+    css: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StackRow:
+    """A stacked bar: label and (css class, count, start share, width share) segments."""
+
+    label: str
+    title: str
+    segments: list[tuple[str, int, float, float]]
+    total: int
+    failing: int
 
 
 @dataclass(frozen=True)
@@ -57,6 +175,14 @@ class ReportView:
     waived_failures: int
     issues: list[ReportIssue] = field(default_factory=list)  # missing data
     notes: list[ReportIssue] = field(default_factory=list)  # degraded: complete, but said
+    checks_passing: int = 0
+    checks_decided: int = 0
+    top_risks: list[TopRisk] = field(default_factory=list)
+    severity_bars: list[BarRow] = field(default_factory=list)
+    framework_bars: list[StackRow] = field(default_factory=list)
+    new_failure_results: list[Result] = field(default_factory=list)
+    resolved: list[Result] = field(default_factory=list)
+    unverified: list[Result] = field(default_factory=list)
 
     @property
     def incomplete(self) -> bool:
@@ -67,12 +193,30 @@ class ReportView:
     def permissions_to_grant(self) -> list[str]:
         return sorted({issue.permission for issue in self.issues if issue.permission})
 
+    @property
+    def new_failures_listed(self) -> list[Result]:
+        return self.new_failure_results[:NEW_LISTED]
+
 
 def score_percent(results: list[Result]) -> int | None:
     """PASS as a share of PASS + unwaived FAIL, rounded down; None when nothing was decided."""
     passed = sum(r.status is Status.PASS for r in results)
     failed = sum(r.status is Status.FAIL and not r.waived for r in results)
     return None if passed + failed == 0 else passed * 100 // (passed + failed)
+
+
+def weighted_check_score(groups: list[CheckGroup]) -> tuple[int | None, int, int]:
+    """(score, checks passing, checks decided); see :data:`SCORE_EXPLAINED`.
+
+    A check is decided when its verdict is PASS or FAIL; the score is the severity-weighted
+    share of decided checks that pass, rounded down, None when no weighted check decided.
+    """
+    decided = [g for g in groups if g.status in (Status.PASS, Status.FAIL)]
+    passing = [g for g in decided if g.status is Status.PASS]
+    total = sum(SEVERITY_WEIGHT[g.info.severity] for g in decided)
+    good = sum(SEVERITY_WEIGHT[g.info.severity] for g in passing)
+    score = None if total == 0 else good * 100 // total
+    return score, len(passing), len(decided)
 
 
 def _check_info_from(result: Result) -> CheckInfo:
@@ -114,19 +258,26 @@ def group_by_check(report: AuditReport) -> list[CheckGroup]:
     return groups
 
 
-def _framework_views(report: AuditReport) -> list[FrameworkView]:
-    evaluated = {r.check_id for r in report.results}
+def _control_view(control: ControlResult, groups: dict[str, CheckGroup]) -> ControlView:
+    mine = [groups[c] for c in control.check_ids if c in groups]
+    if not control.evaluated or not mine:
+        return ControlView(control=control, status=NOT_RUN)
+    score, passing, decided = weighted_check_score(mine)
+    return ControlView(
+        control=control,
+        status=str(control.status),
+        checks_passing=passing,
+        checks_decided=decided,
+        failures=sum(g.unwaived_failures for g in mine),
+        score=score,
+    )
+
+
+def _framework_views(report: AuditReport, groups: list[CheckGroup]) -> list[FrameworkView]:
+    by_id = {g.info.id: g for g in groups}
     views = []
     for framework in report.frameworks:
-        controls = [
-            ControlView(
-                control=control,
-                status=str(control.status)
-                if control.evaluated and evaluated.intersection(control.check_ids)
-                else NOT_RUN,
-            )
-            for control in framework.controls
-        ]
+        controls = [_control_view(control, by_id) for control in framework.controls]
         counts = Counter(c.status for c in controls)
         views.append(
             FrameworkView(
@@ -136,26 +287,170 @@ def _framework_views(report: AuditReport) -> list[FrameworkView]:
     return views
 
 
+def _top_risks(groups: list[CheckGroup]) -> list[TopRisk]:
+    risky = [
+        g for g in groups if g.unwaived_failures and g.info.severity in TOP_RISK_SEVERITIES
+    ]
+    risky.sort(key=lambda g: (-g.info.severity.rank, -g.unwaived_failures, g.info.id))
+    risks = []
+    for group in risky:
+        failed = [r for r in group.results if r.status is Status.FAIL and not r.waived]
+        risks.append(
+            TopRisk(
+                group=group,
+                resources=failed[:TOP_RISK_RESOURCES],
+                more=max(0, len(failed) - TOP_RISK_RESOURCES),
+            )
+        )
+    return risks
+
+
+def _severity_bars(groups: list[CheckGroup], counts: dict[str, int]) -> list[BarRow]:
+    widest = max(counts.values(), default=0) or 1
+    checks = Counter(str(g.info.severity) for g in groups if g.unwaived_failures)
+    return [
+        BarRow(
+            label=str(severity),
+            value=counts[str(severity)],
+            share=counts[str(severity)] / widest,
+            css=f"sev-{severity}",
+            note=f"{checks.get(str(severity), 0)} check(s)",
+        )
+        for severity in SEVERITY_ORDER
+    ]
+
+
+_CONTROL_SEGMENTS = (
+    (str(Status.FAIL), "seg-fail"),
+    (str(Status.ERROR), "seg-error"),
+    (str(Status.UNKNOWN), "seg-unknown"),
+    (str(Status.PASS), "seg-pass"),
+    (str(Status.NOT_APPLICABLE), "seg-na"),
+    (NOT_RUN, "seg-na"),
+)
+
+
+def _framework_bars(frameworks: list[FrameworkView]) -> list[StackRow]:
+    rows = []
+    for framework in frameworks:
+        total = len(framework.controls)
+        segments = []
+        start = 0.0
+        for status, css in _CONTROL_SEGMENTS:
+            count = framework.counts.get(status, 0)
+            if count and total:
+                segments.append((css, count, start, count / total))
+                start += count / total
+        rows.append(
+            StackRow(
+                label=framework.name,
+                title=framework.title,
+                segments=segments,
+                total=total,
+                failing=framework.counts.get(str(Status.FAIL), 0),
+            )
+        )
+    return rows
+
+
+def _baseline_split(report: AuditReport) -> tuple[list[Result], list[Result]]:
+    """(resolved, unverified): a resolved finding whose resource or check was undecided in
+    this run is shown as unverified (missing data never resolves anything)."""
+    if report.baseline is None:
+        return [], []
+    undecided = {r.uid for r in report.results if r.status in (Status.UNKNOWN, Status.ERROR)}
+    decided_checks = {
+        r.check_id for r in report.results if r.status not in (Status.UNKNOWN, Status.ERROR)
+    }
+    resolved, unverified = [], list(report.baseline.unverified)
+    for result in report.baseline.resolved:
+        if result.uid in undecided or result.check_id not in decided_checks:
+            unverified.append(result)
+        else:
+            resolved.append(result)
+    return resolved, unverified
+
+
+def _severity_first(result: Result) -> tuple[int, str, str]:
+    return (-result.severity.rank, result.check_id, result.resource.name or result.resource.id)
+
+
 def build_view(report: AuditReport) -> ReportView:
     results = report.results
     status_counts = Counter(str(r.status) for r in results)
     failures = [r for r in results if r.status is Status.FAIL]
+    groups = group_by_check(report)
+    frameworks = _framework_views(report, groups)
+    unwaived = _count_severities([r for r in failures if not r.waived])
+    score, checks_passing, checks_decided = weighted_check_score(groups)
+    resolved, unverified = _baseline_split(report)
+    new_failures = sorted((r for r in failures if r.change == "new"), key=_severity_first)
     return ReportView(
         report=report,
         by_status={str(s): status_counts.get(str(s), 0) for s in STATUS_ORDER},
         failures_by_severity=_count_severities(failures),
-        unwaived_failures_by_severity=_count_severities([r for r in failures if not r.waived]),
-        score=score_percent(results),
-        groups=group_by_check(report),
-        frameworks=_framework_views(report),
+        unwaived_failures_by_severity=unwaived,
+        score=score,
+        groups=groups,
+        frameworks=frameworks,
         incomplete_results=[r for r in results if r.status in (Status.UNKNOWN, Status.ERROR)],
-        new_failures=sum(r.change == "new" for r in failures),
+        new_failures=len(new_failures),
         waived_failures=sum(r.waived for r in failures),
         issues=[i for i in report.collection_issues if i.kind == "missing"],
         notes=[i for i in report.collection_issues if i.kind == "degraded"],
+        checks_passing=checks_passing,
+        checks_decided=checks_decided,
+        top_risks=_top_risks(groups),
+        severity_bars=_severity_bars(groups, unwaived),
+        framework_bars=_framework_bars(frameworks),
+        new_failure_results=new_failures,
+        resolved=sorted(resolved, key=_severity_first),
+        unverified=sorted(unverified, key=_severity_first),
     )
 
 
 def _count_severities(results: list[Result]) -> dict[str, int]:
     counts = Counter(str(r.severity) for r in results)
     return {str(s): counts.get(str(s), 0) for s in SEVERITY_ORDER}
+
+
+def deferred_rows(groups: list[CheckGroup]) -> dict[str, object]:
+    """The rows not written into the page, as one compact JSON-ready object.
+
+    ``checks`` maps a check id to rows ``[status, resource, message]`` (indexes into
+    ``statuses``, ``resources`` and ``messages``), with a 4th item, an index into
+    ``waivers``, when the row is waived. Resources are ``[type index, id, name]``. Repeated
+    strings are stored once, so per-user rows cost a few bytes each.
+    """
+    statuses = [str(s) for s in STATUS_ORDER]
+    status_index = {s: i for i, s in enumerate(statuses)}
+    types: dict[str, int] = {}
+    resources: dict[tuple[str, str, str], int] = {}
+    messages: dict[str, int] = {}
+    waivers: dict[tuple[str, str, str], int] = {}
+    checks: dict[str, list[list[int]]] = {}
+    for group in groups:
+        rows = []
+        for result in group.deferred_passing:
+            res = result.resource
+            types.setdefault(res.type, len(types))
+            row = [
+                status_index[str(result.status)],
+                resources.setdefault((res.type, res.id, res.name), len(resources)),
+                messages.setdefault(result.message, len(messages)),
+            ]
+            if result.waived and result.waiver is not None:
+                waiver = result.waiver
+                key = (waiver.owner, waiver.expires.isoformat(), waiver.reason)
+                row.append(waivers.setdefault(key, len(waivers)))
+            rows.append(row)
+        if rows:
+            checks[group.info.id] = rows
+    return {
+        "statuses": statuses,
+        "types": list(types),
+        "resources": [[types[t], i, n] for t, i, n in resources],
+        "messages": list(messages),
+        "waivers": [list(w) for w in waivers],
+        "checks": checks,
+    }

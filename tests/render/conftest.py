@@ -36,6 +36,9 @@ CHECKS = {
     "access_key_rotated": ("Active AccessKeys are rotated", Severity.MEDIUM),
     "password_policy_min_length": ("Password policy requires long passwords", Severity.MEDIUM),
     "user_unused_removed": ("Unused RAM users are removed", Severity.LOW),
+    "security_preference_users_cannot_manage_keys": (
+        "RAM users cannot manage their own AccessKeys", Severity.LOW
+    ),
 }
 COMPLIANCE = {
     "root_mfa_enabled": {"cis-alibaba-v1": ["1.3"], "alibaba-ram-best-practices": ["S6"]},
@@ -215,6 +218,26 @@ def typical_results() -> list[Result]:
     ]
 
 
+def many_users_results(users: int) -> list[Result]:
+    """Per-user rows as a large account produces them: mostly PASS, some FAIL, per check."""
+    results = []
+    for i in range(users):
+        name = f"user-{i:05d}"
+        results.append(make_result(
+            "user_console_mfa_bound", Status.FAIL if i % 10 == 0 else Status.PASS, name,
+            message=f"{name} {'has no' if i % 10 == 0 else 'has an'} MFA device bound."))
+        results.append(make_result(
+            "access_key_rotated", Status.FAIL if i % 4 == 0 else Status.PASS, name,
+            resource_type="access_key", resource_id=f"LTAI5tKey{i:015d}",
+            message=f"Created {30 + i % 400} day(s) ago (limit 90 days)."))
+        results.append(make_result(
+            "security_preference_users_cannot_manage_keys", Status.PASS, name,
+            message="Cannot manage own AccessKeys."))
+    results.append(make_result("root_mfa_enabled", Status.FAIL, "acme", resource_type="account",
+                               resource_id=ACCOUNT_ID, message="No MFA on root."))
+    return results
+
+
 @pytest.fixture
 def typical_report() -> AuditReport:
     return make_report(typical_results(), frameworks=[cis_framework()])
@@ -238,6 +261,7 @@ class ReportKit:
     check_info = staticmethod(check_info)
     typical_results = staticmethod(typical_results)
     cis_framework = staticmethod(cis_framework)
+    many_users_results = staticmethod(many_users_results)
     WAIVER = WAIVER
     ISSUE = ISSUE
     Status = Status

@@ -1,38 +1,49 @@
-"""HTML report without a browser: content, escaping, self-containment, incomplete banner."""
+"""HTML report without a browser: content, order, escaping, self-containment, data once."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
 from markupsafe import escape
 
 from auditor.render.html import render_html
-from auditor.report import AuditReport
+from auditor.render.view import SCORE_EXPLAINED, build_view, score_percent
+from auditor.report import AuditReport, BaselineInfo, WaiverProblem
 
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
 
 
 class _Collector(HTMLParser):
-    """Collects tags with their attributes, and the text of <script> elements."""
+    """Collects tags with their attributes, the text of <script> elements, and the text
+    outside them (what a reader without JavaScript sees)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.scripts: list[str] = []
-        self._in_script = False
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self.text: list[str] = []
+        self._script: dict[str, str | None] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
-        self._in_script = tag == "script"
+        if tag == "script":
+            self._script = dict(attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        self._in_script = False
+        if tag == "script":
+            self._script = None
 
     def handle_data(self, data: str) -> None:
-        if self._in_script:
-            self.scripts.append(data)
+        if self._script is not None:
+            self.scripts.append((self._script, data))
+        else:
+            self.text.append(data)
 
 
 def parse(html: str) -> _Collector:
@@ -45,23 +56,132 @@ def html_of(report: AuditReport) -> str:
     return render_html(report).decode()
 
 
+def embedded_data(html: str) -> dict:  # type: ignore[type-arg]
+    scripts = parse(html).scripts
+    (blob,) = [text for attrs, text in scripts if attrs.get("type") == "application/json"]
+    return json.loads(blob)  # type: ignore[no-any-return]
+
+
+def section(html: str, section_id: str) -> str:
+    """The HTML of <section id=...> up to the next top-level section."""
+    start = html.index(f'<section id="{section_id}"')
+    end = html.find("\n<section", start + 1)
+    return html[start:end if end > 0 else None]
+
+
 def test_opens_with_account_caller_times_score_and_counts(typical_report: AuditReport) -> None:
     html = html_of(typical_report)
     for text in ("1234567890123456", "acme", "acs:ram::1234567890123456:user/auditor",
                  "2026-11-28 10:00:00 UTC"):
-        assert text in html
-    # 3 PASS against 3 unwaived FAIL (the waived one is left out) -> 50 %.
-    assert re.search(r'class="score">50<span>%</span>', html)
+        assert text in html.replace("<wbr>", "")
+    # Checks decided: root_mfa (critical 8) FAIL, console MFA (high 4) FAIL, key rotation
+    # (medium 2) FAIL, password length (medium 2) PASS; N/A left out -> 2 / 16 = 12 %.
+    assert re.search(r'class="score">12<span>%</span>', html)
+    assert "1 of 4 checks pass" in html
+    assert str(escape(SCORE_EXPLAINED)) in html
     assert re.search(r'tile-fail"><span class="tile-count">4<', html)
 
 
-def test_every_check_result_and_doc_link_present(typical_report: AuditReport) -> None:
+def test_score_counts_each_check_once_not_each_passing_user(kit) -> None:
+    results = kit.many_users_results(1000)
+    view = build_view(kit.make_report(results))
+    # Per result, 2,000-odd passing user rows would hide the failing checks: 88 %.
+    assert score_percent(results) == 88
+    # Per check: only the low-severity check passes -> 1 / (8 + 4 + 2 + 1) = 6 %.
+    assert (view.score, view.checks_passing, view.checks_decided) == (6, 1, 4)
+    mfa = next(g for g in view.groups if g.info.id == "user_console_mfa_bound")
+    assert mfa.pass_percent == 90  # within one check, the share of its resources
+
+
+def test_control_score_over_its_checks(typical_report: AuditReport) -> None:
+    (framework,) = build_view(typical_report).frameworks
+    scores = {c.control.id: (c.score, c.checks_passing, c.checks_decided, c.status)
+              for c in framework.controls}
+    assert scores["1.3"] == (0, 0, 1, "FAIL")
+    assert scores["1.8"][:3] == (0, 0, 1)  # its one check has an unwaived failure
+    assert scores["1.9"] == (None, 0, 0, "NOT_RUN")
     html = html_of(typical_report)
-    for result in typical_report.results:
+    assert '<td class="col-score">0% <span class="muted small">0/1 checks · 1 failing' in html
+
+
+def test_top_of_page_is_summary_chart_top_risks_then_compliance(
+        typical_report: AuditReport) -> None:
+    html = html_of(typical_report)
+    order = [html.index(marker) for marker in (
+        'class="summary"', 'id="sev-chart-title"', '<section id="top-risks"',
+        '<section id="compliance"', '<section id="findings"')]
+    assert order == sorted(order)
+    risks = section(html, "top-risks")
+    # Critical then high, grouped per check, naming the affected resources; the waived
+    # failure and the medium check are not top risks.
+    assert risks.index('href="#check-root_mfa_enabled"') < risks.index(
+        'href="#check-user_console_mfa_bound"')
+    assert ">alice</a>" in risks and "break-glass-1" not in risks
+    assert "access_key_rotated" not in risks
+
+
+def test_top_risk_names_a_few_resources_and_counts_the_rest(kit) -> None:
+    html = html_of(kit.make_report(kit.many_users_results(200)))
+    risk = section(html, "top-risks").split('class="card risk"')[2]  # the high one
+    assert "user_console_mfa_bound" in risk and "20 failing user(s)" in risk
+    assert len(re.findall(r'<a href="#r-[0-9a-f]{32}">', risk)) == 8
+    assert "and 12 more" in risk
+
+
+def test_risk_chart_is_inline_svg_with_its_numbers_as_text(typical_report: AuditReport) -> None:
+    html = html_of(typical_report)
+    chart = html[html.index('<svg class="chart"'):html.index("</svg>")]
+    assert "critical 1 in 1 check(s); high 1 in 1 check(s); medium 1 in 1 check(s)" in chart
+    assert 'class="sev-critical"' in chart and "href" not in chart
+    framework_chart = html[html.index('id="fw-chart-title"'):]
+    assert "CIS Alibaba Cloud Foundations Benchmark v1: 2 of 4 controls failing" in (
+        framework_chart[:framework_chart.index("</svg>")])
+
+
+def test_every_result_and_doc_link_present(typical_report: AuditReport) -> None:
+    html = html_of(typical_report)
+    for result in typical_report.results:  # a small report: every row is in the HTML
         assert f'id="r-{result.uid}"' in html
         assert f'href="{result.doc_url}"' in html
     for check in typical_report.checks:
         assert f'id="check-{check.id}"' in html and escape(check.rationale) in html
+    assert embedded_data(html)["checks"] == {}
+
+
+def test_failures_in_html_passes_of_large_checks_once_as_json(kit) -> None:
+    results = kit.many_users_results(300)
+    html = html_of(kit.make_report(results))
+    page = parse(html)
+    readable = "".join(page.text)
+    data = embedded_data(html)
+    deferred = {cid: rows for cid, rows in data["checks"].items()}
+    for result in results:
+        if result.status is kit.Status.FAIL:  # readable without JavaScript, all of them
+            assert f'id="r-{result.uid}"' in html
+            assert result.message in readable
+        else:
+            assert f'id="r-{result.uid}"' not in html
+    # 75 failing keys: 50 in the table, 25 in a "more" disclosure, still in the page.
+    assert "25 more failing" in readable
+    assert sorted(deferred) == ["access_key_rotated",
+                                "security_preference_users_cannot_manage_keys",
+                                "user_console_mfa_bound"]
+    assert [len(deferred[c]) for c in sorted(deferred)] == [225, 300, 270]
+    # A passing-only user shows up in the data and nowhere else.
+    assert "user-00001" not in readable and "user-00001" not in html.replace(
+        page.scripts[0][1], "")
+    assert "user-00001" in [r[2] for r in data["resources"]]
+    # Repeated strings are stored once.
+    assert data["messages"].count("Cannot manage own AccessKeys.") == 1
+    assert "✓ 270 passed" in readable and "(listed with JavaScript on)" in readable
+
+
+def test_small_check_passes_are_listed_in_a_disclosure(typical_report: AuditReport) -> None:
+    html = html_of(typical_report)
+    check = html[html.index('id="check-user_console_mfa_bound"'):]
+    check = check[:check.index("</section>")]
+    assert "✓ 1 passed" in check and "<summary>List them</summary>" in check
+    assert "bob has an MFA device bound." in check
 
 
 def test_compliance_controls_with_status_and_not_run(typical_report: AuditReport) -> None:
@@ -73,10 +193,6 @@ def test_compliance_controls_with_status_and_not_run(typical_report: AuditReport
 
 
 def test_waiver_change_badges_resolved_and_waiver_problems(kit) -> None:
-    from datetime import date
-
-    from auditor.report import BaselineInfo, WaiverProblem
-
     resolved = kit.make_result("user_console_mfa_bound", kit.Status.FAIL, "dave",
                                message="dave had no MFA")
     report = kit.make_report(
@@ -93,12 +209,58 @@ def test_waiver_change_badges_resolved_and_waiver_problems(kit) -> None:
     assert 'class="badge problem-expired"' in html
 
 
+def test_new_failures_are_named_not_only_counted(kit) -> None:
+    report = kit.make_report(
+        kit.typical_results(),
+        baseline=BaselineInfo(previous_collected_at=kit.make_report([]).collected_at))
+    html = html_of(report)
+    root = next(r for r in report.results if r.change == "new")
+    new = section(html, "new-failures")
+    assert "No MFA device is bound to the root account." in new
+    assert f'href="#r-{root.uid}"' in new and "root_<wbr>mfa_<wbr>enabled" in new
+    assert "alice" not in new  # unchanged, not new
+    assert '<a href="#new-failures"><strong>1 new</strong></a>' in html
+
+
+def test_unverified_findings_are_apart_and_never_counted_resolved(kit) -> None:
+    """A baseline FAIL whose resource is UNKNOWN now, or whose check decided nothing now,
+    is unverified even if the report lists it as resolved."""
+    carol_then = kit.make_result("user_console_mfa_bound", kit.Status.FAIL, "carol",
+                                 message="carol had no MFA")
+    sso_then = kit.make_result("sso_enabled", kit.Status.FAIL, "acme", message="no SSO then")
+    gone = kit.make_result("access_key_rotated", kit.Status.FAIL, "old-key",
+                           resource_type="access_key", message="old key, deleted since")
+    engine_unverified = kit.make_result("root_mfa_enabled", kit.Status.FAIL, "x",
+                                        message="engine said unverified")
+    results = [*kit.typical_results(),
+               kit.make_result("user_console_mfa_bound", kit.Status.UNKNOWN, "carol"),
+               kit.make_result("sso_enabled", kit.Status.UNKNOWN, "acme")]
+    report = kit.make_report(results, issues=[kit.ISSUE], baseline=BaselineInfo(
+        previous_collected_at=kit.make_report([]).collected_at,
+        resolved=[carol_then, sso_then, gone], unverified=[engine_unverified]))
+    view = build_view(report)
+    assert [r.resource.name for r in view.resolved] == ["old-key"]
+    assert {r.message for r in view.unverified} == {
+        "carol had no MFA", "no SSO then", "engine said unverified"}
+    html = html_of(report)
+    banner = html[html.index('id="incomplete"'):html.index('class="summary"')]
+    assert "3 finding(s) of the previous report could not be re-checked" in banner
+    summary = html[html.index('id="changes-summary"'):]
+    summary = summary[:summary.index("</p>")]
+    assert "<strong>1 resolved</strong>" in summary and "<strong>3 unverified</strong>" in summary
+    resolved_table = section(html, "resolved")
+    resolved_table = resolved_table[:resolved_table.index('id="unverified"')]
+    assert "old key, deleted since" in resolved_table and "carol had no MFA" not in resolved_table
+    unverified = html[html.index('id="unverified"'):]
+    assert "carol had no MFA" in unverified and "no SSO then" in unverified
+
+
 def test_incomplete_banner_iff_issues_or_undecided(kit, typical_report: AuditReport,
                                                    incomplete_report: AuditReport) -> None:
     assert 'id="incomplete"' not in html_of(typical_report)
     banner = html_of(incomplete_report)
     assert 'id="incomplete"' in banner and "Audit INCOMPLETE" in banner
-    assert "<code>ram:GetCredentialReport</code>" in banner
+    assert "<code>ram:<wbr>GetCredentialReport</code>" in banner
     # An ERROR result alone (no collection issue) is enough.
     error_only = kit.make_report(
         [*kit.typical_results(),
@@ -122,6 +284,14 @@ def test_degraded_notes_are_shown_without_calling_the_audit_incomplete(kit) -> N
     assert "Collection notes" in html and "StaleCredentialReport" in html
 
 
+def test_identifiers_break_only_between_words(kit) -> None:
+    html = html_of(kit.make_report(kit.many_users_results(3)))
+    assert ('<code class="check-id">security_<wbr>preference_<wbr>users_<wbr>cannot_<wbr>'
+            "manage_<wbr>keys</code>") in html
+    css = html[html.index("<style>"):html.index("</style>")]
+    assert "break-all" not in css  # which would cut "preference" into "prefer" + "ence"
+
+
 def test_self_contained(typical_report: AuditReport) -> None:
     page = parse(html_of(typical_report))
     doc_urls = {r.doc_url for r in typical_report.results} | {
@@ -130,14 +300,15 @@ def test_self_contained(typical_report: AuditReport) -> None:
     for tag, attrs in page.tags:
         assert not (tag == "link" and "stylesheet" in (attrs.get("rel") or ""))
         assert not (tag == "script" and attrs.get("src")), "external script"
-        assert tag not in ("iframe", "object", "embed")
-        for name in ("src", "href"):
+        assert tag not in ("iframe", "object", "embed", "image", "use")
+        for name in ("src", "href", "xlink:href"):
             value = attrs.get(name) or ""
             if re.match(r"(?i)\s*(https?:)?//", value):
                 assert name == "href" and tag == "a" and value in doc_urls, (tag, attrs)
 
 
-@pytest.mark.parametrize("field", ["alias", "name", "message", "reason", "title", "arn"])
+@pytest.mark.parametrize("field", ["alias", "name", "message", "reason", "title", "arn",
+                                   "deferred"])
 def test_tenant_text_is_escaped(kit, field: str) -> None:
     from auditor.report import AppliedWaiver
 
@@ -151,24 +322,46 @@ def test_tenant_text_is_escaped(kit, field: str) -> None:
         message=XSS if field == "message" else "plain",
         waiver=waiver,
     )
+    # "deferred": passing rows of a large check, which travel in the embedded JSON.
+    passes = [kit.make_result("user_console_mfa_bound", kit.Status.PASS, f"{XSS}{i}",
+                              resource_id=XSS + str(i), message=XSS)
+              for i in range(30 if field == "deferred" else 0)]
     checks = [kit.check_info("user_console_mfa_bound",
                              **({"title": XSS, "rationale": XSS, "remediation": XSS,
                                  "remediation_cli": XSS} if field == "title" else {}))]
     report = kit.make_report(
-        [result], checks=checks,
+        [result, *passes], checks=checks,
         alias=XSS if field == "alias" else "acme",
         caller_arn=XSS if field == "arn" else "acs:ram::1:user/a",
     )
     html = html_of(report)
     page = parse(html)
-    assert "window.__pwned" not in "".join(page.scripts)
+    code = [text for attrs, text in page.scripts if attrs.get("type") != "application/json"]
+    assert "window.__pwned" not in "".join(code)
     assert not any(tag == "img" for tag, _ in page.tags)
-    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    assert [tag for tag, _ in page.tags].count("script") == 2
+    if field == "deferred":
+        data = embedded_data(html)
+        assert XSS in data["messages"] and "<" not in page.scripts[0][1]
+    else:
+        assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html.replace("<wbr>", "")
 
 
-def test_script_is_allowed_by_csp_hash_only(typical_report: AuditReport) -> None:
+def test_script_is_allowed_by_its_csp_hash_only(typical_report: AuditReport) -> None:
     html = html_of(typical_report)
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
     assert csp and "default-src 'none'" in csp.group(1)
-    assert re.search(r"script-src 'sha256-[A-Za-z0-9+/=]+'", csp.group(1))
-    assert "unsafe-inline" not in csp.group(1).split("script-src")[1].split(";")[0]
+    script_src = csp.group(1).split("script-src")[1].split(";")[0]
+    assert "unsafe-inline" not in script_src
+    (code,) = [text for attrs, text in parse(html).scripts if "type" not in attrs]
+    digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+    assert script_src.strip() == f"'sha256-{digest}'"
+
+
+def test_print_stylesheet_hides_controls_and_shows_everything(
+        typical_report: AuditReport) -> None:
+    html = html_of(typical_report)
+    css = html[html.index("<style>"):html.index("</style>")]
+    printing = css[css.index("@media print"):]
+    assert ".toolbar" in printing and "display: none" in printing
+    assert "content-visibility: visible" in printing
