@@ -214,9 +214,11 @@ def _collector_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--api-rate",
             type=click.FloatRange(0, 100, min_open=True),
-            default=50.0,
+            default=100.0,
             show_default=True,
-            help="Requests per second per API (Alibaba Cloud allows 100 per account).",
+            help="Most requests per second per API, never exceeded in any second; the "
+            "collector slows down when throttled (Alibaba Cloud allows 100 per API per "
+            "account, shared by every caller).",
         ),
     ]
     for option in reversed(options):
@@ -469,7 +471,8 @@ def permissions(**kw: Any) -> None:
 @click.option("--latency-ms", type=click.IntRange(0), default=0)
 @click.option("--throttle-rate", type=click.FloatRange(0, 1), default=0.0)
 @click.option("--server-error-rate", type=click.FloatRange(0, 1), default=0.0)
-@click.option("--qps-limit", type=click.FloatRange(0, min_open=True), default=None,
+@click.option("--qps-per-api", "--qps-limit", "qps_limit", type=click.FloatRange(0, min_open=True),
+              default=None,
               help="Requests per second allowed per API; excess calls get Throttling.Api.")
 @click.option("--deny", multiple=True, help="Actions answered with NoPermission.")
 @click.option("--seed", type=int, default=0, show_default=True)

@@ -12,9 +12,10 @@ from typing import Any
 from alibabacloud_ims20190815.client import Client as ImsClient
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_sts20150401.client import Client as StsClient
+from alibabacloud_tea_openapi.exceptions import AlibabaCloudException, ThrottlingException
 from alibabacloud_tea_openapi.models import Config
 from darabonba.runtime import RuntimeOptions
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_random_exponential
 
 from auditor.collector.credentials import ResolvedCredentials
@@ -29,7 +30,7 @@ from auditor.collector.errors import (
     is_retryable,
     retry_after_s,
 )
-from auditor.collector.ratelimit import TokenBucket
+from auditor.collector.rate import AdaptiveLimiter
 from auditor.collector.settings import CollectorSettings, Service
 from auditor.sections import allowed_actions
 
@@ -40,6 +41,14 @@ log = logging.getLogger("ram_audit.collector")
 EXTRA_ALLOWED_ACTIONS = frozenset({"sts:AssumeRole"})
 
 _CLIENT_TYPES: dict[Service, type] = {"ram": RamClient, "ims": ImsClient, "sts": StsClient}
+
+
+def is_throttling(exc: BaseException) -> bool:
+    """A flow-control answer (``Throttling*``, classified by code; see §1.8 of the reference)."""
+    return isinstance(exc, ThrottlingException) or (
+        isinstance(exc, AlibabaCloudException)
+        and (error_code(exc).startswith("Throttling") or error_code(exc) == "Rejected.Throttling")
+    )
 
 
 def sdk_method_name(action_name: str) -> str:
@@ -80,9 +89,11 @@ class ApiCaller:
             service: _CLIENT_TYPES[service](self._config(service, credentials))
             for service in _CLIENT_TYPES
         }
-        self._buckets: dict[str, TokenBucket] = {}
+        self._limiters: dict[str, AdaptiveLimiter] = {}
         self._lock = threading.Lock()
+        self._aborted: str | None = None
         self.counts: Counter[str] = Counter()
+        self.throttled: Counter[str] = Counter()
 
     def _config(self, service: Service, credentials: ResolvedCredentials) -> Config:
         endpoint = self._settings.endpoint(service)
@@ -93,13 +104,18 @@ class ApiCaller:
         config.read_timeout = self._settings.read_timeout_ms
         return config
 
-    def _bucket(self, action: str) -> TokenBucket:
+    def limiter(self, action: str) -> AdaptiveLimiter:
+        """The pacing of ``action`` (each API has its own quota)."""
         with self._lock:
-            bucket = self._buckets.get(action)
-            if bucket is None:
-                bucket = TokenBucket(self._settings.requests_per_second)
-                self._buckets[action] = bucket
-            return bucket
+            limiter = self._limiters.get(action)
+            if limiter is None:
+                limiter = AdaptiveLimiter(self._settings.requests_per_second)
+                self._limiters[action] = limiter
+            return limiter
+
+    def abort(self, reason: str) -> None:
+        """Make every later call raise :class:`CollectionAborted` (a sibling section failed)."""
+        self._aborted = reason
 
     def call(self, action: str, request: Any = None) -> Any:
         """Call ``<service>:<Action>`` and return the response body model.
@@ -113,36 +129,68 @@ class ApiCaller:
         service, _, name = action.partition(":")
         method = getattr(self._clients[service], f"{sdk_method_name(name)}_with_options")
         args = (request,) if request is not None else ()
-        bucket = self._bucket(action)
+        limiter = self.limiter(action)
 
         def attempt() -> Any:
-            bucket.acquire()
+            if self._aborted is not None:
+                raise CollectionAborted(self._aborted)
+            slot = limiter.acquire()
             with self._lock:
                 self.counts[action] += 1
             runtime = RuntimeOptions(
                 connect_timeout=self._settings.connect_timeout_ms,
                 read_timeout=self._settings.read_timeout_ms,
             )
-            return method(*args, runtime).body
+            try:
+                body = method(*args, runtime).body
+            except Exception as exc:
+                if is_throttling(exc):
+                    limiter.throttled(slot, retry_after_s(exc))
+                    with self._lock:
+                        self.throttled[action] += 1
+                    log.debug("throttled %s: %s; now %.1f req/s", action, error_code(exc),
+                              limiter.rate)
+                raise
+            limiter.succeeded()
+            return body
 
         try:
-            return self._retrying(action)(attempt)
+            return self._retrying(action, paced=True)(attempt)
+        except CollectionAborted:
+            raise
         except Exception as exc:
             raise self._translate(action, exc) from None
 
-    def _retrying(self, action: str) -> Retrying:
+    def _retrying(self, action: str, *, paced: bool = False) -> Retrying:
+        """Tenacity's policy for ``action``.
+
+        Throttles get ``max_throttled_attempts``: with ``paced`` (the call goes through
+        the API's limiter, which has slowed down) they are retried without a further wait.
+        Other retryable errors back off exponentially with full jitter, up to
+        ``max_attempts``. A server ``x-acs-retry-after`` is always waited (capped).
+        """
         retry = self._settings.retry
         backoff = wait_random_exponential(multiplier=retry.initial_delay_s, max=retry.max_delay_s)
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             hinted = retry_after_s(exc) if exc else None
+            if paced and hinted is None and exc is not None and is_throttling(exc):
+                return 0.0
             delay = min(hinted, retry.max_delay_s) if hinted is not None else backoff(state)
             log.debug("retrying %s after %s (%.2fs)", action, error_code(exc or Exception()), delay)
             return delay
 
+        def stop(state: RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome else None
+            throttled = exc is not None and is_throttling(exc)
+            limit = max(retry.max_attempts, retry.max_throttled_attempts) if throttled else (
+                retry.max_attempts
+            )
+            return state.attempt_number >= limit
+
         return Retrying(
-            stop=stop_after_attempt(retry.max_attempts),
+            stop=stop,
             wait=wait,
             retry=retry_if_exception(is_retryable),
             sleep=self._settings.sleep,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timedelta, timezone
 
 from alibabacloud_sts20150401 import models as sts
@@ -20,7 +21,7 @@ from auditor.collector.account import (
     read_sso,
 )
 from auditor.collector.api import ApiCaller, Redactor
-from auditor.collector.context import RunContext
+from auditor.collector.context import RunContext, workers_for
 from auditor.collector.convert import dig, to_str
 from auditor.collector.credentials import ResolvedCredentials, resolve_credentials
 from auditor.collector.directory import read_groups, read_policies, read_roles
@@ -64,7 +65,8 @@ def collect_snapshot(
     if settings.role_arn:
         creds, extra_counts = _assume_role(settings, creds, redact, on_progress)
     api = ApiCaller(settings, creds, redact)
-    ctx = RunContext(api, settings.max_workers, on_progress)
+    workers = settings.max_workers or workers_for(settings.requests_per_second)
+    ctx = RunContext(api, workers, on_progress)
 
     ctx.progress("identity")
     caller = read_caller(ctx)
@@ -72,6 +74,90 @@ def collect_snapshot(
         check_account(caller.account_id)
     alias = read_alias(ctx)
 
+    tasks: dict[str, Callable[[], dict[str, object]]] = {}
+    if wanted & {Section.USERS, Section.ROOT, Section.ROOT_ACTIVITY}:
+        tasks["users"] = lambda: _users_and_root(ctx, settings, wanted, started)
+    readers: list[tuple[Section, str, Callable[[RunContext], object]]] = [
+        (Section.PASSWORD_POLICY, "password_policy", read_password_policy),
+        (Section.SECURITY_PREFERENCE, "security_preference", read_security_preference),
+        (Section.GROUPS, "groups", lambda c: read_groups(c) or ()),
+        (Section.POLICIES, "policies", lambda c: read_policies(c) or ()),
+        (Section.ROLES, "roles", lambda c: read_roles(c) or ()),
+        (Section.SSO, "sso", read_sso),
+    ]
+    for section, key, read in readers:
+        if section in wanted:
+            tasks[key] = _one_part(ctx, section, key, read)
+    parts: dict[str, object] = {}
+    for result in _run_side_by_side(api, tasks):
+        parts.update(result)
+    report_at = parts.pop("_report_generated_at", None)
+    assert report_at is None or isinstance(report_at, datetime)
+
+    calls = dict(extra_counts)
+    for action, count in api.counts.items():
+        calls[action] = calls.get(action, 0) + count
+    ctx.progress(f"done: {sum(calls.values())} API calls, {len(ctx.issues)} issues")
+    return AccountSnapshot(
+        meta=SnapshotMeta(
+            tool_version=auditor.__version__,
+            collected_at=started,
+            sections=tuple(s for s in Section if s in wanted),
+            api_calls=dict(sorted(calls.items())),
+            credential_report_generated_at=report_at,
+        ),
+        caller=caller,
+        account_alias=alias,
+        issues=tuple(sorted(ctx.issues, key=lambda i: _SECTION_ORDER[i.section])),
+        **parts,
+    )
+
+
+_SECTION_ORDER = {section: n for n, section in enumerate(Section)}
+
+
+def _one_part(
+    ctx: RunContext, section: Section, key: str, read: Callable[[RunContext], object]
+) -> Callable[[], dict[str, object]]:
+    def run() -> dict[str, object]:
+        ctx.progress(section.value.replace("_", " "))
+        return {key: read(ctx)}
+
+    return run
+
+
+def _run_side_by_side(
+    api: ApiCaller, tasks: dict[str, Callable[[], dict[str, object]]]
+) -> list[dict[str, object]]:
+    """Run independent sections concurrently (each API keeps its own pacing).
+
+    The first failure (``CollectionAborted`` or a bug) makes every later call of the other
+    sections fail fast, and is raised once they have stopped.
+    """
+    if len(tasks) <= 1:
+        return [task() for task in tasks.values()]
+    first: BaseException | None = None
+    with ThreadPoolExecutor(len(tasks), thread_name_prefix="ram-audit-section") as pool:
+        futures = [pool.submit(task) for task in tasks.values()]
+        try:
+            for future in as_completed(futures):
+                error = future.exception()
+                if error is not None and first is None:
+                    first = error
+                    api.abort(f"collection stopped: {error}")
+        except BaseException:  # e.g. KeyboardInterrupt while waiting
+            api.abort("collection interrupted")
+            raise
+    if first is not None:
+        raise first
+    return [future.result() for future in futures]
+
+
+def _users_and_root(
+    ctx: RunContext, settings: CollectorSettings, wanted: frozenset[Section], started: datetime
+) -> dict[str, object]:
+    """Users, root and root activity: they share the user list and the credential report."""
+    parts: dict[str, object] = {}
     listed: list[ListedUser] | None = None
     if Section.USERS in wanted:
         ctx.progress("users")
@@ -83,11 +169,11 @@ def collect_snapshot(
     report, report_error = _report(ctx, settings, wanted, listed)
     if report is not None:
         _note_report_age(ctx, report.generated_at, started)
+        parts["_report_generated_at"] = report.generated_at
 
-    parts: dict[str, object] = {}
     if Section.ROOT in wanted:
         ctx.progress("root account")
-        parts["root"] = read_root(ctx, report.root_row if report else None)
+        parts["root"] = read_root(ctx, report.root_row if report else None, report_error)
     if Section.ROOT_ACTIVITY in wanted:
         if report is None and report_error is not None:
             ctx.record(Section.ROOT_ACTIVITY, report_error)
@@ -105,42 +191,7 @@ def collect_snapshot(
                 ctx.record(Section.USERS, report_error, kind="degraded")
             ctx.progress("users: credential report unavailable, reading per user")
             parts["users"] = tuple(users_per_user(ctx, listed))
-    if Section.PASSWORD_POLICY in wanted:
-        ctx.progress("password policy")
-        parts["password_policy"] = read_password_policy(ctx)
-    if Section.SECURITY_PREFERENCE in wanted:
-        ctx.progress("security preference")
-        parts["security_preference"] = read_security_preference(ctx)
-    if Section.GROUPS in wanted:
-        ctx.progress("groups")
-        parts["groups"] = read_groups(ctx) or ()
-    if Section.POLICIES in wanted:
-        ctx.progress("policies")
-        parts["policies"] = read_policies(ctx) or ()
-    if Section.ROLES in wanted:
-        ctx.progress("roles")
-        parts["roles"] = read_roles(ctx) or ()
-    if Section.SSO in wanted:
-        ctx.progress("sso")
-        parts["sso"] = read_sso(ctx)
-
-    calls = dict(extra_counts)
-    for action, count in api.counts.items():
-        calls[action] = calls.get(action, 0) + count
-    ctx.progress(f"done: {sum(calls.values())} API calls, {len(ctx.issues)} issues")
-    return AccountSnapshot(
-        meta=SnapshotMeta(
-            tool_version=auditor.__version__,
-            collected_at=started,
-            sections=tuple(s for s in Section if s in wanted),
-            api_calls=dict(sorted(calls.items())),
-            credential_report_generated_at=report.generated_at if report else None,
-        ),
-        caller=caller,
-        account_alias=alias,
-        issues=tuple(ctx.issues),
-        **parts,
-    )
+    return parts
 
 
 #: ``acs:ram:<region>:<account-id>:role/<name>``: the account a role ARN belongs to.

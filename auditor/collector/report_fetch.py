@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,17 +43,51 @@ class CredentialReport:
         return by_name
 
 
+#: Poll intervals double from ``credential_report_poll_s`` up to this.
+MAX_POLL_INTERVAL_S = 2.0
+
+
+class _Polls:
+    """Growing waits between polls within a total deadline.
+
+    The deadline counts the time waited between polls (so that an injected sleep gives
+    reproducible polls); the calls' own time may add to it, up to the deadline again.
+    """
+
+    def __init__(self, settings: CollectorSettings) -> None:
+        self._sleep = settings.sleep
+        self._deadline = settings.credential_report_timeout_s
+        self._interval = max(0.0, settings.credential_report_poll_s)
+        self._max_polls = max(1, math.ceil(self._deadline / max(self._interval, 0.001)))
+        self._started = time.monotonic()
+        self._waited = 0.0
+        self._polls = 0
+
+    def wait(self) -> bool:
+        """Sleep before the next poll; False when the deadline or the poll budget is spent."""
+        overrun = time.monotonic() - self._started >= 2 * self._deadline
+        if self._polls >= self._max_polls or self._waited >= self._deadline or overrun:
+            return False
+        delay = min(self._interval, self._deadline - self._waited)
+        self._sleep(delay)
+        self._waited += delay
+        self._polls += 1
+        self._interval = min(self._interval * 2, max(MAX_POLL_INTERVAL_S, self._interval))
+        return True
+
+
 def fetch_credential_report(ctx: RunContext, settings: CollectorSettings) -> CredentialReport:
-    """Raise :class:`ApiError` when the report is denied, failing or not ready in time."""
+    """Raise :class:`ApiError` when the report is denied, failing or not ready in time.
+
+    Polls after ``credential_report_poll_s`` (0.1 s by default), doubling up to
+    ``MAX_POLL_INTERVAL_S``, within ``credential_report_timeout_s`` in all.
+    """
     ctx.progress("credential report: generating")
-    polls_left = max(1, math.ceil(settings.credential_report_timeout_s /
-                                  max(settings.credential_report_poll_s, 0.001)))
+    polls = _Polls(settings)
     state = _generate(ctx)
     while state != "COMPLETED":
-        if polls_left <= 0:
+        if not polls.wait():
             raise _not_ready(settings)
-        settings.sleep(settings.credential_report_poll_s)
-        polls_left -= 1
         state = _generate(ctx)
     while True:
         try:
@@ -60,10 +95,8 @@ def fetch_credential_report(ctx: RunContext, settings: CollectorSettings) -> Cre
             ctx.progress(f"credential report: {len(report.rows)} rows")
             return report
         except ApiError as exc:
-            if exc.denied or polls_left <= 0:
+            if exc.denied or not polls.wait():
                 raise
-            settings.sleep(settings.credential_report_poll_s)
-            polls_left -= 1
 
 
 def _generate(ctx: RunContext) -> str:

@@ -63,9 +63,15 @@ def parse_endpoint(service: str, url: str) -> Endpoint:
 
 @dataclass(frozen=True)
 class RetrySettings:
-    """Exponential backoff with full jitter on throttling, 5xx and network errors."""
+    """Exponential backoff with full jitter on 5xx and network errors.
+
+    Throttled calls are retried up to ``max_throttled_attempts`` times: the API's limiter
+    paces those retries (it slows down on each throttle), so a shared quota delays the run
+    rather than failing it.
+    """
 
     max_attempts: int = 6
+    max_throttled_attempts: int = 30
     initial_delay_s: float = 0.2
     max_delay_s: float = 20.0
 
@@ -75,8 +81,10 @@ class CollectorSettings:
     """Everything ``collect_snapshot`` needs besides the sections to collect.
 
     ``max_workers`` bounds the calls in flight per API (the per-user fallback runs up to four
-    APIs side by side); ``requests_per_second`` is the client-side limit per API, to be kept
-    below the account's quota (Alibaba Cloud: 100/s per read API, shared by all callers).
+    APIs side by side); 0 sizes it from the rate, enough for real latencies. The
+    ``requests_per_second`` limit per API is the account's quota (Alibaba Cloud: 100/s per
+    read API, shared by all callers); the collector never bursts above it and slows down
+    when throttled. ``credential_report_poll_s`` is the first poll interval; it doubles.
     """
 
     endpoints: dict[Service, Endpoint] = field(default_factory=lambda: dict(DEFAULT_ENDPOINTS))
@@ -84,13 +92,13 @@ class CollectorSettings:
     role_arn: str | None = None
     external_id: str | None = None
     role_session_name: str = "ram-audit"
-    max_workers: int = 8
-    requests_per_second: float = 50.0
+    max_workers: int = 0
+    requests_per_second: float = 100.0
     retry: RetrySettings = RetrySettings()
     connect_timeout_ms: int = 5000
     read_timeout_ms: int = 10000
     credential_report_timeout_s: float = 60.0
-    credential_report_poll_s: float = 2.0
+    credential_report_poll_s: float = 0.1
     sleep: Callable[[float], None] = time.sleep
 
     def endpoint(self, service: Service) -> Endpoint:

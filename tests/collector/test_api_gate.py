@@ -15,7 +15,6 @@ from auditor.collector import ActionNotAllowed, CollectionAborted, CollectorSett
 from auditor.collector.api import ApiCaller, sdk_method_name
 from auditor.collector.credentials import static_credentials
 from auditor.collector.errors import ApiError, is_auth_failure, is_retryable
-from auditor.collector.ratelimit import TokenBucket
 from auditor.collector.settings import Endpoint, RetrySettings
 
 SECRET = "s3cr3t-VALUE-never-shown"
@@ -159,16 +158,35 @@ def test_no_retry_on_permission_errors(closed_port: int) -> None:
     assert len(calls) == 1 and sleeps == []
 
 
-def test_token_bucket_limits_rate_with_fake_clock() -> None:
-    now = [0.0]
-    slept: list[float] = []
+def test_throttles_have_their_own_budget_and_are_paced_not_backed_off(closed_port: int) -> None:
+    sleeps: list[float] = []
+    api = make_api(closed_port, sleeps, attempts=3)
+    throttles = [ClientException(code="Throttling.Api", status_code=400) for _ in range(8)]
+    attempt, calls = _flaky(throttles)
+    # More throttles than max_attempts: the limiter slows the retries, none is given up.
+    assert api._retrying("ram:ListUsers", paced=True)(attempt) == "ok"
+    assert len(calls) == 9 and set(sleeps) <= {0.0}
+    many = [ClientException(code="Throttling.Api", status_code=400) for _ in range(40)]
+    attempt, calls = _flaky(many)
+    with pytest.raises(ClientException):
+        api._retrying("ram:ListUsers", paced=True)(attempt)
+    assert len(calls) == RetrySettings().max_throttled_attempts  # still bounded
 
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
 
-    bucket = TokenBucket(10, clock=lambda: now[0], sleep=sleep)
-    for _ in range(30):
-        bucket.acquire()
-    # 10 tokens of burst, then 20 more at 10/s: two seconds of waiting.
-    assert now[0] == pytest.approx(2.0, abs=0.01)
+def test_gate_slows_an_api_down_when_the_server_throttles_it() -> None:
+    from auditor.emulator import Emulator, Faults
+    from auditor.emulator.generate import AUDITOR_KEY_ID, AUDITOR_KEY_SECRET, generate_world
+
+    faults = Faults(qps_limit={"GetAccountAlias": 4})
+    with Emulator(generate_world(3, seed=1), faults=faults) as emu:
+        endpoint = Endpoint(emu.endpoint, "http")
+        settings = CollectorSettings(endpoints={"ram": endpoint, "ims": endpoint, "sts": endpoint})
+        api = ApiCaller(settings, static_credentials(AUDITOR_KEY_ID, AUDITOR_KEY_SECRET))
+        for _ in range(10):
+            api.call("ram:GetAccountAlias")
+        api.call("ims:GetPasswordPolicy")
+    alias = api.limiter("ram:GetAccountAlias")
+    assert api.throttled["ram:GetAccountAlias"] >= 1  # 100/s against 4/s: throttled at first
+    assert api.counts["ram:GetAccountAlias"] == 10 + api.throttled["ram:GetAccountAlias"]
+    assert alias.rate < 100 and alias.throttles == api.throttled["ram:GetAccountAlias"]
+    assert api.limiter("ims:GetPasswordPolicy").rate == 100  # each API has its own pacing
