@@ -21,7 +21,7 @@ def _entry(loaded: LoadedCheck) -> dict[str, Any]:
         "severity": meta.severity.value,
         "doc_url": meta.doc_url,
         "enabled_by_default": meta.enabled_by_default,
-        "compliance": {fw: list(ids) for fw, ids in sorted(meta.compliance.items())},
+        "compliance": {fw: list(ids) for fw, ids in sorted(loaded.compliance.items())},
         "params": loaded.check.Params().model_dump(mode="json"),
         "requires": sorted(s.value for s in meta.requires),
         "tags": list(meta.tags),

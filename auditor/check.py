@@ -64,7 +64,11 @@ class CheckMeta(BaseModel):
     remediation_cli: str = Field("", description="an aliyun CLI command, where one exists")
     doc_url: str = Field(pattern=r"^https://")
     compliance: Mapping[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="framework name -> control ids"
+        default_factory=dict,
+        description=(
+            "framework name -> control ids, for packs whose checks the framework files do "
+            "not map; built-in checks leave this empty (frameworks own their mappings)"
+        ),
     )
     tags: tuple[str, ...] = ()
     requires: frozenset[Section] = Field(min_length=1)

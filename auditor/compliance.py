@@ -1,8 +1,9 @@
 """Compliance frameworks shipped as TOML data files in ``auditor/frameworks/``.
 
-A framework file names its controls (id, title, documentation link) and may override check
-parameters (``[params.<check_id>]``). Which checks implement a control is not in these
-files: it comes from each check's ``meta.compliance`` (the single source).
+A framework file names its controls (id, title, documentation link, and the ids of the
+checks that implement each) and may override check parameters (``[params.<check_id>]``).
+The framework owns its mapping: adding a framework touches no check. (A third-party check
+may also declare ``meta.compliance`` for frameworks; both sources are merged.)
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Control(BaseModel):
     id: str = Field(min_length=1)
     title: str = Field(min_length=1)
     doc_url: str = Field("", pattern=r"^(https://.*)?$")
+    checks: tuple[str, ...] = Field(default=(), description="ids of the checks implementing it")
 
 
 class Framework(BaseModel):
@@ -88,3 +90,13 @@ def load_frameworks(directory: Traversable | None = None) -> dict[str, Framework
         key=lambda f: f.name,
     )
     return {fw.name: fw for fw in map(load_framework, sources)}
+
+
+def framework_mappings(frameworks: Mapping[str, Framework]) -> dict[str, dict[str, list[str]]]:
+    """check id -> framework name -> control ids, as the framework files map them."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for name, framework in sorted(frameworks.items()):
+        for control in framework.controls:
+            for check_id in control.checks:
+                out.setdefault(check_id, {}).setdefault(name, []).append(control.id)
+    return out

@@ -84,7 +84,7 @@ def run_check(loaded: LoadedCheck, snapshot: AccountSnapshot, params: CheckParam
 
 
 def _compliance(loaded: LoadedCheck) -> dict[str, list[str]]:
-    return {fw: list(controls) for fw, controls in loaded.check.meta.compliance.items()}
+    return {fw: list(controls) for fw, controls in loaded.compliance.items()}
 
 
 def _control_status(statuses: Iterable[Status]) -> Status:
@@ -132,7 +132,7 @@ def _framework_results(
         controls = []
         for control in framework.controls:
             mapped = sorted(
-                (c for c in all_checks if control.id in c.check.meta.compliance.get(name, ())),
+                (c for c in all_checks if control.id in c.compliance.get(name, ())),
                 key=lambda c: c.id,
             )
             statuses = [

@@ -11,12 +11,13 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 
 from auditor.check import Check, CheckDefinitionError
+from auditor.compliance import Framework, framework_mappings, load_frameworks
 from auditor.errors import PackLoadError, UsageError
 from auditor.findings import Severity
 
@@ -25,11 +26,17 @@ ENTRY_POINT_GROUP = "ram_audit.checks"
 
 @dataclass(frozen=True)
 class LoadedCheck:
-    """A check class and the pack that provided it."""
+    """A check class, the pack that provided it, and the framework controls it implements
+    (from the framework files, merged with the check's own ``meta.compliance``)."""
 
     check: type[Check]
     pack: str
     distribution: str
+    compliance: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.compliance:  # built outside a registry: the check's own mapping
+            object.__setattr__(self, "compliance", dict(self.check.meta.compliance))
 
     @property
     def id(self) -> str:
@@ -55,9 +62,14 @@ def _checks_in(module: ModuleType) -> list[type[Check]]:
 class CheckRegistry:
     """All loaded checks, by id."""
 
-    def __init__(self, checks: Iterable[LoadedCheck]) -> None:
+    def __init__(
+        self, checks: Iterable[LoadedCheck], frameworks: Mapping[str, Framework] | None = None
+    ) -> None:
+        """``frameworks`` (default: the packaged ones) map controls to check ids."""
+        mappings = framework_mappings(load_frameworks() if frameworks is None else frameworks)
         self._by_id: dict[str, LoadedCheck] = {}
         for loaded in checks:
+            loaded = replace(loaded, compliance=_merged(loaded, mappings.get(loaded.id, {})))
             other = self._by_id.get(loaded.id)
             if other is not None:
                 raise PackLoadError(
@@ -125,8 +137,17 @@ class CheckRegistry:
         if min_severity is not None:
             chosen = [c for c in chosen if c.check.meta.severity.at_least(min_severity)]
         if framework is not None:
-            chosen = [c for c in chosen if framework in c.check.meta.compliance]
+            chosen = [c for c in chosen if framework in c.compliance]
         return chosen
+
+
+def _merged(
+    loaded: LoadedCheck, from_frameworks: Mapping[str, list[str]]
+) -> dict[str, tuple[str, ...]]:
+    out = {fw: tuple(ids) for fw, ids in from_frameworks.items()}
+    for fw, ids in loaded.check.meta.compliance.items():
+        out[fw] = tuple(dict.fromkeys((*out.get(fw, ()), *ids)))
+    return dict(sorted(out.items()))
 
 
 def _load_entry_point(ep: EntryPoint) -> list[LoadedCheck]:

@@ -50,11 +50,6 @@ class AccessKeyRotated(_KeysCheck):
             "aliyun ram DeleteAccessKey --UserName <user> --UserAccessKeyId <old key>"
         ),
         doc_url=ROTATE_URL,
-        compliance={
-            "cis-alibaba-v1": ("1.6",),
-            "cis-alibaba-v2": ("1.6",),
-            "alibaba-ram-best-practices": ("S10",),
-        },
         tags=("access-key", "rotation"),
         requires=frozenset({Section.USERS}),
     )
@@ -90,7 +85,6 @@ class AccessKeyUsedRecently(_KeysCheck):
             "aliyun ram UpdateAccessKey --UserName <user> --UserAccessKeyId <key> --Status Inactive"
         ),
         doc_url=DISABLE_URL,
-        compliance={"alibaba-ram-best-practices": ("S10",)},
         tags=("access-key", "hygiene"),
         requires=frozenset({Section.USERS}),
     )
@@ -141,7 +135,6 @@ class AccessKeySingleActive(_KeysCheck):
             "aliyun ram UpdateAccessKey --UserName <user> --UserAccessKeyId <key> --Status Inactive"
         ),
         doc_url=ROTATE_URL,
-        compliance={"alibaba-ram-best-practices": ("S10",)},
         tags=("access-key", "hygiene"),
         requires=frozenset({Section.USERS}),
     )
@@ -181,7 +174,6 @@ class AccessKeyDisabledRemoved(_KeysCheck):
         ),
         remediation_cli="aliyun ram DeleteAccessKey --UserName <user> --UserAccessKeyId <key>",
         doc_url=ROTATE_URL,
-        compliance={"alibaba-ram-best-practices": ("S10",)},
         tags=("access-key", "hygiene"),
         requires=frozenset({Section.USERS}),
     )
@@ -216,7 +208,6 @@ class AccessKeyPreferSts(_KeysCheck):
         ),
         remediation_cli="aliyun sts AssumeRole --RoleArn <role arn> --RoleSessionName <name>",
         doc_url=STS_URL,
-        compliance={"alibaba-ram-best-practices": ("S11",)},
         tags=("access-key", "sts"),
         requires=frozenset({Section.USERS}),
         enabled_by_default=False,

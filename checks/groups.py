@@ -47,7 +47,6 @@ class GroupHasMembers(_GroupCheck):
         ),
         remediation_cli="aliyun ram AddUserToGroup --UserName <user> --GroupName <group>",
         doc_url=_GROUP_MEMBERS_URL,
-        compliance={"alibaba-ram-best-practices": ("S3", "S10")},
         tags=("groups", "hygiene"),
         requires=frozenset({Section.GROUPS}),
     )
@@ -85,7 +84,6 @@ class GroupHasPolicies(_GroupCheck):
             "--GroupName <group>"
         ),
         doc_url=_GROUP_POLICIES_URL,
-        compliance={"alibaba-ram-best-practices": ("S3",)},
         tags=("groups",),
         requires=frozenset({Section.GROUPS, Section.POLICIES}),
     )

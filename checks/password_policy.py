@@ -26,17 +26,6 @@ TAGS = ("password-policy",)
 Verdict = tuple[bool | None, str]
 
 
-def _cis(control: str) -> dict[str, tuple[str, ...]]:
-    return {
-        "cis-alibaba-v1": (control,),
-        "cis-alibaba-v2": (control,),
-        "alibaba-ram-best-practices": ("S5",),
-    }
-
-
-BEST_PRACTICE_ONLY = {"alibaba-ram-best-practices": ("S5",)}
-
-
 class _PasswordPolicyCheck(Check):
     """One account-level verdict on the password policy.
 
@@ -97,7 +86,6 @@ class PasswordPolicyMinLength(_PasswordPolicyCheck):
         remediation=CONSOLE_STEPS.format(change="set Minimum Length to 14 or more"),
         remediation_cli="aliyun ims SetPasswordPolicy --MinimumPasswordLength 14",
         doc_url=DOC_URL,
-        compliance=_cis("1.11"),
         tags=TAGS,
         requires=REQUIRES,
     )
@@ -122,7 +110,6 @@ class PasswordPolicyUppercase(_PasswordPolicyCheck):
         remediation=CONSOLE_STEPS.format(change="select Uppercase Letters under Required"),
         remediation_cli="aliyun ims SetPasswordPolicy --RequireUppercaseCharacters true",
         doc_url=DOC_URL,
-        compliance=_cis("1.7"),
         tags=TAGS,
         requires=REQUIRES,
     )
@@ -142,7 +129,6 @@ class PasswordPolicyLowercase(_PasswordPolicyCheck):
         remediation=CONSOLE_STEPS.format(change="select Lowercase Letters under Required"),
         remediation_cli="aliyun ims SetPasswordPolicy --RequireLowercaseCharacters true",
         doc_url=DOC_URL,
-        compliance=_cis("1.8"),
         tags=TAGS,
         requires=REQUIRES,
     )
@@ -162,7 +148,6 @@ class PasswordPolicyNumber(_PasswordPolicyCheck):
         remediation=CONSOLE_STEPS.format(change="select Digits under Required"),
         remediation_cli="aliyun ims SetPasswordPolicy --RequireNumbers true",
         doc_url=DOC_URL,
-        compliance=_cis("1.10"),
         tags=TAGS,
         requires=REQUIRES,
     )
@@ -182,7 +167,6 @@ class PasswordPolicySymbol(_PasswordPolicyCheck):
         remediation=CONSOLE_STEPS.format(change="select Special Characters under Required"),
         remediation_cli="aliyun ims SetPasswordPolicy --RequireSymbols true",
         doc_url=DOC_URL,
-        compliance=_cis("1.9"),
         tags=TAGS,
         requires=REQUIRES,
     )
@@ -205,7 +189,6 @@ class PasswordPolicyReusePrevention(_PasswordPolicyCheck):
         remediation=CONSOLE_STEPS.format(change="set Password History Check Policy to 5 or more"),
         remediation_cli="aliyun ims SetPasswordPolicy --PasswordReusePrevention 5",
         doc_url=DOC_URL,
-        compliance=_cis("1.12"),
         tags=TAGS,
         requires=REQUIRES,
     )
@@ -239,7 +222,6 @@ class PasswordPolicyMaxAge(_PasswordPolicyCheck):
         ),
         remediation_cli="aliyun ims SetPasswordPolicy --MaxPasswordAge 90",
         doc_url=DOC_URL,
-        compliance=_cis("1.13"),
         tags=TAGS,
         requires=REQUIRES,
     )
@@ -278,7 +260,6 @@ class PasswordPolicyLockout(_PasswordPolicyCheck):
         ),
         remediation_cli="aliyun ims SetPasswordPolicy --MaxLoginAttemps 5",
         doc_url=DOC_URL,
-        compliance=_cis("1.14"),
         tags=TAGS,
         requires=REQUIRES,
     )
@@ -311,7 +292,6 @@ class PasswordPolicyHardExpiry(_PasswordPolicyCheck):
         ),
         remediation_cli="aliyun ims SetPasswordPolicy --HardExpire true",
         doc_url=DOC_URL,
-        compliance=BEST_PRACTICE_ONLY,
         tags=TAGS,
         requires=REQUIRES,
     )
@@ -343,7 +323,6 @@ class PasswordPolicyDistinctChars(_PasswordPolicyCheck):
         ),
         remediation_cli="aliyun ims SetPasswordPolicy --MinimumPasswordDifferentCharacter 4",
         doc_url=DOC_URL,
-        compliance=BEST_PRACTICE_ONLY,
         tags=TAGS,
         requires=REQUIRES,
     )
@@ -371,7 +350,6 @@ class PasswordPolicyExcludesUsername(_PasswordPolicyCheck):
         ),
         remediation_cli="aliyun ims SetPasswordPolicy --PasswordNotContainUserName true",
         doc_url=DOC_URL,
-        compliance=BEST_PRACTICE_ONLY,
         tags=TAGS,
         requires=REQUIRES,
     )

@@ -98,11 +98,6 @@ class PolicyNoFullAdmin(_CustomPolicyCheck):
         ),
         remediation_cli=_NEW_VERSION_CLI,
         doc_url=_POLICY_SYNTAX_URL,
-        compliance={
-            "cis-alibaba-v1": ("1.15",),
-            "cis-alibaba-v2": ("1.15",),
-            "alibaba-ram-best-practices": ("S4",),
-        },
         tags=("policies", "least-privilege"),
         requires=frozenset({Section.POLICIES}),
     )
@@ -139,7 +134,6 @@ class PolicyNoAllowNotAction(_CustomPolicyCheck):
         ),
         remediation_cli=_NEW_VERSION_CLI,
         doc_url=_POLICY_ELEMENTS_URL,
-        compliance={"alibaba-ram-best-practices": ("S4",)},
         tags=("policies", "least-privilege"),
         requires=frozenset({Section.POLICIES}),
     )
@@ -179,7 +173,6 @@ class PolicyNoPrivilegeEscalation(_CustomPolicyCheck):
         ),
         remediation_cli=_NEW_VERSION_CLI,
         doc_url=_HIGH_RISK_RAM_URL,
-        compliance={"alibaba-ram-best-practices": ("S4",)},
         tags=("policies", "least-privilege", "privilege-escalation"),
         requires=frozenset({Section.POLICIES}),
     )
@@ -220,7 +213,6 @@ class PolicyCustomUnused(_CustomPolicyCheck):
         ),
         remediation_cli="aliyun ram DeletePolicy --PolicyName <policy> --CascadingDelete false",
         doc_url=_BEST_PRACTICES_URL,
-        compliance={"alibaba-ram-best-practices": ("S10",)},
         tags=("policies", "hygiene"),
         requires=frozenset({Section.POLICIES}),
     )
@@ -269,7 +261,6 @@ class PolicySensitiveActionsConditioned(_CustomPolicyCheck):
         ),
         remediation_cli=_NEW_VERSION_CLI,
         doc_url=_POLICY_ELEMENTS_URL,
-        compliance={"alibaba-ram-best-practices": ("S9",)},
         tags=("policies", "conditions"),
         requires=frozenset({Section.POLICIES}),
     )

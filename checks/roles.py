@@ -77,7 +77,6 @@ class RoleAdminAccessAllowlisted(_RoleCheck):
             "--PolicyName AdministratorAccess --RoleName <role>"
         ),
         doc_url=_HIGH_RISK_RAM_URL,
-        compliance={"alibaba-ram-best-practices": ("S4", "S11")},
         tags=("roles", "least-privilege"),
         requires=frozenset({Section.ROLES, Section.POLICIES}),
     )
@@ -150,7 +149,6 @@ class RoleTrustRestricted(_RoleCheck):
             "--NewAssumeRolePolicyDocument '<restricted trust policy JSON>'"
         ),
         doc_url=_TRUST_POLICY_URL,
-        compliance={"alibaba-ram-best-practices": ("S9", "S11")},
         tags=("roles", "trust", "cross-account"),
         requires=frozenset({Section.ROLES}),
     )
@@ -224,7 +222,6 @@ class RoleMaxSessionShort(_RoleCheck):
         ),
         remediation_cli="aliyun ram UpdateRole --RoleName <role> --NewMaxSessionDuration 3600",
         doc_url=_UPDATE_ROLE_URL,
-        compliance={"alibaba-ram-best-practices": ("S11",)},
         tags=("roles", "sts"),
         requires=frozenset({Section.ROLES}),
     )

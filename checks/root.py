@@ -37,11 +37,6 @@ class RootAccessKeyAbsent(Check):
         ),
         remediation_cli="aliyun ram DeleteAccessKey --UserAccessKeyId <AccessKeyId>  # as root",
         doc_url=BEST_PRACTICES_URL,
-        compliance={
-            "cis-alibaba-v1": ("1.2",),
-            "cis-alibaba-v2": ("1.2",),
-            "alibaba-ram-best-practices": ("S8",),
-        },
         tags=("root", "access-key"),
         requires=frozenset({Section.ROOT}),
     )
@@ -75,11 +70,6 @@ class RootMfaEnabled(Check):
             "security key to the account."
         ),
         doc_url=BEST_PRACTICES_URL,
-        compliance={
-            "cis-alibaba-v1": ("1.3",),
-            "cis-alibaba-v2": ("1.3",),
-            "alibaba-ram-best-practices": ("S6",),
-        },
         tags=("root", "mfa"),
         requires=frozenset({Section.ROOT}),
     )
@@ -110,11 +100,6 @@ class RootConsoleUnused(Check):
             "the root account. Store the root credentials and MFA device securely."
         ),
         doc_url=BEST_PRACTICES_URL,
-        compliance={
-            "cis-alibaba-v1": ("1.1",),
-            "cis-alibaba-v2": ("1.1",),
-            "alibaba-ram-best-practices": ("S1",),
-        },
         tags=("root", "console"),
         requires=frozenset({Section.ROOT_ACTIVITY}),
     )
@@ -163,7 +148,6 @@ class AuditCallerNotRoot(Check):
         ),
         remediation_cli="ram-audit permissions",
         doc_url=RAM_USERS_URL,
-        compliance={"alibaba-ram-best-practices": ("S1", "S8")},
         tags=("root", "access-key"),
         requires=frozenset({Section.IDENTITY}),
     )
@@ -199,7 +183,6 @@ class RamIdentitiesInUse(Check):
         ),
         remediation_cli="aliyun ram CreateUser --UserName <name>",
         doc_url=RAM_USERS_URL,
-        compliance={"alibaba-ram-best-practices": ("S1",)},
         tags=("root", "identity"),
         requires=frozenset({Section.USERS, Section.ROLES}),
     )

@@ -63,7 +63,6 @@ class SecurityPreferenceMfaEnforced(_SecurityPreferenceCheck):
         ),
         remediation_cli="aliyun ims SetSecurityPreference --MFAOperationForLogin mandatory",
         doc_url=DOC_URL,
-        compliance={"alibaba-ram-best-practices": ("S6",)},
         tags=(*TAGS, "mfa"),
         requires=REQUIRES,
     )
@@ -104,7 +103,6 @@ class SecurityPreferenceMfaTicketNotSaved(_SecurityPreferenceCheck):
         ),
         remediation_cli="aliyun ims SetSecurityPreference --EnableSaveMFATicket false",
         doc_url=DOC_URL,
-        compliance={"alibaba-ram-best-practices": ("S6",)},
         tags=(*TAGS, "mfa"),
         requires=REQUIRES,
     )
@@ -134,7 +132,6 @@ class SecurityPreferenceLoginIpRestricted(_SecurityPreferenceCheck):
             "aliyun ims SetSecurityPreference --LoginNetworkMasks '203.0.113.0/24;10.0.0.0/8'"
         ),
         doc_url=DOC_URL,
-        compliance={"alibaba-ram-best-practices": ("S9",)},
         tags=(*TAGS, "network"),
         requires=REQUIRES,
     )
@@ -161,7 +158,6 @@ class SecurityPreferenceSessionDuration(_SecurityPreferenceCheck):
         ),
         remediation_cli="aliyun ims SetSecurityPreference --LoginSessionDuration 6",
         doc_url=DOC_URL,
-        compliance={"alibaba-ram-best-practices": ("S4",)},
         tags=(*TAGS, "session"),
         requires=REQUIRES,
     )
@@ -195,7 +191,6 @@ class SecurityPreferenceIdleAutoDisable(_SecurityPreferenceCheck):
             "--MaxIdleDaysForAccessKeys 90"
         ),
         doc_url=DOC_URL,
-        compliance={"alibaba-ram-best-practices": ("S10",)},
         tags=(*TAGS, "hygiene"),
         requires=REQUIRES,
     )
@@ -240,7 +235,6 @@ class SecurityPreferenceUsersCannotManageKeys(_SecurityPreferenceCheck):
         ),
         remediation_cli="aliyun ims SetSecurityPreference --AllowUserToManageAccessKeys false",
         doc_url=DOC_URL,
-        compliance={"alibaba-ram-best-practices": ("S2", "S11")},
         tags=(*TAGS, "access-key"),
         requires=REQUIRES,
     )

@@ -40,7 +40,6 @@ class SsoEnabled(Check):
             "--MetadataDocument <base64 IdP metadata> --AuthnSignAlgo rsa-sha256"
         ),
         doc_url=_SSO_SETTINGS_URL,
-        compliance={"alibaba-ram-best-practices": ("S7",)},
         tags=("sso", "identity"),
         requires=frozenset({Section.SSO, Section.ROLES}),
     )
@@ -106,7 +105,6 @@ class SsoSamlSignatureSha256(Check):
         ),
         remediation_cli="aliyun ims SetUserSsoSettings --AuthnSignAlgo rsa-sha256",
         doc_url=_SSO_SETTINGS_URL,
-        compliance={"alibaba-ram-best-practices": ("S7",)},
         tags=("sso", "cryptography"),
         requires=frozenset({Section.SSO}),
     )

@@ -49,11 +49,6 @@ class UserConsoleMfaBound(_UserCheck):
         ),
         remediation_cli="aliyun ram UpdateLoginProfile --UserName <user> --MFABindRequired true",
         doc_url="https://www.alibabacloud.com/help/en/ram/user-guide/bind-an-mfa-device-to-a-ram-user",
-        compliance={
-            "cis-alibaba-v1": ("1.4",),
-            "cis-alibaba-v2": ("1.4",),
-            "alibaba-ram-best-practices": ("S6",),
-        },
         tags=("user", "mfa", "console"),
         requires=frozenset({Section.USERS}),
     )
@@ -100,7 +95,6 @@ class UserConsoleApiSeparated(_UserCheck):
         ),
         remediation_cli="aliyun ram DeleteLoginProfile --UserName <user>",
         doc_url=BEST_PRACTICES_URL,
-        compliance={"alibaba-ram-best-practices": ("S2",)},
         tags=("user", "console", "access-key"),
         requires=frozenset({Section.USERS}),
     )
@@ -151,11 +145,6 @@ class UserConsoleInactiveDisabled(_UserCheck):
         ),
         remediation_cli="aliyun ram DeleteLoginProfile --UserName <user>",
         doc_url=LOGON_SETTINGS_URL,
-        compliance={
-            "cis-alibaba-v1": ("1.5",),
-            "cis-alibaba-v2": ("1.5",),
-            "alibaba-ram-best-practices": ("S10",),
-        },
         tags=("user", "console", "hygiene"),
         requires=frozenset({Section.USERS}),
     )
@@ -206,7 +195,6 @@ class UserUnused(_UserCheck):
         ),
         remediation_cli="aliyun ram DeleteUser --UserName <user>",
         doc_url=BEST_PRACTICES_URL,
-        compliance={"alibaba-ram-best-practices": ("S10",)},
         tags=("user", "hygiene"),
         requires=frozenset({Section.USERS}),
     )
@@ -290,7 +278,6 @@ class UserInGroup(_UserCheck):
         ),
         remediation_cli="aliyun ram AddUserToGroup --UserName <user> --GroupName <group>",
         doc_url="https://www.alibabacloud.com/help/en/ram/user-guide/add-a-ram-user-to-a-ram-user-group",
-        compliance={"alibaba-ram-best-practices": ("S3",)},
         tags=("user", "group"),
         requires=frozenset({Section.USERS, Section.GROUPS}),
     )
@@ -347,11 +334,6 @@ class UserNoDirectPolicies(_UserCheck):
             "--PolicyName <policy> --UserName <user>"
         ),
         doc_url="https://www.alibabacloud.com/help/en/ram/user-guide/grant-permissions-to-a-ram-user-group",
-        compliance={
-            "cis-alibaba-v1": ("1.16",),
-            "cis-alibaba-v2": ("1.16",),
-            "alibaba-ram-best-practices": ("S3", "S4"),
-        },
         tags=("user", "policy"),
         requires=frozenset({Section.USERS, Section.POLICIES}),
     )
@@ -410,7 +392,6 @@ class UserAdminAccessAllowlisted(_UserCheck):
             "--PolicyName AdministratorAccess --UserName <user>"
         ),
         doc_url=BEST_PRACTICES_URL,
-        compliance={"alibaba-ram-best-practices": ("S4",)},
         tags=("user", "policy", "admin"),
         requires=frozenset({Section.USERS, Section.GROUPS, Section.POLICIES}),
     )

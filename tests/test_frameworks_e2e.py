@@ -39,12 +39,11 @@ BEST_PRACTICES = "alibaba-ram-best-practices"
 def mapping(name: str) -> dict[str, set[str]]:
     """Control id -> the checks framework ``name`` maps to it, in the framework file's order.
 
-    Read from ``CheckMeta.compliance`` until frameworks own their mappings (the one place to
-    change then).
+    The framework file owns the mapping; the registry resolves it per check.
     """
     out: dict[str, set[str]] = {c.id: set() for c in load_frameworks()[name].controls}
     for loaded in CheckRegistry.discover().all():
-        for control in loaded.check.meta.compliance.get(name, ()):
+        for control in loaded.compliance.get(name, ()):
             out.setdefault(control, set()).add(loaded.id)
     return out
 

@@ -71,11 +71,9 @@ def spec_catalogue() -> dict[str, SpecRow]:
 
 
 def controls_mapping(registry: CheckRegistry, framework: str) -> dict[str, set[str]]:
-    """check id -> the controls of ``framework`` it is mapped to (from ``CheckMeta.compliance``
-    until frameworks own their mappings; the one place to change then)."""
-    return {
-        c.id: set(c.check.meta.compliance.get(framework, ())) for c in registry.all()
-    }
+    """check id -> the controls of ``framework`` it is mapped to (the framework file's
+    mapping, as the registry resolves it)."""
+    return {c.id: set(c.compliance.get(framework, ())) for c in registry.all()}
 
 
 @pytest.fixture(scope="module")
