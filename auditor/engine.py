@@ -25,6 +25,7 @@ from auditor.report import (
     Caller,
     CheckInfo,
     ControlResult,
+    FrameworkEvaluation,
     FrameworkResult,
     ReportIssue,
     ReportIssueResource,
@@ -101,21 +102,33 @@ def _statuses_under(
     snapshot: AccountSnapshot,
     evaluation: Evaluation,
     ran: Sequence[Result],
-) -> list[Status]:
+) -> tuple[list[Status], FrameworkEvaluation | None]:
     """The check's statuses with the framework's own parameters.
 
     A framework may redefine a check through parameters (CIS v2 sets
     ``password_policy_max_age.mode = cis_v2``); when the run used other parameters, the
-    check is evaluated again for this framework's roll-up only.
+    check is evaluated again for this framework's roll-up, and that evaluation is returned
+    so that the report shows it beside the control.
     """
     overrides = framework.params.get(loaded.id)
     run_params = evaluation.params_for(loaded)
     if not overrides:
-        return [r.status for r in ran]
+        return [r.status for r in ran], None
     params = loaded.check.Params(**{**run_params.model_dump(), **overrides})
     if params == run_params:
-        return [r.status for r in ran]
-    return [f.status for f in run_check(loaded, snapshot, params)]
+        return [r.status for r in ran], None
+    findings = run_check(loaded, snapshot, params)
+    statuses = [f.status for f in findings]
+    shown = FrameworkEvaluation(
+        check_id=loaded.id,
+        params=dict(overrides),
+        status=_control_status(statuses),
+        findings=[
+            f"{f.status} {f.resource.type} {f.resource.name or f.resource.id}: {f.message}"
+            for f in findings
+        ],
+    )
+    return statuses, shown
 
 
 def _framework_results(
@@ -135,12 +148,14 @@ def _framework_results(
                 (c for c in all_checks if control.id in c.compliance.get(name, ())),
                 key=lambda c: c.id,
             )
-            statuses = [
-                status
-                for c in mapped
-                if c.id in by_check
-                for status in _statuses_under(framework, c, snapshot, evaluation, by_check[c.id])
-            ]
+            statuses: list[Status] = []
+            shown: list[FrameworkEvaluation] = []
+            for c in mapped:
+                if c.id not in by_check:
+                    continue
+                found, again = _statuses_under(framework, c, snapshot, evaluation, by_check[c.id])
+                statuses += found
+                shown += [again] if again is not None else []
             controls.append(
                 ControlResult(
                     id=control.id,
@@ -149,6 +164,7 @@ def _framework_results(
                     check_ids=[c.id for c in mapped],
                     status=_control_status(statuses),
                     evaluated=bool(statuses),
+                    framework_evaluations=shown,
                 )
             )
         out.append(FrameworkResult(name=name, title=framework.title, controls=controls))

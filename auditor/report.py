@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -95,8 +95,24 @@ class CheckInfo(_Frozen):
     pack: str = Field("builtin", description="entry-point name of the pack that provides it")
 
 
+class FrameworkEvaluation(_Frozen):
+    """A check evaluated again with a framework's own parameters for that framework's
+    control roll-up (CIS v2 judges password_policy_max_age with ``mode = cis_v2``): the
+    findings behind the control's status when they differ from the results shown."""
+
+    check_id: str
+    params: dict[str, Any] = Field(description="the framework's parameter overrides")
+    status: Status = Field(description="the roll-up of these findings")
+    findings: list[str] = Field(description="'STATUS resource: message', one per finding")
+
+
 class ControlResult(_Frozen):
-    """A framework control and its roll-up over the results of its checks."""
+    """A framework control and its roll-up over the results of its checks.
+
+    When the framework overrides a check's parameters and the run did not use them, the
+    roll-up follows that evaluation, listed in ``framework_evaluations`` so that the
+    reader sees why the control's status differs from the check's results.
+    """
 
     id: str
     title: str
@@ -107,6 +123,7 @@ class ControlResult(_Frozen):
         "NOT_APPLICABLE when none of its checks produced a PASS or FAIL"
     )
     evaluated: bool = Field(True, description="false when none of its checks was run")
+    framework_evaluations: list[FrameworkEvaluation] = Field(default_factory=list)
 
 
 class FrameworkResult(_Frozen):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +185,22 @@ def test_api_calls_by_action_as_the_interface_shows_and_by_service() -> None:
     }
     [issue] = report.collection_issues
     assert (issue.service, issue.action) == ("ims", "GetCredentialReport")
+
+
+def test_a_control_judged_with_other_parameters_shows_that_evaluation() -> None:
+    """Issue 13 item 7: the row must not contradict the results shown without saying why."""
+    report = evaluate(make_snapshot(), Evaluation(checks=_loaded(Strict), frameworks=_frameworks()))
+    by_name = {fw.name: fw.controls[0] for fw in report.frameworks}
+    (again,) = by_name["fw-strict"].framework_evaluations
+    assert (again.check_id, again.params, again.status) == ("strict", {"strict": True}, Status.FAIL)
+    assert again.findings == ["FAIL account acme: strict=True"]
+    assert by_name["fw-lax"].framework_evaluations == []  # same parameters as the run
+
+
+def test_the_html_compliance_table_shows_the_framework_evaluation(tmp_path: Path) -> None:
+    from auditor.render import render_report
+
+    report = evaluate(make_snapshot(), Evaluation(checks=_loaded(Strict), frameworks=_frameworks()))
+    (path,) = render_report(report, ["html"], tmp_path)
+    html = path.read_text(encoding="utf-8")
+    assert "Judged with this framework" in html and "strict = True" in html
