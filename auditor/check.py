@@ -17,7 +17,7 @@ import, naming itself. ``evaluate`` must not do I/O, read the clock (use
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -49,6 +49,56 @@ class CheckParams(BaseModel):
 
 class NoParams(CheckParams):
     """For checks without parameters."""
+
+
+# Parameter types: the allowed range is part of the type, so a configuration asking for
+# ``max_days = -5`` is refused, naming the check, the parameter and the range. Whole numbers
+# only (``strict``: no ``true`` or ``90.5``). A parameter compared with an account setting
+# also takes that setting's upper bound (``param(14, le=32)``): beyond it the check could
+# never pass.
+#: A period in days: at least one day, at most ten years.
+Days = Annotated[int, Field(strict=True, ge=1, le=3650)]
+#: A grace period in days; 0 means none.
+GraceDays = Annotated[int, Field(strict=True, ge=0, le=3650)]
+#: A required minimum or allowed maximum count: at least 1 (0 would require nothing).
+PositiveCount = Annotated[int, Field(strict=True, ge=1)]
+#: A count where 0 is meaningful.
+Count = Annotated[int, Field(strict=True, ge=0)]
+#: Console session length in hours (the setting's range, 1 to 24).
+SessionHours = Annotated[int, Field(strict=True, ge=1, le=24)]
+#: Role session length in seconds (MaxSessionDuration's range, 900 to 43200).
+SessionSeconds = Annotated[int, Field(strict=True, ge=900, le=43200)]
+#: A RAM user or role name in an allow-list.
+PrincipalName = Annotated[str, Field(min_length=1, max_length=128)]
+#: An Alibaba Cloud account id (digits).
+AccountId = Annotated[str, Field(pattern=r"^[0-9]{1,32}$")]
+T = TypeVar("T")
+
+
+def param(default: T, *, le: int) -> T:
+    """A parameter's default with a tighter upper bound than its type's: the top of the
+    account setting it is compared with (``min_length: PositiveCount = param(14, le=32)``)."""
+    result: T = Field(default, le=le)
+    return result
+
+
+def allowed_range(params: type[CheckParams], name: str) -> str:
+    """``an integer from 1 to 3650``, ``one of 'rotation', 'cis_v2'``: for messages."""
+    field = params.model_fields[name]
+    low = next((m.ge for m in field.metadata if getattr(m, "ge", None) is not None), None)
+    high = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), None)
+    if field.annotation is int and low is not None:
+        return f"an integer from {low} to {high}" if high is not None else (
+            f"an integer of at least {low}"
+        )
+    if get_origin(field.annotation) is Literal:
+        return "one of " + ", ".join(repr(v) for v in get_args(field.annotation))
+    if field.annotation is bool:
+        return "true or false"
+    if get_origin(field.annotation) is tuple:
+        item = get_args(field.annotation)[0]
+        return "a list of account ids (digits)" if item == AccountId else "a list of names"
+    return str(field.annotation)
 
 
 class CheckMeta(BaseModel):

@@ -23,7 +23,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from auditor._toml import tomllib
-from auditor.errors import UsageError
+from auditor.check import allowed_range
+from auditor.errors import UsageError, plain_problem
 from auditor.findings import Severity
 from auditor.registry import CheckRegistry
 
@@ -62,15 +63,22 @@ class AuditConfig(BaseModel):
             try:
                 params_model(**values)
             except ValidationError as exc:
+                err = exc.errors()[0]
+                name = str(err["loc"][0]) if err["loc"] else ""
+                allowed = (
+                    f"; allowed: {allowed_range(params_model, name)}"
+                    if name and err["type"] != "literal_error"  # the problem lists them
+                    else ""
+                )
                 raise UsageError(
-                    f"{self.source}: params.{check_id}: {_first_error(exc)}"
+                    f"{self.source}: params.{check_id}: {name}: {plain_problem(err)}{allowed}"
                 ) from None
 
 
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
+    return f"{where}: {plain_problem(err)}" if where else plain_problem(err)
 
 
 def _from_mapping(data: dict[str, Any], source: str, base_dir: Path) -> AuditConfig:

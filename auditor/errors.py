@@ -33,7 +33,9 @@ _SECRET_FIELDS = ("secret", "password", "token")
 def shown_value(value: object, limit: int = 60) -> str:
     """A value as a person wrote it: bare when it is one plain word, else quoted; shortened."""
     text = value.isoformat() if hasattr(value, "isoformat") else value
-    if isinstance(text, str):
+    if isinstance(text, bool):  # as YAML, TOML and JSON write it
+        text = str(text).lower()
+    elif isinstance(text, str):
         plain = bool(re.fullmatch(r"[\w.:+@/*-]+", text))
         text = text if plain else repr(text)
     else:

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from auditor.check import CheckMeta, CheckParams, PerResourceCheck, of_access_key, of_user
+from auditor.check import (
+    CheckMeta,
+    CheckParams,
+    Days,
+    GraceDays,
+    PerResourceCheck,
+    PrincipalName,
+    of_access_key,
+    of_user,
+)
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, User
@@ -55,7 +64,7 @@ class AccessKeyRotated(_KeysCheck):
     )
 
     class Params(CheckParams):
-        max_age_days: int = 90
+        max_age_days: Days = 90
 
     def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
         now, limit = snapshot.now, params.max_age_days
@@ -90,8 +99,8 @@ class AccessKeyUsedRecently(_KeysCheck):
     )
 
     class Params(CheckParams):
-        max_unused_days: int = 90
-        grace_days: int = 7
+        max_unused_days: Days = 90
+        grace_days: GraceDays = 7
 
     def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
         now = snapshot.now
@@ -214,7 +223,7 @@ class AccessKeyPreferSts(_KeysCheck):
     )
 
     class Params(CheckParams):
-        allowed_users: tuple[str, ...] = ()
+        allowed_users: tuple[PrincipalName, ...] = ()
 
     def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
         for key in user.active_access_keys:

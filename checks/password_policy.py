@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar, Literal
 
-from auditor.check import Check, CheckDefinitionError, CheckMeta, CheckParams, account
+from auditor.check import (
+    Check,
+    CheckDefinitionError,
+    CheckMeta,
+    CheckParams,
+    Days,
+    PositiveCount,
+    account,
+    param,
+)
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, PasswordPolicy
@@ -91,7 +100,7 @@ class PasswordPolicyMinLength(_PasswordPolicyCheck):
     )
 
     class Params(CheckParams):
-        min_length: int = 14
+        min_length: PositiveCount = param(14, le=32)
 
     fields = ("minimum_length",)
 
@@ -194,7 +203,7 @@ class PasswordPolicyReusePrevention(_PasswordPolicyCheck):
     )
 
     class Params(CheckParams):
-        min_history: int = 5
+        min_history: PositiveCount = param(5, le=24)
 
     fields = ("reuse_prevention",)
 
@@ -230,7 +239,7 @@ class PasswordPolicyMaxAge(_PasswordPolicyCheck):
 
     class Params(CheckParams):
         mode: Literal["rotation", "cis_v2"] = "rotation"
-        max_days: int = 90
+        max_days: Days = param(90, le=1095)
 
     fields = ("max_age_days",)
 
@@ -265,7 +274,7 @@ class PasswordPolicyLockout(_PasswordPolicyCheck):
     )
 
     class Params(CheckParams):
-        max_attempts: int = 5
+        max_attempts: PositiveCount = param(5, le=32)
 
     fields = ("max_login_attempts",)
 
@@ -328,7 +337,7 @@ class PasswordPolicyDistinctChars(_PasswordPolicyCheck):
     )
 
     class Params(CheckParams):
-        min_distinct: int = 4
+        min_distinct: PositiveCount = param(4, le=8)
 
     fields = ("minimum_distinct_characters",)
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from auditor.check import (
+    AccountId,
     CheckMeta,
     CheckParams,
     PerResourceCheck,
+    PrincipalName,
+    SessionSeconds,
     missing_facts_message,
     of_role,
 )
@@ -52,7 +55,7 @@ class _RoleCheck(PerResourceCheck[Role]):
 
 
 class RoleAdminAccessAllowlistedParams(CheckParams):
-    allowed_roles: tuple[str, ...] = ()
+    allowed_roles: tuple[PrincipalName, ...] = ()
 
 
 class RoleAdminAccessAllowlisted(_RoleCheck):
@@ -121,7 +124,7 @@ class RoleAdminAccessAllowlisted(_RoleCheck):
 
 
 class RoleTrustRestrictedParams(CheckParams):
-    trusted_accounts: tuple[str, ...] = ()
+    trusted_accounts: tuple[AccountId, ...] = ()
 
 
 class RoleTrustRestricted(_RoleCheck):
@@ -201,7 +204,7 @@ class RoleTrustRestricted(_RoleCheck):
 
 
 class RoleMaxSessionShortParams(CheckParams):
-    max_seconds: int = 3600
+    max_seconds: SessionSeconds = 3600
 
 
 class RoleMaxSessionShort(_RoleCheck):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.check import Check, CheckMeta, CheckParams, account
+from auditor.check import Check, CheckMeta, CheckParams, Days, account
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
@@ -105,7 +105,7 @@ class RootConsoleUnused(Check):
     )
 
     class Params(CheckParams):
-        max_days: int = 90
+        max_days: Days = 90
 
     def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
         resource = account(snapshot)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.check import Check, CheckMeta, CheckParams, account
+from auditor.check import Check, CheckMeta, CheckParams, Days, SessionHours, account
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, SecurityPreference
@@ -163,7 +163,7 @@ class SecurityPreferenceSessionDuration(_SecurityPreferenceCheck):
     )
 
     class Params(CheckParams):
-        max_hours: int = 6
+        max_hours: SessionHours = 6
 
     def verdict(self, preference: SecurityPreference, params: Params) -> Verdict:
         hours = preference.login_session_duration_hours
@@ -196,7 +196,7 @@ class SecurityPreferenceIdleAutoDisable(_SecurityPreferenceCheck):
     )
 
     class Params(CheckParams):
-        max_idle_days: int = 90
+        max_idle_days: Days = 90
 
     def verdict(self, preference: SecurityPreference, params: Params) -> Verdict:
         limit = params.max_idle_days

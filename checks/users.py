@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
-from auditor.check import CheckMeta, CheckParams, PerResourceCheck, missing_facts_message, of_user
+from auditor.check import (
+    CheckMeta,
+    CheckParams,
+    Days,
+    PerResourceCheck,
+    PrincipalName,
+    missing_facts_message,
+    of_user,
+)
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, CollectionIssue, User
@@ -150,7 +158,7 @@ class UserConsoleInactiveDisabled(_UserCheck):
     )
 
     class Params(CheckParams):
-        max_days: int = 90
+        max_days: Days = 90
 
     reads = frozenset({"login_profile"})
     none_message = "No RAM user has console access."
@@ -200,7 +208,7 @@ class UserUnused(_UserCheck):
     )
 
     class Params(CheckParams):
-        max_days: int = 90
+        max_days: Days = 90
 
     reads = frozenset({"login_profile", "access_keys"})
     none_message = "No RAM user was created longer ago than the limit."
@@ -397,7 +405,7 @@ class UserAdminAccessAllowlisted(_UserCheck):
     )
 
     class Params(CheckParams):
-        allowed_users: tuple[str, ...] = ()
+        allowed_users: tuple[PrincipalName, ...] = ()
 
     none_message = "No RAM user holds an admin-equivalent policy."
 
