@@ -36,10 +36,31 @@ class CallerIdentity(_Frozen):
 
 
 class RootAccount(_Frozen):
-    """Facts about the Alibaba Cloud (root) account itself."""
+    """Facts about the Alibaba Cloud (root) account itself, each from whichever source
+    stated it; ``None`` = no source did (unknown, never "none" or "not bound")."""
 
-    access_key_count: int = Field(ge=0, description="AccessKeys of the root account, any status")
-    mfa_bound: bool
+    access_key_count: int | None = Field(
+        None, ge=0, description="AccessKeys of the root account, active or disabled"
+    )
+    mfa_bound: bool | None = None
+    access_key_count_from: str = Field("", description="the action that stated the count")
+    mfa_bound_from: str = Field("", description="the action that stated the MFA state")
+
+    #: The reads that can state each fact, in the order the collector prefers them (the
+    #: credential report's ``<root>`` row comes from Generate/GetCredentialReport).
+    SOURCES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "access_key_count": (
+            "ims:GetAccountSecurityPracticeReport",
+            "ims:GenerateCredentialReport",
+            "ims:GetCredentialReport",
+        ),
+        "mfa_bound": (
+            "ims:GetAccountMFAInfo",
+            "ims:GetAccountSecurityPracticeReport",
+            "ims:GenerateCredentialReport",
+            "ims:GetCredentialReport",
+        ),
+    }
 
 
 class RootActivity(_Frozen):

@@ -5,18 +5,50 @@ Ages are exact durations before the snapshot time (see :mod:`checks._time`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from auditor.check import Check, CheckMeta, CheckParams, Days, account
+from auditor.check import Check, CheckMeta, CheckParams, account
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
-from auditor.snapshot import AccountSnapshot
+from auditor.snapshot import AccountSnapshot, RootAccount
 from checks._time import days_ago, older_than
 
 BEST_PRACTICES_URL = (
     "https://www.alibabacloud.com/help/en/ram/use-cases/ensure-security-of-alibaba-cloud-resources"
 )
 RAM_USERS_URL = "https://www.alibabacloud.com/help/en/ram/user-guide/overview-of-ram-users"
+
+
+def root_fact(snapshot: AccountSnapshot, fact: str) -> Any:
+    """A :class:`RootAccount` fact, None when no source stated it."""
+    return None if snapshot.root is None else getattr(snapshot.root, fact)
+
+
+def unknown_root_fact(snapshot: AccountSnapshot, fact: str, what: str) -> str:
+    """Why ``fact`` is unknown: the failed reads of the sources that could state it."""
+    sources = RootAccount.SOURCES[fact]
+    reasons = [
+        issue.describe()
+        for issue in snapshot.missing_issues(Section.ROOT)
+        if issue.action in sources
+    ]
+    if not reasons:
+        reasons = ["the root account data was not collected"]
+    return f"No source stated {what}: " + "; ".join(dict.fromkeys(reasons)) + "."
+
+
+def source_note(snapshot: AccountSnapshot, action: str) -> str:
+    """" (from <source>)" for a root fact's source; "" when not recorded."""
+    if action == "ims:GetCredentialReport":
+        generated = snapshot.meta.credential_report_generated_at
+        when = f", generated {generated:%Y-%m-%d %H:%M} UTC" if generated else ""
+        return f" (from the credential report's <root> row{when})"
+    names = {
+        "ims:GetAccountSecurityPracticeReport": "the account security-practice report",
+        "ims:GetAccountMFAInfo": "GetAccountMFAInfo",
+    }
+    return f" (from {names[action]})" if action in names else ""
 
 
 class RootAccessKeyAbsent(Check):
@@ -43,16 +75,32 @@ class RootAccessKeyAbsent(Check):
 
     def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
         resource = account(snapshot)
-        if snapshot.root is None:
-            yield self.unknown(resource, "The snapshot holds no facts about the root account.")
-        elif snapshot.root.access_key_count:
+        count = root_fact(snapshot, "access_key_count")
+        if count is None:
+            yield self.unknown(
+                resource,
+                unknown_root_fact(
+                    snapshot, "access_key_count", "whether the root account has AccessKeys"
+                ),
+            )
+            return
+        source = source_note(snapshot, snapshot.root.access_key_count_from if snapshot.root else "")
+        if count:
             yield self.failed(
                 resource,
-                f"The root account has {snapshot.root.access_key_count} AccessKey(s) "
-                "(active or disabled); it should have none.",
+                f"The root account has {count} AccessKey(s) (active or disabled){source}; "
+                "it should have none.",
             )
         else:
-            yield self.passed(resource, "The root account has no AccessKey.")
+            yield self.passed(
+                resource, f"The root account has no AccessKey, active or disabled{source}."
+            )
+
+    def evaluate_incomplete(
+        self, snapshot: AccountSnapshot, params: CheckParams, incomplete: Sequence[Section]
+    ) -> Iterator[Finding]:
+        """Another root fact missing does not hide this one."""
+        return self.evaluate(snapshot, params)
 
 
 class RootMfaEnabled(Check):
@@ -76,12 +124,26 @@ class RootMfaEnabled(Check):
 
     def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
         resource = account(snapshot)
-        if snapshot.root is None:
-            yield self.unknown(resource, "The snapshot holds no facts about the root account.")
-        elif snapshot.root.mfa_bound:
-            yield self.passed(resource, "An MFA device is bound to the root account.")
+        bound = root_fact(snapshot, "mfa_bound")
+        if bound is None:
+            yield self.unknown(
+                resource,
+                unknown_root_fact(
+                    snapshot, "mfa_bound", "whether an MFA device is bound to the root account"
+                ),
+            )
+            return
+        source = source_note(snapshot, snapshot.root.mfa_bound_from if snapshot.root else "")
+        if bound:
+            yield self.passed(resource, f"An MFA device is bound to the root account{source}.")
         else:
-            yield self.failed(resource, "No MFA device is bound to the root account.")
+            yield self.failed(resource, f"No MFA device is bound to the root account{source}.")
+
+    def evaluate_incomplete(
+        self, snapshot: AccountSnapshot, params: CheckParams, incomplete: Sequence[Section]
+    ) -> Iterator[Finding]:
+        """Another root fact missing does not hide this one."""
+        return self.evaluate(snapshot, params)
 
 
 class RootConsoleUnused(Check):
@@ -105,7 +167,7 @@ class RootConsoleUnused(Check):
     )
 
     class Params(CheckParams):
-        max_days: Days = 90
+        max_days: int = 90
 
     def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
         resource = account(snapshot)

@@ -48,50 +48,83 @@ def read_alias(ctx: RunContext) -> str:
         return ""
 
 
-def read_root(ctx: RunContext, root_row: ReportRow | None) -> RootAccount | None:
-    """Root AccessKey count and MFA: security-practice report, MFA info, report row."""
-    practice_error: ApiError | None = None
-    practice = None
-    try:
-        practice = dig(
-            ctx.call("ims:GetAccountSecurityPracticeReport"),
-            "account_security_practice_info",
-            "account_security_practice_user_info",
+_PRACTICE = "ims:GetAccountSecurityPracticeReport"
+_MFA_INFO = "ims:GetAccountMFAInfo"
+_REPORT = "ims:GetCredentialReport"
+
+#: One source's answer for one fact: (action, value or None, the read's error if it failed).
+_Answer = tuple[str, Any, "ApiError | None"]
+
+
+def read_root(
+    ctx: RunContext, root_row: ReportRow | None, report_error: ApiError | None = None
+) -> RootAccount | None:
+    """Each root fact from the first source that states it (see ``RootAccount.SOURCES``).
+
+    The AccessKey count comes from the security-practice report or the ``<root>`` row
+    (its ``access_key_N_exist`` columns: active and disabled keys); MFA from
+    GetAccountMFAInfo, the security-practice report or the row's ``mfa_active``. A fact no
+    source stated is None, with a ``missing`` issue per source saying why; a failed read
+    that another source made up for is a ``degraded`` note. None when no fact is known.
+    """
+    practice_body, practice_error = _call(ctx, _PRACTICE)
+    practice = dig(
+        practice_body, "account_security_practice_info", "account_security_practice_user_info"
+    )
+    mfa_body, mfa_error = _call(ctx, _MFA_INFO)
+    row_error = None
+    if root_row is None:
+        row_error = report_error or ApiError(
+            _REPORT, "IncompleteResponse", "no <root> row in the credential report"
         )
-    except ApiError as exc:
-        practice_error = exc
-
-    key_count = to_int(dig(practice, "root_with_access_key"))
-    if key_count is None and root_row is not None and root_row.keys is not None:
-        key_count = len(root_row.keys)
-
-    mfa_error: ApiError | None = None
-    mfa_bound: bool | None = None
-    try:
-        mfa_bound = to_bool(dig(ctx.call("ims:GetAccountMFAInfo"), "is_mfaenable"))
-    except ApiError as exc:
-        mfa_error = exc
-    if mfa_bound is None:
-        mfa_bound = to_bool(dig(practice, "bind_mfa"))
-
-    if key_count is None or mfa_bound is None:
-        for error in (practice_error, mfa_error):
-            if error is not None:
-                ctx.record(Section.ROOT, error)
-        if practice_error is None and mfa_error is None:
-            ctx.record(
-                Section.ROOT,
-                ApiError(
-                    "ims:GetAccountSecurityPracticeReport",
-                    "IncompleteResponse",
-                    "no root AccessKey count or MFA state in the responses",
-                ),
-            )
-        return None
+    row_keys = None if root_row is None or root_row.keys is None else len(root_row.keys)
+    count = to_int(dig(practice, "root_with_access_key"))
+    facts: dict[str, list[_Answer]] = {
+        "AccessKey count": [
+            (_PRACTICE, count if count is None or count >= 0 else None, practice_error),
+            (_REPORT, row_keys, row_error),
+        ],
+        "MFA state": [
+            (_MFA_INFO, to_bool(dig(mfa_body, "is_mfaenable")), mfa_error),
+            (_PRACTICE, to_bool(dig(practice, "bind_mfa")), practice_error),
+            (_REPORT, None if root_row is None else root_row.mfa_active, row_error),
+        ],
+    }
+    known: dict[str, tuple[Any, str]] = {}
+    unknown: dict[str, tuple[ApiError | None, list[str]]] = {}  # action -> (error, facts)
+    for fact, answers in facts.items():
+        found = next(((value, action) for action, value, _ in answers if value is not None), None)
+        if found is not None:
+            known[fact] = found
+            continue
+        for action, _, error in answers:
+            unknown.setdefault(action, (error, []))[1].append(fact)
+    for action, (error, missing_facts) in unknown.items():
+        if error is None:
+            where = "row" if action == _REPORT else "response"
+            what = " or ".join(missing_facts)
+            error = ApiError(action, "IncompleteResponse", f"no root {what} in the {where}")
+        ctx.record(Section.ROOT, error)
     for error in (practice_error, mfa_error):
-        if error is not None:
+        if error is not None and error.action not in unknown:
             ctx.record(Section.ROOT, error, kind="degraded")
-    return RootAccount(access_key_count=key_count, mfa_bound=mfa_bound)
+    if not known:
+        return None
+    key_count, keys_from = known.get("AccessKey count", (None, ""))
+    mfa_bound, mfa_from = known.get("MFA state", (None, ""))
+    return RootAccount(
+        access_key_count=key_count,
+        mfa_bound=mfa_bound,
+        access_key_count_from=keys_from,
+        mfa_bound_from=mfa_from,
+    )
+
+
+def _call(ctx: RunContext, action: str) -> tuple[Any, ApiError | None]:
+    try:
+        return ctx.call(action), None
+    except ApiError as exc:
+        return None, exc
 
 
 def read_root_activity(ctx: RunContext, root_row: ReportRow | None) -> RootActivity | None:

@@ -5,9 +5,19 @@ from __future__ import annotations
 import pytest
 
 from auditor.check import Check
+from auditor.engine import run_check as run_with_guarantees
 from auditor.findings import Status
-from auditor.snapshot import Role, RootAccount, RootActivity
-from auditor.testing import ACCOUNT_ID, days_ago, make_snapshot, make_user, run_check
+from auditor.registry import LoadedCheck
+from auditor.sections import Section
+from auditor.snapshot import (
+    AccountSnapshot,
+    CollectionIssue,
+    Role,
+    RootAccount,
+    RootActivity,
+    SnapshotMeta,
+)
+from auditor.testing import ACCOUNT_ID, NOW, days_ago, make_snapshot, make_user, missing, run_check
 from checks.root import (
     AuditCallerNotRoot,
     RamIdentitiesInUse,
@@ -56,6 +66,77 @@ def test_root_mfa_enabled(bound: bool, expected: Status) -> None:
 @pytest.mark.parametrize("check", [RootAccessKeyAbsent, RootMfaEnabled, RootConsoleUnused])
 def test_root_checks_never_pass_without_root_facts(check: type[Check]) -> None:
     assert only(run_check(check, make_snapshot()))[0] == Status.UNKNOWN
+
+
+def engine(check: type[Check], snap: AccountSnapshot) -> tuple[Status, str]:
+    """Through the engine, which hands an incomplete ROOT section to evaluate_incomplete."""
+    loaded = LoadedCheck(check, "builtin", "ram-audit")
+    return only(run_with_guarantees(loaded, snap, check.Params()))
+
+
+KEYS_UNSTATED = (
+    missing(Section.ROOT, "ims:GetAccountSecurityPracticeReport"),
+    missing(Section.ROOT, "ims:GetCredentialReport"),
+)
+
+
+@pytest.mark.parametrize(
+    ("root", "issues", "keys", "mfa"),
+    [
+        # Each fact decides its own check; the other one's gap does not hide it.
+        (RootAccount(access_key_count=None, mfa_bound=True), KEYS_UNSTATED,
+         Status.UNKNOWN, Status.PASS),
+        (RootAccount(access_key_count=None, mfa_bound=False), KEYS_UNSTATED,
+         Status.UNKNOWN, Status.FAIL),
+        (RootAccount(access_key_count=0, mfa_bound=None),
+         (missing(Section.ROOT, "ims:GetAccountMFAInfo"),), Status.PASS, Status.UNKNOWN),
+        (RootAccount(access_key_count=1, mfa_bound=None),
+         (missing(Section.ROOT, "ims:GetAccountMFAInfo"),), Status.FAIL, Status.UNKNOWN),
+        (None, (missing(Section.ROOT, "ims:GetAccountMFAInfo"), *KEYS_UNSTATED),
+         Status.UNKNOWN, Status.UNKNOWN),
+        # Unknown facts never read as "no key" or "not bound", even without an issue.
+        (RootAccount(), (), Status.UNKNOWN, Status.UNKNOWN),
+    ],
+)
+def test_each_root_check_is_unknown_only_when_its_own_fact_is(
+    root: RootAccount | None, issues: tuple[CollectionIssue, ...], keys: Status, mfa: Status
+) -> None:
+    snap = make_snapshot(root=root, issues=issues)
+    assert engine(RootAccessKeyAbsent, snap)[0] == keys
+    assert engine(RootMfaEnabled, snap)[0] == mfa
+
+
+def test_an_unknown_fact_names_only_its_own_sources_and_what_to_grant() -> None:
+    issues = (*KEYS_UNSTATED, missing(Section.ROOT, "ims:GetAccountMFAInfo"))
+    snap = make_snapshot(root=RootAccount(access_key_count=None, mfa_bound=True), issues=issues)
+    status, message = engine(RootAccessKeyAbsent, snap)
+    assert status == Status.UNKNOWN
+    assert "whether the root account has AccessKeys" in message
+    assert "grant ram:GetAccountSecurityPracticeReport" in message
+    assert "grant ram:GetCredentialReport" in message
+    assert "GetAccountMFAInfo" not in message
+    _, message = engine(RootAccessKeyAbsent, make_snapshot(root=None, sections=[]))
+    assert "not collected" in message
+
+
+def test_messages_name_the_source_of_a_fact() -> None:
+    meta = SnapshotMeta(tool_version="test", collected_at=NOW, sections=tuple(Section),
+                        credential_report_generated_at=NOW)
+    root = RootAccount(access_key_count=2, mfa_bound=True,
+                       access_key_count_from="ims:GetCredentialReport",
+                       mfa_bound_from="ims:GetAccountSecurityPracticeReport")
+    snap = make_snapshot(root=root).model_copy(update={"meta": meta})
+    status, message = only(run_check(RootAccessKeyAbsent, snap))
+    assert status == Status.FAIL
+    assert "2 AccessKey(s) (active or disabled)" in message
+    assert f"<root> row, generated {NOW:%Y-%m-%d %H:%M} UTC" in message
+    status, message = only(run_check(RootMfaEnabled, snap))
+    assert status == Status.PASS and "security-practice report" in message
+
+
+def test_a_negative_key_count_is_invalid() -> None:
+    with pytest.raises(ValueError):
+        RootAccount(access_key_count=-1)
 
 
 @pytest.mark.parametrize(
@@ -117,10 +198,10 @@ def _catalogue_cases() -> list:
     """Cases for tests/checks/test_catalogue_cases.py: the account alias names the status."""
     from auditor.testing import Case
 
-    def root(alias: str, *, keys: int = 0, mfa: bool = True) -> object:
+    def root(alias: str, *, keys: int = 0, mfa: bool = True) -> AccountSnapshot:
         return make_snapshot(alias=alias, root=RootAccount(access_key_count=keys, mfa_bound=mfa))
 
-    def last_logon(alias: str, days: float | None) -> object:
+    def last_logon(alias: str, days: float | None) -> AccountSnapshot:
         last = None if days is None else days_ago(days)
         return make_snapshot(alias=alias, root_activity=RootActivity(last_console_login_at=last))
 
@@ -128,9 +209,18 @@ def _catalogue_cases() -> list:
         Case(RootAccessKeyAbsent, root("pass_no_root_key")),
         Case(RootAccessKeyAbsent, root("fail_one_root_key", keys=1)),
         Case(RootAccessKeyAbsent, make_snapshot(alias="unknown_no_root_facts")),
+        Case(RootAccessKeyAbsent, make_snapshot(
+            alias="unknown_key_count_unstated", root=RootAccount(mfa_bound=True),
+            issues=[missing(Section.ROOT, "ims:GetAccountSecurityPracticeReport")])),
+        Case(RootAccessKeyAbsent, make_snapshot(
+            alias="fail_key_known_mfa_unstated", root=RootAccount(access_key_count=1),
+            issues=[missing(Section.ROOT, "ims:GetAccountMFAInfo")])),
         Case(RootMfaEnabled, root("pass_root_mfa")),
         Case(RootMfaEnabled, root("fail_root_without_mfa", mfa=False)),
         Case(RootMfaEnabled, make_snapshot(alias="unknown_no_root_facts")),
+        Case(RootMfaEnabled, make_snapshot(
+            alias="pass_mfa_known_keys_unstated", root=RootAccount(mfa_bound=True),
+            issues=[missing(Section.ROOT, "ims:GetAccountSecurityPracticeReport")])),
         Case(RootConsoleUnused, last_logon("pass_root_never_logged_on", None)),
         Case(RootConsoleUnused, last_logon("pass_root_logon_91d", 91)),
         Case(RootConsoleUnused, last_logon("fail_root_logon_89d", 89)),

@@ -13,6 +13,7 @@ from auditor.emulator.world import World
 from auditor.sections import Section
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
+USERS = [Section.USERS]
 
 
 def _world_with_frozen_admin() -> World:
@@ -30,7 +31,7 @@ def _world_with_frozen_admin() -> World:
 def test_a_frozen_user_is_collected_with_its_status_and_credentials() -> None:
     world = _world_with_frozen_admin()
     with Emulator(world, now=NOW) as emu:
-        snap = collect_snapshot(settings_for(emu), [Section.USERS], credentials=auditor_credentials())
+        snap = collect_snapshot(settings_for(emu), USERS, credentials=auditor_credentials())
     assert snap.issues == ()
     assert {u.name: u.status for u in snap.users} == {
         u.name: u.status for u in world.users}
@@ -47,7 +48,7 @@ def test_frozen_users_are_collected_per_user_without_the_report() -> None:
     world = _world_with_frozen_admin()
     denied = Faults(deny=frozenset({"GetCredentialReport"}))
     with Emulator(world, faults=denied, now=NOW) as emu:
-        snap = collect_snapshot(settings_for(emu), [Section.USERS], credentials=auditor_credentials())
+        snap = collect_snapshot(settings_for(emu), USERS, credentials=auditor_credentials())
     frozen = snap.user("frozen-admin")
     assert frozen is not None and frozen.frozen and frozen.console_access
     assert snap.meta.api_calls["ims:ListUsers"] == 1
@@ -57,6 +58,6 @@ def test_a_generated_world_has_frozen_users_and_all_are_collected(small_world) -
     frozen = {u.name for u in small_world.users if u.status == "freeze"}
     assert frozen
     with Emulator(small_world, now=NOW) as emu:
-        snap = collect_snapshot(settings_for(emu), [Section.USERS], credentials=auditor_credentials())
+        snap = collect_snapshot(settings_for(emu), USERS, credentials=auditor_credentials())
     assert {u.name for u in snap.users if u.frozen} == frozen
     assert len(snap.users) == len(small_world.users)
