@@ -1,10 +1,10 @@
 """Synthetic worlds of any size, for load tests and benchmarks.
 
 ``generate_world(users)`` builds a plausible account of ``users`` RAM users (one in 40
-frozen) with groups, custom policies and roles in proportion, deterministic by ``seed``. Every world contains the
-API user ``ram-auditor`` whose key (:data:`AUDITOR_KEY_ID` / :data:`AUDITOR_KEY_SECRET`) can
-sign requests to an emulator serving it. ``write_world`` saves a world so that
-:func:`~auditor.emulator.world.load_world` reads it back identically::
+frozen) with groups, custom policies and roles in proportion, deterministic by ``seed``.
+Every world contains the API user ``ram-auditor`` whose key (:data:`AUDITOR_KEY_ID` /
+:data:`AUDITOR_KEY_SECRET`) can sign requests to an emulator serving it. ``write_world``
+saves a world so that :func:`~auditor.emulator.world.load_world` reads it back identically::
 
     python -m auditor.emulator.generate --users 10000 --seed 1 --output big-world.json
 """
