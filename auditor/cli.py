@@ -23,6 +23,9 @@ import click
 from auditor import __version__
 from auditor.errors import UsageError
 from auditor.findings import Severity
+from auditor.history.commands import history_command
+from auditor.jobs import DEFAULT_KEEP_DAYS
+from auditor.notify.policy import NOTIFY_ON
 from auditor.pipeline import (
     EXIT_CANNOT_AUDIT,
     EXIT_USAGE,
@@ -52,7 +55,9 @@ configuration error; 3 could not audit (credentials, endpoint); 4 audit incomple
 (UNKNOWN/ERROR results); 130 interrupted; 143 terminated.
 \b
 Environment: ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN (and the rest
-of the Alibaba Cloud default credential chain); RAM_AUDIT_ENDPOINT_RAM/_IMS/_STS; NO_COLOR.
+of the Alibaba Cloud default credential chain); RAM_AUDIT_ENDPOINT_RAM/_IMS/_STS;
+RAM_AUDIT_HISTORY; RAM_AUDIT_DINGTALK_SECRET, RAM_AUDIT_LARK_SECRET (notification signing);
+NO_COLOR.
 DEBUG=sdk is ignored: the SDK would print request headers, including the STS token.
 """
 
@@ -174,7 +179,7 @@ def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "formats",
             multiple=True,
             help="Report formats, comma-separated: html, json, csv, junit, markdown, "
-            "openmetrics (default: html,json).",
+            "openmetrics, ocsf (default: html,json).",
         ),
         _output_dir_option(),
         click.option(
@@ -185,8 +190,39 @@ def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--baseline",
             type=click.Path(path_type=Path, dir_okay=False),
-            help="The previous report.json: mark findings new/unchanged, list resolved ones.",
+            help="The previous report.json, or 'history' (the last run in --history): mark "
+            "findings new/unchanged, list resolved ones.",
         ),
+        click.option(
+            "--history",
+            type=click.Path(path_type=Path, dir_okay=False),
+            envvar="RAM_AUDIT_HISTORY",
+            help="Record the run in this SQLite history (created if needed). Also "
+            "RAM_AUDIT_HISTORY.",
+        ),
+        click.option(
+            "--history-keep",
+            type=click.IntRange(1),
+            default=DEFAULT_KEEP_DAYS,
+            show_default=True,
+            metavar="DAYS",
+            help="Prune runs older than this from the history.",
+        ),
+        click.option(
+            "--notify",
+            multiple=True,
+            metavar="PLATFORM:URL",
+            help="dingtalk:URL, lark:URL (feishu:), wecom:URL, slack:URL, webhook:URL; "
+            "repeatable. Signing secrets: RAM_AUDIT_DINGTALK_SECRET, RAM_AUDIT_LARK_SECRET.",
+        ),
+        click.option(
+            "--notify-on",
+            type=click.Choice(NOTIFY_ON),
+            default="new",
+            show_default=True,
+            help="new: new FAILs at/above --fail-on; fail: exit code 1; always.",
+        ),
+        click.option("--report-url", default="", help="Link to the report in notifications."),
         click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Default: high."),
         click.option(
             "--unknown-ok", is_flag=True, help="Exit 0 instead of 4 when some checks are UNKNOWN."
@@ -236,6 +272,10 @@ def _list_flag(kw: dict[str, Any], name: str) -> list[str]:
     return items
 
 
+def _baseline_is_history(kw: dict[str, Any]) -> bool:
+    return str(kw.get("baseline") or "") == "history"
+
+
 def _options(**kw: Any) -> Options:
     return Options(
         checks=_list_flag(kw, "checks"),
@@ -245,11 +285,17 @@ def _options(**kw: Any) -> Options:
         framework=kw.get("framework"),
         config=kw.get("config"),
         waivers=kw.get("waivers"),
-        baseline=kw.get("baseline"),
+        baseline=None if _baseline_is_history(kw) else kw.get("baseline"),
+        baseline_history=_baseline_is_history(kw),
         fail_on=kw.get("fail_on"),
         formats=_list_flag(kw, "formats") or ("html", "json"),
         output_dir=kw.get("output_dir") or Path("ram-audit-report"),
         unknown_ok=kw.get("unknown_ok", False),
+        history=kw.get("history"),
+        history_keep=kw.get("history_keep") or DEFAULT_KEEP_DAYS,
+        notify=tuple(kw.get("notify") or ()),
+        notify_on=kw.get("notify_on") or "new",
+        report_url=kw.get("report_url") or "",
     )
 
 
@@ -329,6 +375,13 @@ def _summary(report: AuditReport, paths: Sequence[Path], code: int, quiet: bool)
         click.echo(
             "WARNING: the audit is incomplete: some data could not be collected "
             "(see 'Collection issues' in the report).",
+            err=True,
+        )
+    if report.history is not None:
+        h = report.history
+        click.echo(
+            f"History: run {h.run_id} recorded: {h.new} new, {h.reopened} reopened, "
+            f"{len(h.resolved)} resolved, {len(h.unverified)} unverified.",
             err=True,
         )
     for path in paths:
@@ -493,12 +546,14 @@ def emulator(
 @cli.command()
 @_output_dir_option()
 @_quiet_option()
-def demo(output_dir: Path, quiet: bool) -> None:
+@click.option("--history", type=click.Path(path_type=Path, dir_okay=False),
+              envvar="RAM_AUDIT_HISTORY", help="Record the run in this SQLite history.")
+def demo(output_dir: Path, quiet: bool, history: Path | None) -> None:
     """Audit a bundled sample account (no credentials needed)."""
     from auditor.demo import run_demo
 
     _configure_logging(quiet)
-    plan = _prepare(Options(output_dir=output_dir, unknown_ok=True))
+    plan = _prepare(Options(output_dir=output_dir, unknown_ok=True, history=history))
     _check_output_dir(output_dir)
     try:
         report, paths = run_demo(plan, Progress(quiet=quiet))
@@ -507,6 +562,9 @@ def demo(output_dir: Path, quiet: bool) -> None:
     _summary(report, paths, 0, quiet)
     if not quiet:
         click.echo("This was a demo on a sample account served by the local emulator.", err=True)
+
+
+cli.add_command(history_command)
 
 
 def main() -> None:

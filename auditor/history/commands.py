@@ -1,0 +1,148 @@
+"""``ram-audit history`` (runs and their counts) and ``ram-audit history findings`` (finding
+lifecycle and age). Read-only: a missing history file is an error, never created here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from auditor.history.lifecycle import FindingRow, parse_time
+from auditor.history.store import History, HistoryError, RunRow, open_history
+
+_SEVERITIES = ("critical", "high", "medium", "low")
+EXIT_USAGE = 2
+
+
+def _die(message: str) -> NoReturn:
+    click.echo(f"ram-audit: error: {' '.join(message.split())}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--history", "history_path", type=click.Path(path_type=Path,
+                     dir_okay=False), envvar="RAM_AUDIT_HISTORY",
+                     help="History database (also RAM_AUDIT_HISTORY)."),
+        click.option("--account", help="Only this account id."),
+        click.option("--format", "fmt", type=click.Choice(["table", "json"]), default=None,
+                     help="Default: table."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _open(path: Path | None) -> History:
+    if path is None:
+        _die("no history: give --history FILE or set RAM_AUDIT_HISTORY")
+    if not path.is_file():
+        _die(f"--history {path}: no such history file")
+    try:
+        return open_history(path)
+    except HistoryError as exc:
+        _die(str(exc))
+
+
+def _fails(counts: dict[str, int]) -> str:
+    return "/".join(str(counts.get(s, 0)) for s in _SEVERITIES)
+
+
+def _print_runs(runs: Sequence[RunRow], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([asdict(run) for run in runs], indent=2))
+        return
+    table = Table(title=f"ram-audit history ({len(runs)} runs)", box=None, pad_edge=False)
+    for column in ("run", "collected (UTC)", "account", "complete", "PASS", "FAIL",
+                   "unwaived c/h/m/l", "unknown"):
+        table.add_column(column, no_wrap=column != "account")
+    for run in runs:
+        s = run.by_status
+        table.add_row(
+            str(run.id), run.collected_at[:16].replace("T", " "),
+            run.account_alias or run.account_id, "yes" if run.complete else "no",
+            str(s.get("PASS", 0)), str(s.get("FAIL", 0)),
+            _fails(run.unwaived_failures_by_severity),
+            str(s.get("UNKNOWN", 0) + s.get("ERROR", 0)),
+        )
+    Console().print(table)
+
+
+@click.group("history", invoke_without_command=True)
+@_common
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), metavar="DATE",
+              help="Only runs collected on or after this date (UTC).")
+@click.pass_context
+def history_command(
+    ctx: click.Context, history_path: Path | None, account: str | None, fmt: str | None,
+    since: datetime | None,
+) -> None:
+    """Recorded runs with their counts (the trend); see also 'history findings'."""
+    ctx.obj = {"history_path": history_path, "account": account, "fmt": fmt}
+    if ctx.invoked_subcommand is not None:
+        return
+    with _open(history_path) as history:
+        runs = history.runs(account, since=since.replace(tzinfo=timezone.utc) if since else None)
+    _print_runs(runs, fmt or "table")
+
+
+def _age(row: FindingRow, latest: dict[str, str]) -> int | None:
+    """Days open: to its resolution, or to the account's latest run while open."""
+    opened = row.opened_at
+    if opened is None:
+        return None
+    end = row.resolved_at if row.state == "resolved" else latest.get(row.account_id)
+    if end is None:
+        return None
+    return max(0, (parse_time(end) - parse_time(opened)).days)
+
+
+def _state(row: FindingRow) -> str:
+    marks = [m for m, on in (("unverified", row.unverified), ("waived", row.waived),
+                             (f"reopened x{row.reopened_count}", row.reopened_count)) if on]
+    return ", ".join([row.state or "-", *marks])
+
+
+@history_command.command("findings")
+@_common
+@click.option("--open", "open_only", is_flag=True, help="Only findings still open.")
+@click.option("--older-than", type=click.IntRange(0), metavar="DAYS",
+              help="Only findings open for DAYS days or more.")
+@click.option("--check", "check_id", help="Only this check id.")
+@click.pass_context
+def findings_command(
+    ctx: click.Context, history_path: Path | None, account: str | None, fmt: str | None,
+    open_only: bool, older_than: int | None, check_id: str | None,
+) -> None:
+    """Findings with their lifecycle: first seen, age, resolved, reopened, unverified."""
+    parent = ctx.obj or {}
+    history_path = history_path or parent.get("history_path")
+    account = account or parent.get("account")
+    fmt = fmt or parent.get("fmt") or "table"
+    with _open(history_path) as history:
+        rows = [r for r in history.findings(account, open_only=open_only, check_id=check_id)
+                if r.state is not None]
+        latest = {run.account_id: run.collected_at
+                  for run in history.runs(account)}  # oldest first: the last one wins
+    aged = [(row, _age(row, latest)) for row in rows]
+    if older_than is not None:
+        aged = [(row, age) for row, age in aged if age is not None and age >= older_than]
+    if fmt == "json":
+        click.echo(json.dumps([{**asdict(row), "age_days": age} for row, age in aged], indent=2))
+        return
+    table = Table(title=f"ram-audit findings ({len(aged)})", box=None, pad_edge=False)
+    for column in ("check", "severity", "resource", "state", "first seen", "age (days)"):
+        table.add_column(column, no_wrap=column != "resource")
+    for row, age in aged:
+        table.add_row(row.check_id, row.severity,
+                      f"{row.resource_type} {row.resource_name or row.resource_id}",
+                      _state(row), (row.first_seen_at or "")[:10], "" if age is None else str(age))
+    Console().print(table)
