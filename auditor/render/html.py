@@ -8,9 +8,12 @@ passing rows of large checks travel once, as compact JSON in a non-executed
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -87,21 +90,36 @@ def json_for_script(data: object) -> Markup:
     )
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: rendering allocates many short-lived objects
+    next to a large report, and each collection would re-scan the whole report (rendering
+    10,000 users took twice as long); nothing made here needs the collector."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def render_html(report: AuditReport) -> bytes:
     script = _asset("report.js")
     if "</" in script:
         raise ValueError("report.js must not contain '</' (it is inlined in a <script>)")
-    view = build_view(report)
-    html = (
-        _environment()
-        .get_template("report.html.j2")
-        .render(
-            view=view,
-            report=report,
-            css=Markup(_asset("report.css")),
-            script=Markup(script),
-            script_hash=_csp_hash(script),
-            data=json_for_script(deferred_rows(view.groups)),
+    with _no_cyclic_gc():
+        view = build_view(report)
+        html = (
+            _environment()
+            .get_template("report.html.j2")
+            .render(
+                view=view,
+                report=report,
+                css=Markup(_asset("report.css")),
+                script=Markup(script),
+                script_hash=_csp_hash(script),
+                data=json_for_script(deferred_rows(view.groups)),
+            )
         )
-    )
-    return html.encode("utf-8")
+        return html.encode("utf-8")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from auditor.render.view import (
     SCORE_EXPLAINED,
     SEVERITY_ORDER,
     STATUS_ORDER,
+    ChangeItem,
     ReportView,
     build_view,
 )
@@ -100,7 +103,7 @@ def _top_failing(view: ReportView) -> list[str]:
     return [*lines, ""]
 
 
-def _finding_rows(results: list[Result]) -> list[str]:
+def _finding_rows(results: Sequence[Result | ChangeItem]) -> list[str]:
     lines = ["| severity | check | resource | finding |", "|---|---|---|---|"]
     for result in results[:LISTED]:
         resource = result.resource
@@ -118,8 +121,8 @@ def _finding_rows(results: list[Result]) -> list[str]:
 def _changes(view: ReportView) -> list[str]:
     report = view.report
     lines: list[str] = []
-    if report.baseline is not None:
-        since = report.baseline.previous_collected_at.isoformat()
+    if view.since is not None:
+        since = view.since.isoformat()
         lines.append(
             f"Since {since}: {view.new_failures} new failure(s), {len(view.resolved)} resolved"
             + (
@@ -135,7 +138,7 @@ def _changes(view: ReportView) -> list[str]:
                 "",
                 "## Unverified (not resolved)",
                 "",
-                "Failing in the previous report; their checks could not decide this run.",
+                "Failing in the previous run; their checks could not decide this run.",
                 "",
                 *_finding_rows(view.unverified),
             ]

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Final
+from datetime import datetime
+from functools import cached_property
+from typing import Final, NamedTuple
 
-from auditor.findings import Severity, Status
-from auditor.report import AuditReport, CheckInfo, ControlResult, ReportIssue, Result
+from auditor.findings import Resource, Severity, Status
+from auditor.report import (
+    AppliedWaiver,
+    AuditReport,
+    CheckInfo,
+    ControlResult,
+    HistoryFinding,
+    ReportIssue,
+    Result,
+)
 
 STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS, Status.NOT_APPLICABLE)
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
@@ -37,8 +47,51 @@ INLINE_PASSES: Final = 20
 #: Resources named per check in the top risks before "and N more".
 TOP_RISK_RESOURCES: Final = 8
 TOP_RISK_SEVERITIES: Final = frozenset({Severity.CRITICAL, Severity.HIGH})
-#: New failures named one by one (with a baseline) before "and N more".
-NEW_LISTED: Final = 100
+#: New failures named per check (with a baseline or history) before "and N more".
+NEW_NAMED: Final = 12
+#: Runs drawn in the history trend chart.
+TREND_RUNS: Final = 30
+
+
+class Row(NamedTuple):
+    """One result as a table row shows it: plain strings, computed once."""
+
+    uid: str
+    status: str  # a Status value
+    label: str  # what the status cell says ("N/A" for NOT_APPLICABLE)
+    css: str  # lower-case status, for classes
+    change: str  # "new"/"unchanged" for a failing row with a baseline, else ""
+    lifecycle: str  # "new"/"reopened"/"unverified" with a history, else ""
+    age_days: int | None
+    type: str
+    name: str
+    id: str
+    message: str
+    waiver: AppliedWaiver | None
+
+
+_STATUS_TEXT = {status: str(status) for status in Status}
+_STATUS_LABEL = {status: "N/A" if status is Status.NOT_APPLICABLE else str(status)
+                 for status in Status}
+
+
+def _row(result: Result) -> Row:
+    status = result.status
+    failing = status in FAILING
+    return Row(
+        uid=result.uid,
+        status=_STATUS_TEXT[status],
+        label=_STATUS_LABEL[status],
+        css=_STATUS_TEXT[status].lower(),
+        change=(result.change or "") if failing else "",
+        lifecycle=(result.lifecycle or "") if failing and result.lifecycle != "unchanged" else "",
+        age_days=result.age_days if failing else None,
+        type=result.resource.type,
+        name=result.resource.name,
+        id=result.resource.id,
+        message=result.message,
+        waiver=result.waiver if result.waived else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -50,40 +103,40 @@ class CheckGroup:
     counts: dict[str, int]
     unwaived_failures: int
 
-    @property
+    @cached_property
     def worst_status(self) -> Status:
         return min((r.status for r in self.results), key=_STATUS_RANK.__getitem__)
 
-    @property
+    @cached_property
     def failing(self) -> list[Result]:
         """FAIL, ERROR and UNKNOWN rows (always in the page)."""
         return [r for r in self.results if r.status in FAILING]
 
-    @property
+    @cached_property
     def passing(self) -> list[Result]:
         """PASS and NOT_APPLICABLE rows (collapsed and counted)."""
         return [r for r in self.results if r.status not in FAILING]
 
-    @property
-    def first_failing(self) -> list[Result]:
-        return self.failing[:FIRST_ROWS]
+    @cached_property
+    def first_rows(self) -> list[Row]:
+        """The failing rows shown first, also without JavaScript."""
+        return [_row(r) for r in self.failing[:FIRST_ROWS]]
 
-    @property
-    def more_failing(self) -> list[Result]:
-        return self.failing[FIRST_ROWS:]
+    @cached_property
+    def more_rows(self) -> list[Row]:
+        """The other failing rows: in the page, behind a disclosure."""
+        return [_row(r) for r in self.failing[FIRST_ROWS:]]
 
-    @property
-    def inline_passing(self) -> list[Result]:
-        """Passing rows written into the page; the others go to the embedded data."""
-        passing = self.passing
-        return passing if len(passing) <= INLINE_PASSES else []
+    @cached_property
+    def inline_pass_rows(self) -> list[Row]:
+        """Passing rows written into the page (few); the others go to the embedded data."""
+        return [_row(r) for r in self.passing] if len(self.passing) <= INLINE_PASSES else []
 
     @property
     def deferred_passing(self) -> list[Result]:
-        passing = self.passing
-        return passing if len(passing) > INLINE_PASSES else []
+        return self.passing if len(self.passing) > INLINE_PASSES else []
 
-    @property
+    @cached_property
     def status(self) -> Status:
         """The check's verdict: FAIL on an unwaived failure, else its worst undecided status,
         else PASS (waived failures are accepted risk), else NOT_APPLICABLE."""
@@ -96,12 +149,14 @@ class CheckGroup:
             return Status.PASS
         return Status.NOT_APPLICABLE
 
-    @property
+    @cached_property
     def pass_percent(self) -> int | None:
         """PASS among this check's decided resources (PASS + unwaived FAIL), rounded down."""
-        return score_percent(self.results)
+        passed = self.counts[str(Status.PASS)]
+        failed = self.unwaived_failures
+        return None if passed + failed == 0 else passed * 100 // (passed + failed)
 
-    @property
+    @cached_property
     def resource_type(self) -> str:
         """The resource type of every result, or "" when they are mixed."""
         types = {r.resource.type for r in self.results}
@@ -132,11 +187,16 @@ class FrameworkView:
 
 @dataclass(frozen=True)
 class TopRisk:
-    """A critical or high check with unwaived failures, and the resources it names first."""
+    """A check and some of its failing results, named first, with how many more there are
+    (the top risks; the new failures per check)."""
 
     group: CheckGroup
     resources: list[Result]
     more: int
+
+    @property
+    def count(self) -> int:
+        return len(self.resources) + self.more
 
 
 @dataclass(frozen=True)
@@ -181,8 +241,10 @@ class ReportView:
     severity_bars: list[BarRow] = field(default_factory=list)
     framework_bars: list[StackRow] = field(default_factory=list)
     new_failure_results: list[Result] = field(default_factory=list)
-    resolved: list[Result] = field(default_factory=list)
-    unverified: list[Result] = field(default_factory=list)
+    since: datetime | None = None  # the run compared with (baseline or history)
+    resolved: list[ChangeItem] = field(default_factory=list)
+    unverified: list[ChangeItem] = field(default_factory=list)
+    trend: list[TrendColumn] = field(default_factory=list)
 
     @property
     def incomplete(self) -> bool:
@@ -194,8 +256,8 @@ class ReportView:
         return sorted({issue.permission for issue in self.issues if issue.permission})
 
     @property
-    def new_failures_listed(self) -> list[Result]:
-        return self.new_failure_results[:NEW_LISTED]
+    def new_by_check(self) -> list[TopRisk]:
+        return _new_by_check(self.groups, self.new_failure_results)
 
 
 def score_percent(results: list[Result]) -> int | None:
@@ -245,12 +307,12 @@ def group_by_check(report: AuditReport) -> list[CheckGroup]:
     groups = []
     for check_id, results in by_check.items():
         info = infos.get(check_id) or _check_info_from(results[0])
-        counts = Counter(str(r.status) for r in results)
+        counts = Counter(r.status for r in results)
         groups.append(
             CheckGroup(
                 info=info,
                 results=sorted(results, key=_result_sort_key),
-                counts={str(s): counts.get(str(s), 0) for s in STATUS_ORDER},
+                counts={str(s): counts.get(s, 0) for s in STATUS_ORDER},
                 unwaived_failures=sum(r.status is Status.FAIL and not r.waived for r in results),
             )
         )
@@ -305,6 +367,20 @@ def _top_risks(groups: list[CheckGroup]) -> list[TopRisk]:
     return risks
 
 
+def _new_by_check(groups: list[CheckGroup], new: list[Result]) -> list[TopRisk]:
+    """New failures grouped per check, most severe and most numerous first."""
+    by_check: dict[str, list[Result]] = {}
+    for result in new:
+        by_check.setdefault(result.check_id, []).append(result)
+    found = [(g, by_check[g.info.id]) for g in groups if g.info.id in by_check]
+    found.sort(key=lambda pair: (-pair[0].info.severity.rank, -len(pair[1]), pair[0].info.id))
+    return [
+        TopRisk(group=group, resources=results[:NEW_NAMED],
+                more=max(0, len(results) - NEW_NAMED))
+        for group, results in found
+    ]
+
+
 def _severity_bars(groups: list[CheckGroup], counts: dict[str, int]) -> list[BarRow]:
     widest = max(counts.values(), default=0) or 1
     checks = Counter(str(g.info.severity) for g in groups if g.unwaived_failures)
@@ -353,41 +429,111 @@ def _framework_bars(frameworks: list[FrameworkView]) -> list[StackRow]:
     return rows
 
 
-def _baseline_split(report: AuditReport) -> tuple[list[Result], list[Result]]:
-    """(resolved, unverified): a resolved finding whose resource or check was undecided in
-    this run is shown as unverified (missing data never resolves anything)."""
-    if report.baseline is None:
-        return [], []
+class ChangeItem(NamedTuple):
+    """A finding of the previous run listed as resolved or unverified (from the baseline,
+    or from the history, which keeps no message)."""
+
+    uid: str
+    check_id: str
+    title: str
+    severity: Severity
+    resource: Resource
+    message: str = ""
+    waived: bool = False
+
+
+def _item(finding: Result | HistoryFinding) -> ChangeItem:
+    return ChangeItem(
+        uid=finding.uid,
+        check_id=finding.check_id,
+        title=finding.title,
+        severity=finding.severity,
+        resource=finding.resource,
+        message=finding.message if isinstance(finding, Result) else "",
+        waived=finding.waived if isinstance(finding, Result) else False,
+    )
+
+
+def _changes(report: AuditReport) -> tuple[datetime | None, list[ChangeItem], list[ChangeItem]]:
+    """(since, resolved, unverified) against the baseline, else the history's previous run.
+
+    A resolved finding whose resource or check was undecided in this run is shown as
+    unverified: missing data never resolves anything.
+    """
+    if report.baseline is not None:
+        since = report.baseline.previous_collected_at
+        resolved_then: list[Result | HistoryFinding] = list(report.baseline.resolved)
+        unverified_then: list[Result | HistoryFinding] = list(report.baseline.unverified)
+    elif report.history is not None and report.history.previous_collected_at is not None:
+        since = report.history.previous_collected_at
+        resolved_then = list(report.history.resolved)
+        unverified_then = list(report.history.unverified)
+    else:
+        return None, [], []
     undecided = {r.uid for r in report.results if r.status in (Status.UNKNOWN, Status.ERROR)}
     decided_checks = {
         r.check_id for r in report.results if r.status not in (Status.UNKNOWN, Status.ERROR)
     }
-    resolved, unverified = [], list(report.baseline.unverified)
-    for result in report.baseline.resolved:
-        if result.uid in undecided or result.check_id not in decided_checks:
-            unverified.append(result)
+    resolved, unverified = [], [_item(f) for f in unverified_then]
+    for finding in resolved_then:
+        if finding.uid in undecided or finding.check_id not in decided_checks:
+            unverified.append(_item(finding))
         else:
-            resolved.append(result)
-    return resolved, unverified
+            resolved.append(_item(finding))
+    return since, sorted(resolved, key=_severity_first), sorted(unverified, key=_severity_first)
 
 
-def _severity_first(result: Result) -> tuple[int, str, str]:
+def _severity_first(result: Result | ChangeItem) -> tuple[int, str, str]:
     return (-result.severity.rank, result.check_id, result.resource.name or result.resource.id)
+
+
+def _is_new(result: Result) -> bool:
+    return result.change == "new" or result.lifecycle in ("new", "reopened")
+
+
+@dataclass(frozen=True)
+class TrendColumn:
+    """One run in the trend chart: unwaived FAILs by severity, stacked (shares of the
+    tallest run), oldest first."""
+
+    when: datetime
+    complete: bool
+    total: int
+    segments: list[tuple[str, float, float]]  # css class, bottom share, height share
+
+
+def _trend(report: AuditReport) -> list[TrendColumn]:
+    points = report.history.trend[-TREND_RUNS:] if report.history else []
+    if len(points) < 2:
+        return []
+    severities = [str(s) for s in SEVERITY_ORDER]
+    totals = [sum(p.unwaived_failures_by_severity.get(s, 0) for s in severities) for p in points]
+    tallest = max(totals) or 1
+    columns = []
+    for point, total in zip(points, totals, strict=True):
+        bottom, segments = 0.0, []
+        for severity in reversed(severities):  # the most severe on top
+            count = point.unwaived_failures_by_severity.get(severity, 0)
+            if count:
+                segments.append((f"sev-{severity}", bottom, count / tallest))
+                bottom += count / tallest
+        columns.append(TrendColumn(point.collected_at, point.complete, total, segments))
+    return columns
 
 
 def build_view(report: AuditReport) -> ReportView:
     results = report.results
-    status_counts = Counter(str(r.status) for r in results)
+    status_counts = Counter(r.status for r in results)
     failures = [r for r in results if r.status is Status.FAIL]
     groups = group_by_check(report)
     frameworks = _framework_views(report, groups)
     unwaived = _count_severities([r for r in failures if not r.waived])
     score, checks_passing, checks_decided = weighted_check_score(groups)
-    resolved, unverified = _baseline_split(report)
-    new_failures = sorted((r for r in failures if r.change == "new"), key=_severity_first)
+    since, resolved, unverified = _changes(report)
+    new_failures = sorted((r for r in failures if _is_new(r)), key=_severity_first)
     return ReportView(
         report=report,
-        by_status={str(s): status_counts.get(str(s), 0) for s in STATUS_ORDER},
+        by_status={str(s): status_counts.get(s, 0) for s in STATUS_ORDER},
         failures_by_severity=_count_severities(failures),
         unwaived_failures_by_severity=unwaived,
         score=score,
@@ -404,14 +550,16 @@ def build_view(report: AuditReport) -> ReportView:
         severity_bars=_severity_bars(groups, unwaived),
         framework_bars=_framework_bars(frameworks),
         new_failure_results=new_failures,
-        resolved=sorted(resolved, key=_severity_first),
-        unverified=sorted(unverified, key=_severity_first),
+        since=since,
+        resolved=resolved,
+        unverified=unverified,
+        trend=_trend(report),
     )
 
 
 def _count_severities(results: list[Result]) -> dict[str, int]:
-    counts = Counter(str(r.severity) for r in results)
-    return {str(s): counts.get(str(s), 0) for s in SEVERITY_ORDER}
+    counts = Counter(r.severity for r in results)
+    return {str(s): counts.get(s, 0) for s in SEVERITY_ORDER}
 
 
 def deferred_rows(groups: list[CheckGroup]) -> dict[str, object]:
@@ -423,7 +571,7 @@ def deferred_rows(groups: list[CheckGroup]) -> dict[str, object]:
     strings are stored once, so per-user rows cost a few bytes each.
     """
     statuses = [str(s) for s in STATUS_ORDER]
-    status_index = {s: i for i, s in enumerate(statuses)}
+    status_index = {s: i for i, s in enumerate(STATUS_ORDER)}
     types: dict[str, int] = {}
     resources: dict[tuple[str, str, str], int] = {}
     messages: dict[str, int] = {}
@@ -435,7 +583,7 @@ def deferred_rows(groups: list[CheckGroup]) -> dict[str, object]:
             res = result.resource
             types.setdefault(res.type, len(types))
             row = [
-                status_index[str(result.status)],
+                status_index[result.status],
                 resources.setdefault((res.type, res.id, res.name), len(resources)),
                 messages.setdefault(result.message, len(messages)),
             ]

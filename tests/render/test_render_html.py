@@ -217,9 +217,21 @@ def test_new_failures_are_named_not_only_counted(kit) -> None:
     root = next(r for r in report.results if r.change == "new")
     new = section(html, "new-failures")
     assert "No MFA device is bound to the root account." in new
-    assert f'href="#r-{root.uid}"' in new and "root_<wbr>mfa_<wbr>enabled" in new
+    assert f'href="#r-{root.uid}"' in new and 'href="#check-root_mfa_enabled"' in new
     assert "alice" not in new  # unchanged, not new
     assert '<a href="#new-failures"><strong>1 new</strong></a>' in html
+
+
+def test_many_new_failures_are_named_per_check(kit) -> None:
+    results = [r.model_copy(update={"change": "new"}) if r.status is kit.Status.FAIL else r
+               for r in kit.many_users_results(200)]
+    report = kit.make_report(results, baseline=BaselineInfo(
+        previous_collected_at=kit.make_report([]).collected_at))
+    new = section(html_of(report), "new-failures").split('class="card risk new-risk"')[1:]
+    # Most severe first: root (critical), console MFA (high, 20), key rotation (medium, 50).
+    assert ["root_mfa_enabled" in new[0], "20 new" in new[1], "50 new" in new[2]] == [True] * 3
+    assert ">user-00000</a>" in new[1] and ">user-00110</a>" in new[1]
+    assert ">user-00120</a>" not in new[1] and "and 8 more" in new[1]
 
 
 def test_unverified_findings_are_apart_and_never_counted_resolved(kit) -> None:
@@ -365,3 +377,41 @@ def test_print_stylesheet_hides_controls_and_shows_everything(
     printing = css[css.index("@media print"):]
     assert ".toolbar" in printing and "display: none" in printing
     assert "content-visibility: visible" in printing
+
+
+def test_history_trend_lifecycle_age_and_changes(kit) -> None:
+    from datetime import timedelta
+
+    from auditor.report import HistoryFinding, HistoryInfo, TrendPoint
+
+    then = kit.make_report([]).collected_at
+    results = [
+        r.model_copy(update={"lifecycle": "reopened", "age_days": 3})
+        if r.resource.name == "alice" else
+        r.model_copy(update={"lifecycle": "new", "age_days": 0})
+        if r.check_id == "root_mfa_enabled" else r
+        for r in kit.typical_results()
+    ]
+    gone = kit.make_result("access_key_rotated", kit.Status.FAIL, "old-key")
+    trend = [TrendPoint(collected_at=then - timedelta(days=30 - i), complete=i != 20,
+                        unwaived_failures_by_severity={"critical": i % 2, "high": i})
+             for i in range(35)]
+    history = HistoryInfo(run_id=9, previous_collected_at=then - timedelta(days=1), new=1,
+                          reopened=1, trend=trend, resolved=[HistoryFinding(
+                              uid=gone.uid, check_id=gone.check_id, title=gone.title,
+                              severity=gone.severity, resource=gone.resource)])
+    html = html_of(kit.make_report(results, frameworks=[kit.cis_framework()]).model_copy(
+        update={"history": history}))
+    chart = html[html.index('id="trend-title"'):]
+    chart = chart[:chart.index("</svg>")]
+    assert "last 30 runs" in chart  # the 30 most recent of 35 points
+    assert chart.count("<g") == 30 and chart.count('class="incomplete-run"') == 1
+    desc = chart[chart.index(">", chart.index("<desc")) + 1:chart.index("</desc>")].split("; ")
+    # Oldest shown: run 5 (1 critical + 5 high); newest: run 34 (34 high).
+    assert desc[0] == "2026-11-03: 6" and desc[-1] == "2026-12-02: 34"
+    assert "2026-11-18: 20 (incomplete)" in desc
+    alice = html[html.index(">alice</strong>") - 400:html.index(">alice</strong>")]
+    assert '<span class="badge life-reopened">reopened</span>' in alice and "3&nbsp;d" in alice
+    new = section(html, "new-failures")
+    assert "alice" in new and "No MFA device is bound to the root account." in new
+    assert "old-key" in section(html, "resolved")
