@@ -167,6 +167,24 @@ class CheckGroup:
         return sorted(self.info.compliance)
 
 
+#: Resources named per collection issue before "and N more".
+ISSUE_RESOURCES: Final = 10
+
+
+@dataclass(frozen=True)
+class IssueView:
+    """A collection issue with the resources it concerns, named up to a limit."""
+
+    issue: ReportIssue
+    resources: list[str]  # "type name"
+    more: int
+
+
+def _issue_view(issue: ReportIssue) -> IssueView:
+    named = [f"{r.type} {r.name}" for r in issue.resources[:ISSUE_RESOURCES]]
+    return IssueView(issue=issue, resources=named, more=len(issue.resources) - len(named))
+
+
 @dataclass(frozen=True)
 class ControlView:
     control: ControlResult
@@ -252,6 +270,10 @@ class ReportView:
         return bool(self.issues or self.incomplete_results)
 
     @property
+    def issue_views(self) -> list[IssueView]:
+        return [_issue_view(issue) for issue in self.issues]
+
+    @property
     def permissions_to_grant(self) -> list[str]:
         return sorted({issue.permission for issue in self.issues if issue.permission})
 
@@ -267,18 +289,29 @@ def score_percent(results: list[Result]) -> int | None:
     return None if passed + failed == 0 else passed * 100 // (passed + failed)
 
 
-def weighted_check_score(groups: list[CheckGroup]) -> tuple[int | None, int, int]:
+def weighted_check_score(
+    groups: list[CheckGroup], verdicts: dict[str, Status] | None = None
+) -> tuple[int | None, int, int]:
     """(score, checks passing, checks decided); see :data:`SCORE_EXPLAINED`.
 
-    A check is decided when its verdict is PASS or FAIL; the score is the severity-weighted
-    share of decided checks that pass, rounded down, None when no weighted check decided.
+    A check is decided when its verdict (``verdicts`` overriding the group's own) is PASS
+    or FAIL; the score is the severity-weighted share of decided checks that pass, rounded
+    down, None when no weighted check decided.
     """
-    decided = [g for g in groups if g.status in (Status.PASS, Status.FAIL)]
-    passing = [g for g in decided if g.status is Status.PASS]
-    total = sum(SEVERITY_WEIGHT[g.info.severity] for g in decided)
-    good = sum(SEVERITY_WEIGHT[g.info.severity] for g in passing)
+    verdicts = verdicts or {}
+    total = good = passing = decided = 0
+    for group in groups:
+        verdict = verdicts.get(group.info.id, group.status)
+        if verdict not in (Status.PASS, Status.FAIL):
+            continue
+        weight = SEVERITY_WEIGHT[group.info.severity]
+        decided += 1
+        total += weight
+        if verdict is Status.PASS:
+            passing += 1
+            good += weight
     score = None if total == 0 else good * 100 // total
-    return score, len(passing), len(decided)
+    return score, passing, decided
 
 
 def _check_info_from(result: Result) -> CheckInfo:
@@ -324,13 +357,19 @@ def _control_view(control: ControlResult, groups: dict[str, CheckGroup]) -> Cont
     mine = [groups[c] for c in control.check_ids if c in groups]
     if not control.evaluated or not mine:
         return ControlView(control=control, status=NOT_RUN)
-    score, passing, decided = weighted_check_score(mine)
+    # A check evaluated again with the framework's parameters counts with that verdict.
+    verdicts = {e.check_id: e.status for e in control.framework_evaluations}
+    score, passing, decided = weighted_check_score(mine, verdicts)
+    failures = sum(g.unwaived_failures for g in mine if g.info.id not in verdicts) + sum(
+        sum(f.startswith(str(Status.FAIL)) for f in e.findings)
+        for e in control.framework_evaluations
+    )
     return ControlView(
         control=control,
         status=str(control.status),
         checks_passing=passing,
         checks_decided=decided,
-        failures=sum(g.unwaived_failures for g in mine),
+        failures=failures,
         score=score,
     )
 

@@ -415,3 +415,34 @@ def test_history_trend_lifecycle_age_and_changes(kit) -> None:
     new = section(html, "new-failures")
     assert "alice" in new and "No MFA device is bound to the root account." in new
     assert "old-key" in section(html, "resolved")
+
+
+def test_per_resource_issue_names_its_resources_and_missing_facts(kit) -> None:
+    from auditor.report import ReportIssueResource
+
+    issue = kit.ISSUE.model_copy(update={
+        "resources": [ReportIssueResource(type="user", name=f"u{i}") for i in range(13)],
+        "facts": ["mfa_device"]})
+    html = html_of(kit.make_report(kit.typical_results(), issues=[issue]))
+    banner = html[html.index('id="incomplete"'):html.index('class="summary"')]
+    assert "for user u0, user u1," in banner and "user u9 and 3 more; missing: mfa_device" in banner
+    assert "user u10" not in banner
+
+
+def test_control_judged_with_framework_parameters_scores_with_that_verdict(kit) -> None:
+    from auditor.report import FrameworkEvaluation
+
+    framework = kit.cis_framework()
+    controls = list(framework.controls)
+    # Key rotation FAILs in the results; with the framework's own max_days it passes.
+    controls[2] = controls[2].model_copy(update={"status": kit.Status.PASS,
+                                                 "framework_evaluations": [FrameworkEvaluation(
+        check_id="access_key_rotated", params={"max_days": 500}, status=kit.Status.PASS,
+        findings=["PASS legacy-sync: Key is 412 days old (max 500)."])]})
+    report = kit.make_report(kit.typical_results(), frameworks=[
+        framework.model_copy(update={"controls": controls})])
+    (view,) = build_view(report).frameworks
+    assert (view.controls[2].score, view.controls[2].failures) == (100, 0)
+    html = html_of(report)
+    assert "judged with this framework's parameters: <code>max_days=500</code>" in html
+    assert "<li>PASS legacy-sync: Key is 412 days old (max 500).</li>" in html
