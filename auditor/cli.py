@@ -31,6 +31,7 @@ from auditor.pipeline import (
     EXIT_USAGE,
     Options,
     Plan,
+    exit_reason,
     finish,
     prepare,
     split_list,
@@ -45,7 +46,9 @@ if TYPE_CHECKING:  # the collector (and the SDKs it imports) is loaded only when
     from auditor.sections import Section
     from auditor.snapshot import AccountSnapshot
 
-FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "never")
+#: --min-severity and --fail-on take the same severities, in any case.
+SEVERITY_CHOICES = tuple(s.value for s in Severity)
+FAIL_ON_CHOICES = (*SEVERITY_CHOICES, "never")
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
@@ -151,9 +154,16 @@ def _selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--exclude-checks", multiple=True, help="Skip these check ids."),
         click.option("--tags", multiple=True, help="Run only checks with any of these tags."),
         click.option(
+            "--enable",
+            multiple=True,
+            metavar="ID",
+            help="Also run these off-by-default checks, besides the default ones "
+            "(comma-separated; config: enable = [...]).",
+        ),
+        click.option(
             "--min-severity",
-            type=click.Choice([s.value for s in Severity]),
-            help="Run only checks of at least this severity.",
+            type=click.Choice(SEVERITY_CHOICES, case_sensitive=False),
+            help="Run only checks of at least this severity (any case).",
         ),
         click.option(
             "--framework",
@@ -223,7 +233,12 @@ def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="new: new FAILs at/above --fail-on; fail: exit code 1; always.",
         ),
         click.option("--report-url", default="", help="Link to the report in notifications."),
-        click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Default: high."),
+        click.option(
+            "--fail-on",
+            type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
+            help="Exit 1 on an unwaived failure of at least this severity (any case; "
+            "default: high).",
+        ),
         click.option(
             "--unknown-ok", is_flag=True, help="Exit 0 instead of 4 when some checks are UNKNOWN."
         ),
@@ -281,6 +296,7 @@ def _options(**kw: Any) -> Options:
         checks=_list_flag(kw, "checks"),
         exclude_checks=split_list(kw.get("exclude_checks", ())),
         tags=_list_flag(kw, "tags"),
+        enable=_list_flag(kw, "enable"),
         min_severity=Severity(kw["min_severity"]) if kw.get("min_severity") else None,
         framework=kw.get("framework"),
         config=kw.get("config"),
@@ -358,19 +374,27 @@ def _collect(
         _die(str(exc), EXIT_USAGE)
 
 
-def _summary(report: AuditReport, paths: Sequence[Path], code: int, quiet: bool) -> None:
-    if quiet:
-        return
+def summary_line(report: AuditReport) -> str:
+    """The result counts, adding up to the total, with the waived failures apart."""
     counts = report.summary.by_status
     fails = report.summary.unwaived_failures_by_severity
+    waived = sum(r.waived for r in report.results)
+    unwaived = ", ".join(f"{n} {s}" for s, n in fails.items() if n) or "none"
     label = report.account.alias or report.account.id
-    click.echo(
-        f"Audited {label} ({report.account.id}): {counts['PASS']} passed, {counts['FAIL']} "
-        f"failed ({', '.join(f'{n} {s}' for s, n in fails.items() if n) or 'none unwaived'}), "
-        f"{counts['UNKNOWN'] + counts['ERROR']} unknown/error, "
-        f"{counts['NOT_APPLICABLE']} not applicable.",
-        err=True,
+    return (
+        f"Audited {label} ({report.account.id}): {len(report.results)} results: "
+        f"{counts['PASS']} passed, {counts['FAIL']} failed ({waived} waived; unwaived: "
+        f"{unwaived}), {counts['UNKNOWN'] + counts['ERROR']} unknown/error, "
+        f"{counts['NOT_APPLICABLE']} not applicable."
     )
+
+
+def _summary(
+    report: AuditReport, paths: Sequence[Path], code: int, quiet: bool, reason: str
+) -> None:
+    if quiet:
+        return
+    click.echo(summary_line(report), err=True)
     if report.collection_issues and any(i.kind == "missing" for i in report.collection_issues):
         click.echo(
             "WARNING: the audit is incomplete: some data could not be collected "
@@ -386,7 +410,7 @@ def _summary(report: AuditReport, paths: Sequence[Path], code: int, quiet: bool)
         )
     for path in paths:
         click.echo(f"Report: {path.resolve()}", err=True)
-    click.echo(f"Exit code {code}.", err=True)
+    click.echo(f"Exit code {code}: {reason}.", err=True)
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
@@ -416,7 +440,7 @@ def _finish(plan: Plan, snapshot: AccountSnapshot, progress: Progress) -> NoRetu
             report, paths, code = finish(plan, snapshot)
     except UsageError as exc:
         _die(str(exc), EXIT_USAGE)
-    _summary(report, paths, code, progress.quiet)
+    _summary(report, paths, code, progress.quiet, exit_reason(report, plan.fail_on, code))
     sys.exit(code)
 
 
@@ -470,8 +494,13 @@ def collect(output: Path, **kw: Any) -> None:
 @click.option("--format", "formats", multiple=True,
               help="Formats to render, comma-separated (default html).")
 @_output_dir_option()
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
+              default="high", show_default=True,
+              help="JUnit: FAILs of at least this severity are failures, the others skipped.")
 @_quiet_option()
-def render(report_path: Path, formats: Sequence[str], output_dir: Path, quiet: bool) -> None:
+def render(
+    report_path: Path, formats: Sequence[str], output_dir: Path, fail_on: str, quiet: bool
+) -> None:
     """Re-render a saved report.json (no API calls)."""
     from auditor.render import check_formats, load_report, render_report
 
@@ -480,7 +509,7 @@ def render(report_path: Path, formats: Sequence[str], output_dir: Path, quiet: b
         check_formats(chosen)
         check_writable_dir(output_dir, "--output-dir")
         report = load_report(report_path)
-        paths = render_report(report, chosen, output_dir)
+        paths = render_report(report, chosen, output_dir, fail_on=fail_on.lower())
     except UsageError as exc:
         _die(str(exc), EXIT_USAGE)
     for path in paths if not quiet else ():
@@ -559,7 +588,7 @@ def demo(output_dir: Path, quiet: bool, history: Path | None) -> None:
         report, paths = run_demo(plan, Progress(quiet=quiet))
     except UsageError as exc:
         _die(str(exc), EXIT_USAGE)
-    _summary(report, paths, 0, quiet)
+    _summary(report, paths, 0, quiet, "a demo always exits 0")
     if not quiet:
         click.echo("This was a demo on a sample account served by the local emulator.", err=True)
 

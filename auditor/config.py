@@ -4,8 +4,9 @@ TOML, either a ``ram-audit.toml`` file or the ``[tool.ram-audit]`` table of a
 ``pyproject.toml``::
 
     checks = []                      # empty: every check enabled by default
+    enable = ["access_key_prefer_sts"]  # off-by-default checks to add to the defaults
     exclude_checks = ["user_in_group"]
-    fail_on = "high"                 # critical | high | medium | low | never
+    fail_on = "high"                 # critical | high | medium | low | info | never
     waivers = "waivers.yaml"         # relative to this file
 
     [params.user_console_inactive_disabled]
@@ -20,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from auditor._toml import tomllib
 from auditor.check import allowed_range
@@ -28,7 +29,7 @@ from auditor.errors import UsageError, plain_problem
 from auditor.findings import Severity
 from auditor.registry import CheckRegistry
 
-FailOn = Literal["critical", "high", "medium", "low", "never"]
+FailOn = Literal["critical", "high", "medium", "low", "info", "never"]
 CONFIG_FILENAME = "ram-audit.toml"
 
 
@@ -39,15 +40,22 @@ class AuditConfig(BaseModel):
 
     checks: tuple[str, ...] = ()
     exclude_checks: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()
     fail_on: FailOn = "high"
     waivers: Path | None = None
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
     severity: dict[str, Severity] = Field(default_factory=dict)
     source: str = Field("(defaults)", exclude=True)
 
+    @field_validator("fail_on", mode="before")
+    @classmethod
+    def _fail_on_any_case(cls, value: object) -> object:
+        """``fail_on = "HIGH"`` as ``--fail-on HIGH``: case-insensitive."""
+        return value.lower() if isinstance(value, str) else value
+
     def check_against(self, registry: CheckRegistry) -> None:
         """Fail with a message naming the file and entry for unknown checks or parameters."""
-        for field in ("checks", "exclude_checks", "params", "severity"):
+        for field in ("checks", "exclude_checks", "enable", "params", "severity"):
             for check_id in getattr(self, field):
                 if check_id not in registry:
                     raise UsageError(f"{self.source}: {field}: unknown check id {check_id!r}")

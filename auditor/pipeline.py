@@ -7,6 +7,7 @@ waivers and the baseline, renders the reports and computes the exit code.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +22,21 @@ from auditor.jobs import DEFAULT_KEEP_DAYS, check_history, history_baseline, not
 from auditor.notify import Target, parse_target
 from auditor.notify.policy import NotifyOn
 from auditor.registry import CheckRegistry
-from auditor.render import check_formats, load_report, render_report
+from auditor.render import check_formats, load_report, render_report, stale_reports
 from auditor.report import AuditReport
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
-from auditor.waivers import Waiver, apply_waivers, load_waivers
+from auditor.waivers import (
+    Waiver,
+    apply_waivers,
+    check_known_checks,
+    describe_problem,
+    load_waivers,
+)
 
 DEFAULT_FORMATS = ("html", "json")
+
+log = logging.getLogger("ram_audit.pipeline")
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -43,6 +52,7 @@ class Options:
     checks: Sequence[str] = ()
     exclude_checks: Sequence[str] = ()
     tags: Sequence[str] = ()
+    enable: Sequence[str] = ()
     min_severity: Severity | None = None
     framework: str | None = None
     config: Path | None = None
@@ -102,6 +112,31 @@ def _load_config(path: Path | None) -> AuditConfig:
     return discover_config(Path.cwd()) or AuditConfig()
 
 
+def _check_tags(registry: CheckRegistry, tags: Sequence[str]) -> None:
+    """Name the ``--tags`` no check has (a typo would otherwise select nothing)."""
+    known = {tag for loaded in registry.all() for tag in loaded.check.meta.tags}
+    unknown = [tag for tag in tags if tag not in known]
+    if unknown:
+        raise UsageError(
+            f"--tags: unknown tag(s) {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+
+
+def _check_ids(registry: CheckRegistry, options: Options, config: AuditConfig) -> list[str]:
+    """Explicit ``--checks``/``checks``; else, with ``--enable``/``enable``, every check on
+    by default plus those; else none (the registry's defaults)."""
+    explicit = list(options.checks) or list(config.checks)
+    enable = [*config.enable, *options.enable]
+    for check_id in options.enable:
+        if check_id not in registry:
+            raise UsageError(f"--enable: unknown check id {check_id!r}")
+    if explicit or not enable:
+        return explicit
+    defaults = [c.id for c in registry.all() if c.check.meta.enabled_by_default]
+    return list(dict.fromkeys([*defaults, *enable]))
+
+
 def prepare(options: Options, registry: CheckRegistry | None = None) -> Plan:
     """Validate everything the user gave us; raises :class:`UsageError` naming the culprit."""
     registry = registry or CheckRegistry.discover()
@@ -114,8 +149,9 @@ def prepare(options: Options, registry: CheckRegistry | None = None) -> Plan:
             f"(known: {', '.join(sorted(frameworks))})"
         )
     check_formats(options.formats)
+    _check_tags(registry, options.tags)
     selected = registry.select(
-        ids=list(options.checks) or list(config.checks),
+        ids=_check_ids(registry, options, config),
         exclude=[*config.exclude_checks, *options.exclude_checks],
         tags=options.tags,
         min_severity=options.min_severity,
@@ -125,6 +161,8 @@ def prepare(options: Options, registry: CheckRegistry | None = None) -> Plan:
         raise UsageError("the selection matches no check")
     waivers_path = options.waivers or config.waivers
     waivers = tuple(load_waivers(waivers_path)) if waivers_path else ()
+    if waivers_path:
+        check_known_checks(waivers_path, waivers, [c.id for c in registry.all()])
     baseline = load_report(options.baseline) if options.baseline else None
     if options.baseline_history and options.history is None:
         raise UsageError("--baseline history needs --history FILE (or RAM_AUDIT_HISTORY)")
@@ -191,6 +229,37 @@ def exit_code(report: AuditReport, fail_on: FailOn, *, unknown_ok: bool = False)
     return EXIT_OK
 
 
+def exit_reason(report: AuditReport, fail_on: FailOn, code: int) -> str:
+    """Why the run exits with ``code``, e.g. ``24 unwaived failures at or above high``."""
+    undecided = sum(r.status in (Status.UNKNOWN, Status.ERROR) for r in report.results)
+    incomplete = f"{undecided} result(s) UNKNOWN/ERROR" if undecided else "no UNKNOWN/ERROR"
+    if code == EXIT_FAILURES:
+        threshold = Severity(fail_on)
+        failing = sum(
+            r.status is Status.FAIL and not r.waived and r.severity.at_least(threshold)
+            for r in report.results
+        )
+        also = f" (also incomplete: {incomplete}; 1 takes precedence over 4)" if undecided else ""
+        return f"{failing} unwaived failure(s) at or above {fail_on}{also}"
+    if code == EXIT_INCOMPLETE:
+        return f"audit incomplete: {incomplete} (--unknown-ok exits 0)"
+    below = "" if fail_on == "never" else f" at or above {fail_on}"
+    return f"no unwaived failure{below}" + (f"; {incomplete} (--unknown-ok)" if undecided else "")
+
+
+def warn_after_run(report: AuditReport, options: Options) -> None:
+    """Expired and stale waivers, and report files of formats not written this run."""
+    for problem in report.waiver_problems:
+        log.warning(describe_problem(problem))
+    stale = stale_reports(options.output_dir, options.formats)
+    if stale:
+        log.warning(
+            f"{options.output_dir}: older report file(s) of formats not written this run: "
+            f"{', '.join(p.name for p in stale)} (not current; delete them or add their "
+            "--format)"
+        )
+
+
 def finish(plan: Plan, snapshot: AccountSnapshot) -> tuple[AuditReport, list[Path], int]:
     """Evaluate ``snapshot``, record it in the history, notify, write the reports and
     return them with the exit code (which notifications never change)."""
@@ -201,5 +270,6 @@ def finish(plan: Plan, snapshot: AccountSnapshot) -> tuple[AuditReport, list[Pat
     code = exit_code(report, plan.fail_on, unknown_ok=options.unknown_ok)
     report = notify(report, plan.notify_targets, mode=options.notify_on, fail_on=plan.fail_on,
                     exit_code=code, report_url=options.report_url)
-    paths = render_report(report, options.formats, options.output_dir)
+    paths = render_report(report, options.formats, options.output_dir, fail_on=plan.fail_on)
+    warn_after_run(report, plan.options)
     return report, paths, code

@@ -13,8 +13,9 @@ FAIL result is reported ``stale`` (the risk it accepted is gone or the pattern i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
+from difflib import get_close_matches
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal
@@ -227,3 +228,27 @@ def apply_waivers(
     problems = [w.problem("expired") for w in waivers if w.expires < today]
     problems += [w.problem("stale") for w in live if id(w) not in used]
     return out, problems
+
+
+def check_known_checks(path: Path, waivers: Sequence[Waiver], known: Collection[str]) -> None:
+    """A waiver naming no check this installation has is a :class:`WaiverFileError`: it
+    would silently cover nothing (a typo, or a check pack that is not installed)."""
+    for index, waiver in enumerate(waivers):
+        if waiver.check_id not in known:
+            close = get_close_matches(waiver.check_id, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else " (see 'ram-audit list-checks')"
+            raise WaiverFileError(
+                f"{path}: waiver {index + 1} (check {waiver.check_id}): unknown check id "
+                f"{waiver.check_id!r}{hint}"
+            )
+
+
+def describe_problem(problem: WaiverProblem) -> str:
+    """One line for stderr about an expired or stale waiver."""
+    who = f"waiver for {problem.check_id} resource {problem.resource!r} (owner {problem.owner})"
+    if problem.problem == "expired":
+        return f"{who} expired on {problem.expires.isoformat()} and no longer applies"
+    return (
+        f"{who} covers no failing result (stale: the risk is gone or the pattern matches "
+        f"nothing); it expires on {problem.expires.isoformat()}"
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from auditor.check import Check, CheckMeta, CheckParams, account
+from auditor.check import Check, CheckMeta, CheckParams, Days, account
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, RootAccount
@@ -167,7 +167,7 @@ class RootConsoleUnused(Check):
     )
 
     class Params(CheckParams):
-        max_days: int = 90
+        max_days: Days = 90
 
     def evaluate(self, snapshot: AccountSnapshot, params: Params) -> Iterator[Finding]:
         resource = account(snapshot)

@@ -13,7 +13,7 @@ from auditor.render.atomic import OutputError, write_files
 from auditor.render.csv_report import render_csv
 from auditor.render.html import render_html
 from auditor.render.json_report import render_json
-from auditor.render.junit import render_junit
+from auditor.render.junit import DEFAULT_FAIL_ON, render_junit
 from auditor.render.markdown import render_markdown
 from auditor.render.ocsf import render_ocsf
 from auditor.render.openmetrics import render_openmetrics
@@ -47,17 +47,27 @@ def check_formats(formats: Sequence[str]) -> None:
         )
 
 
-def render_report(report: AuditReport, formats: Sequence[str], output_dir: Path) -> list[Path]:
+def render_report(
+    report: AuditReport,
+    formats: Sequence[str],
+    output_dir: Path,
+    *,
+    fail_on: str = DEFAULT_FAIL_ON,
+) -> list[Path]:
     """Write each requested format atomically into ``output_dir``; return the paths written.
 
     Every format is rendered in memory first, so an interrupt or a renderer error while
-    rendering leaves the output directory untouched.
+    rendering leaves the output directory untouched. ``fail_on`` decides which FAILs are
+    JUnit failures (as it decides exit code 1).
     """
     check_formats(formats)
     files: dict[Path, bytes] = {}
     for name in dict.fromkeys(formats):  # de-duplicate, keep order
         filename, renderer = _RENDERERS[name]
-        files[output_dir / filename] = renderer(report)
+        if name == "junit":
+            files[output_dir / filename] = render_junit(report, fail_on)
+        else:
+            files[output_dir / filename] = renderer(report)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -97,3 +107,14 @@ def load_report(path: Path) -> AuditReport:
         return AuditReport.model_validate(data)
     except ValidationError as exc:
         raise ReportFileError(f"{path}: invalid report {_first_error(exc)}") from None
+
+
+def stale_reports(output_dir: Path, formats: Sequence[str]) -> list[Path]:
+    """Report files in ``output_dir`` of formats not in ``formats``: left by an earlier run,
+    they no longer describe the account (a scraper or CI step would read them as current)."""
+    chosen = set(formats)
+    return [
+        output_dir / filename
+        for name, (filename, _renderer) in _RENDERERS.items()
+        if name not in chosen and (output_dir / filename).is_file()
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from auditor.render.timefmt import rfc3339
 from auditor.render.view import (
     SCORE_EXPLAINED,
     SEVERITY_ORDER,
@@ -40,7 +41,7 @@ def _header(view: ReportView) -> list[str]:
     return [
         f"# RAM audit: account {md_text(account.id)}{alias}",
         "",
-        f"Collected {report.collected_at.isoformat()} by `{md_text(account.caller.arn)}` "
+        f"Collected {rfc3339(report.collected_at)} by `{md_text(account.caller.arn)}` "
         f"with ram-audit {md_text(report.tool.version)}. **Score: {score}** "
         f"({view.checks_passing} of {view.checks_decided} checks pass; {SCORE_EXPLAINED}).",
         "",
@@ -122,7 +123,7 @@ def _changes(view: ReportView) -> list[str]:
     report = view.report
     lines: list[str] = []
     if view.since is not None:
-        since = view.since.isoformat()
+        since = rfc3339(view.since)
         lines.append(
             f"Since {since}: {view.new_failures} new failure(s), {len(view.resolved)} resolved"
             + (

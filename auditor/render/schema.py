@@ -8,6 +8,9 @@ from pathlib import Path
 from auditor.report import AuditReport
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "report.v1.json"
+#: The schema's identifier: a URN, since the project publishes no URL that would resolve.
+#: Tools find the file itself in the package (``auditor/schema/report.v1.json``).
+SCHEMA_ID = "urn:ram-audit:schema:report:v1"
 
 
 def report_schema() -> dict[str, object]:
@@ -15,6 +18,7 @@ def report_schema() -> dict[str, object]:
     schema = AuditReport.model_json_schema(mode="serialization")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
         **schema,
     }
 
