@@ -117,6 +117,11 @@ class ApiCaller:
         """Make every later call raise :class:`CollectionAborted` (a sibling section failed)."""
         self._aborted = reason
 
+    @property
+    def aborted(self) -> str | None:
+        """Why the run was stopped, once :meth:`abort` was called."""
+        return self._aborted
+
     def call(self, action: str, request: Any = None) -> Any:
         """Call ``<service>:<Action>`` and return the response body model.
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Collection
+import signal
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from alibabacloud_sts20150401 import models as sts
@@ -138,8 +140,9 @@ def _run_side_by_side(
         return [task() for task in tasks.values()]
     first: BaseException | None = None
     with ThreadPoolExecutor(len(tasks), thread_name_prefix="ram-audit-section") as pool:
-        futures = [pool.submit(task) for task in tasks.values()]
         try:
+            with _signals_held():  # every section started is then waited for
+                futures = [pool.submit(_unless_aborted, api, task) for task in tasks.values()]
             for future in as_completed(futures):
                 error = future.exception()
                 if error is not None and first is None:
@@ -151,6 +154,32 @@ def _run_side_by_side(
     if first is not None:
         raise first
     return [future.result() for future in futures]
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM while section threads start; they are delivered right after.
+
+    A signal raised in the middle of ``submit`` could leave a started thread untracked, to
+    run (and print) after the error line. The threads inherit the mask, so that the
+    signals always reach the main thread.
+    """
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:  # not POSIX
+        yield
+        return
+    previous = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
+def _unless_aborted(api: ApiCaller, task: Callable[[], dict[str, object]]) -> dict[str, object]:
+    """A section started after the run was stopped (e.g. by a signal) neither calls nor prints."""
+    if api.aborted is not None:
+        raise CollectionAborted(api.aborted)
+    return task()
 
 
 def _users_and_root(
