@@ -325,7 +325,8 @@ def _prepare(options: Options) -> Plan:
 def _collector_settings(options: dict[str, Any]) -> CollectorSettings:
     """Collector settings from the collector flags and RAM_AUDIT_ENDPOINT_* variables."""
     from auditor.collector import CollectorSettings, parse_endpoint
-    from auditor.collector.settings import SERVICES
+    from auditor.collector.credentials import check_profile
+    from auditor.collector.settings import SERVICES, check_role_arn
 
     given: dict[Service, Endpoint] = {}
     for service in SERVICES:
@@ -346,11 +347,22 @@ def _collector_settings(options: dict[str, Any]) -> CollectorSettings:
             _die(f"--endpoint: {exc}", EXIT_USAGE)
         if name in SERVICES:  # always true once parse_endpoint accepted it; narrows to Service
             given[name] = endpoint
+    role_arn = options["role_arn"]
+    if role_arn is not None:
+        try:
+            role_arn = check_role_arn(role_arn)
+        except ValueError as exc:
+            _die(f"--role-arn: {exc}", EXIT_USAGE)
+    if options["profile"] is not None:
+        try:
+            check_profile(options["profile"])
+        except UsageError as exc:
+            _die(str(exc), EXIT_USAGE)
     defaults = CollectorSettings()
     return CollectorSettings(
         endpoints={**defaults.endpoints, **given},
         profile=options["profile"],
-        role_arn=options["role_arn"],
+        role_arn=role_arn,
         external_id=options["external_id"],
         requests_per_second=options["api_rate"],
     )

@@ -27,6 +27,7 @@ from auditor.collector.errors import (
     error_code,
     is_auth_failure,
     is_network_error,
+    is_non_json,
     is_retryable,
     retry_after_s,
 )
@@ -213,4 +214,11 @@ class ApiCaller:
             service = action.partition(":")[0]
             url = self._settings.endpoint(service).url  # type: ignore[arg-type]
             return CollectionAborted(f"endpoint {url} unreachable calling {action}: {detail}")
+        if is_non_json(exc):  # an HTML page, say: whatever answers is not the service's API
+            service = action.partition(":")[0]
+            url = self._settings.endpoint(service).url  # type: ignore[arg-type]
+            return CollectionAborted(
+                f"{detail}: the {service} endpoint {url} answered {action} with something "
+                "that is not an Alibaba Cloud API response"
+            )
         return ApiError(action=action, code=error_code(exc), message=detail)

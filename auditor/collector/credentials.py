@@ -7,18 +7,27 @@ library's providers (CLI profile file, INI file, OIDC/RRSA, ECS RAM role).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from alibabacloud_credentials.client import Client as CredentialClient
 from alibabacloud_credentials.provider import CLIProfileCredentialsProvider
+from alibabacloud_credentials.utils import auth_constant
 from alibabacloud_tea_openapi.models import Config
 
-from auditor.collector.errors import CollectionAborted
+from auditor.collector.errors import CollectionAborted, CredentialsConfigError
 
 log = logging.getLogger("ram_audit.collector")
+
+# The credentials library logs failed providers (e.g. no ECS metadata service) with full
+# tracebacks and cached values; our own one-line message says what went wrong instead.
+_library_log = logging.getLogger("credentials")
+_library_log.addHandler(logging.NullHandler())
+_library_log.propagate = False
 
 
 @dataclass(frozen=True)
@@ -54,8 +63,49 @@ def _from_environment() -> ResolvedCredentials | None:
     return ResolvedCredentials(key_id, secret, token, source="environment")
 
 
+def cli_config_file() -> Path:
+    """The aliyun CLI configuration file, where the library looks (``$HOME`` at its import)."""
+    return Path(auth_constant.HOME) / ".aliyun" / "config.json"
+
+
+def check_profile(profile: str) -> None:
+    """Raise :class:`CredentialsConfigError` unless ``profile`` is in the CLI config file.
+
+    Only existence is checked here; whether the profile's credentials work is for the API.
+    """
+    path = cli_config_file()
+    if os.environ.get("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "").strip().lower() == "true":
+        raise CredentialsConfigError(
+            f"--profile {profile}: aliyun CLI profiles are disabled "
+            "(ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true)"
+        )
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CredentialsConfigError(
+            f"--profile {profile}: no aliyun CLI config file {path} (run 'aliyun configure "
+            f"--profile {profile}', or leave --profile out for the default credential chain)"
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not a JSON file"
+        raise CredentialsConfigError(f"--profile {profile}: cannot read {path}: {reason}") from None
+    profiles = config.get("profiles") if isinstance(config, dict) else None
+    names = [p.get("name") for p in profiles or () if isinstance(p, dict)]
+    if profile not in names:
+        known = ", ".join(str(n) for n in names if n) or "none"
+        raise CredentialsConfigError(
+            f"--profile {profile}: no such profile in {path} (profiles there: {known})"
+        )
+
+
 def resolve_credentials(profile: str | None = None) -> ResolvedCredentials:
-    """Pick credentials: ``profile`` from ~/.aliyun/config.json, else env, else the chain."""
+    """Pick credentials: ``profile`` from ~/.aliyun/config.json, else env, else the chain.
+
+    Raises :class:`CredentialsConfigError` for a profile the config file does not have,
+    :class:`CollectionAborted` when no usable credentials are found.
+    """
+    if profile is not None:
+        check_profile(profile)
     if profile is None:
         from_env = _from_environment()
         if from_env is not None:

@@ -8,9 +8,15 @@ from dataclasses import dataclass
 from alibabacloud_tea_openapi.exceptions import AlibabaCloudException, ThrottlingException
 from darabonba.exceptions import RetryError, UnretryableException
 
+from auditor.errors import UsageError
+
 
 class CollectionAborted(Exception):
     """The audit cannot run at all (exit code 3). The message is one line, secret-free."""
+
+
+class CredentialsConfigError(UsageError):
+    """The credentials asked for cannot exist (unknown ``--profile``): exit 2, no API call."""
 
 
 class ActionNotAllowed(Exception):
@@ -70,6 +76,41 @@ def is_network_error(exc: BaseException) -> bool:
     )
 
 
+#: How darabonba words a response body that is not JSON (an HTML error page, say).
+_NON_JSON = "Failed to parse the value as json format"
+#: Statuses of a proxy or gateway in trouble: worth retrying even without a JSON body.
+_TRANSIENT_GATEWAY = frozenset({502, 503, 504})
+
+
+def is_non_json(exc: BaseException) -> bool:
+    """The endpoint answered, but not with JSON: it is not (or not only) an Alibaba API."""
+    inner = getattr(exc, "inner_exception", None)
+    return isinstance(inner, RuntimeError) and str(inner).startswith(_NON_JSON)
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status of the response behind a non-JSON failure, if it can be found.
+
+    The SDK's exception drops the response; the status survives only in the frame that
+    read it (``_response`` in ``do_request``/``do_rpcrequest``), reached from the inner
+    exception's traceback.
+    """
+    tb = getattr(getattr(exc, "inner_exception", None), "__traceback__", None)
+    while tb is not None:
+        for name in ("_response", "_last_response"):
+            status = getattr(tb.tb_frame.f_locals.get(name), "status_code", None)
+            if isinstance(status, int):
+                return status
+        tb = tb.tb_next
+    return None
+
+
+def non_json_summary(exc: BaseException) -> str:
+    """``endpoint returned non-JSON (HTTP 501)``: never the body, which may be a whole page."""
+    status = http_status(exc)
+    return f"endpoint returned non-JSON (HTTP {status if status is not None else 'status unknown'})"
+
+
 def is_auth_failure(exc: BaseException) -> bool:
     if isinstance(exc, AlibabaCloudException):
         code = error_code(exc)
@@ -87,6 +128,8 @@ def is_retryable(exc: BaseException) -> bool:
         code = error_code(exc)
         status = getattr(exc, "status_code", None) or 0
         return code.startswith("Throttling") or code in _RETRYABLE_CODES or int(status) >= 500
+    if is_non_json(exc):
+        return http_status(exc) in _TRANSIENT_GATEWAY
     return is_network_error(exc)
 
 
@@ -107,6 +150,8 @@ def describe(exc: BaseException) -> str:
         text = re.sub(r"^code: \d+, ", "", text)
         text = text.split(" server string to sign is:")[0]
         return text[:300]
+    if is_non_json(exc):
+        return non_json_summary(exc)
     inner = getattr(exc, "inner_exception", None)
     if inner is not None:
         return f"{type(inner).__name__}: {' '.join(str(getattr(inner, 'message', inner)).split())}"[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,3 +104,18 @@ class CollectorSettings:
 
     def endpoint(self, service: Service) -> Endpoint:
         return self.endpoints.get(service, DEFAULT_ENDPOINTS[service])
+
+
+#: ``acs:ram::<account-id>:role/<role-name>``, the form STS AssumeRole takes.
+ROLE_ARN_PATTERN = re.compile(r"^acs:ram::[0-9]{1,32}:role/[A-Za-z0-9._-]{1,64}$")
+
+
+def check_role_arn(arn: str) -> str:
+    """``arn`` stripped, or ``ValueError`` naming the expected form (checked before any call)."""
+    text = arn.strip()
+    if not ROLE_ARN_PATTERN.match(text):
+        raise ValueError(
+            f"{arn!r} is not a RAM role ARN: expected acs:ram::<account-id>:role/<role-name>, "
+            "e.g. acs:ram::1234567890123456:role/ram-audit"
+        )
+    return text
