@@ -100,3 +100,20 @@ def test_quoted_header_repeated_on_a_later_page_is_dropped() -> None:
     assert [r.user for r in parse_report(decode_pages(pages))] == [
         "<root>", "alice@acme.onaliyun.com"
     ]
+
+
+def test_report_polls_grow_from_a_short_first_wait_within_the_deadline() -> None:
+    from auditor.collector import CollectorSettings
+    from auditor.collector.report_fetch import _Polls
+
+    waits: list[float] = []
+    settings = CollectorSettings(
+        sleep=waits.append, credential_report_poll_s=0.1, credential_report_timeout_s=10.0
+    )
+    polls = _Polls(settings)
+    while polls.wait():
+        pass
+    # A report ready after one short wait costs 0.1 s, not a fixed 2 s; then doubling,
+    # capped at 2 s, and the last wait stops at the deadline.
+    assert waits == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 2.0, 2.0, 0.9])
+    assert sum(waits) == pytest.approx(10.0)
