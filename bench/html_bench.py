@@ -5,6 +5,7 @@ HTML report and opens it in Debian's Chromium (/usr/bin/chromium) with Playwrigh
 prints one line per account size. Usage::
 
     python bench/html_bench.py --users 1500 10000
+    python bench/html_bench.py --report ram-audit-report/report.json   # an existing report
 
 Latencies are measured in the page from the event to the end of the style and layout it
 causes (``performance.now()`` around the change, closed by a forced layout); the search
@@ -26,7 +27,7 @@ from auditor.demo import emulator_settings
 from auditor.emulator import Emulator
 from auditor.emulator.generate import AUDITOR_KEY_ID, AUDITOR_KEY_SECRET, generate_world
 from auditor.pipeline import Options, build_report, prepare
-from auditor.render import render_report
+from auditor.render import load_report, render_report
 from auditor.report import AuditReport
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,14 +62,14 @@ def timed(page: Page, selector: str, action: str, value: str = "") -> float:
     return float(page.evaluate(_TIMED, [selector, action, value]))
 
 
-def measure(users: int, browser_path: str) -> str:
-    report = audit(users)
+def measure(report: AuditReport, browser_path: str) -> str:
     out = Path(tempfile.mkdtemp())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     [path] = render_report(report, ["html"], out)
-    render_s = time.perf_counter() - started
-    name = next(r.resource.name for r in report.results[len(report.results) // 2:]
-                if r.resource.type == "user")
+    render_s, render_cpu = time.perf_counter() - started, time.process_time() - cpu
+    name = next((r.resource.name for r in report.results[len(report.results) // 2:]
+                 if r.resource.type == "user"), "user")
+    users = len({r.resource.id for r in report.results if r.resource.type == "user"})
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=browser_path, args=ARGS)
@@ -85,17 +86,22 @@ def measure(users: int, browser_path: str) -> str:
         browser.close()
     filters = "  ".join(f"{k} {v:.0f} ms" for k, v in figures.items())
     return (f"users {users:,}  results {len(report.results):,}  "
-            f"html {path.stat().st_size / 1e6:.2f} MB  render {render_s:.2f} s  "
+            f"html {path.stat().st_size / 1e6:.2f} MB  "
+            f"render {render_s:.2f} s ({render_cpu:.2f} s CPU)  "
             f"open {open_s:.2f} s  filters: {filters}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--users", type=int, nargs="+", default=[1500, 10_000])
+    parser.add_argument("--report", type=Path, help="measure this report.json instead")
     parser.add_argument("--browser", default=CHROMIUM)
     args = parser.parse_args()
+    if args.report:
+        print(measure(load_report(args.report), args.browser), flush=True)
+        return
     for users in args.users:
-        print(measure(users, args.browser), flush=True)
+        print(measure(audit(users), args.browser), flush=True)
 
 
 if __name__ == "__main__":

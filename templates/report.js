@@ -340,8 +340,17 @@
     document.documentElement.style.setProperty("--toolbar-h", form.offsetHeight + "px");
   }
   if (window.ResizeObserver) { new ResizeObserver(measureToolbar).observe(form); }
+  /* Printing shows every row the filters match, not only the first page of each check. */
+  var limits = null;
   window.addEventListener("beforeprint", function () {
     each(document.querySelectorAll("details"), function (d) { d.open = true; });
+    limits = groups.map(function (g) { return g.limit; });
+    groups.forEach(function (g) { g.limit = Infinity; renderGroup(g); });
+  });
+  window.addEventListener("afterprint", function () {
+    if (!limits) { return; }
+    groups.forEach(function (g, i) { g.limit = limits[i]; renderGroup(g); });
+    limits = null;
   });
 
   form.hidden = false;

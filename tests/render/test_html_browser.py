@@ -304,17 +304,23 @@ def test_readable_without_javascript(open_report, kit) -> None:
     assert no_horizontal_overflow(page)
 
 
-def test_print_hides_controls_and_shows_all_sections(open_report, typical_report) -> None:
-    page = open_report(typical_report)
+def test_print_hides_controls_and_shows_every_matching_row(open_report, kit) -> None:
+    page = open_report(kit.make_report(kit.many_users_results(300),
+                                       frameworks=[kit.cis_framework()]))
+    rows = "#check-access_key_rotated tbody tr"
+    assert len(page.query_selector_all(rows)) == 50  # one page of the 75 failures
     page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     assert not page.is_visible("#filters")
     assert page.is_visible("#top-risks") and page.is_visible("#compliance")
     assert page.eval_on_selector(
         "section.check", "e => getComputedStyle(e).contentVisibility") == "visible"
-    pdf_page = page.context.browser.new_page()  # type: ignore[union-attr]
-    pdf_page.goto(page.url)
-    assert pdf_page.pdf()[:4] == b"%PDF"  # prints without error
-    pdf_page.close()
+    assert len(page.query_selector_all(rows)) == 75
+    assert not page.is_visible("#check-access_key_rotated button.more")
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert len(page.query_selector_all(rows)) == 50
+    assert page.pdf()[:4] == b"%PDF"  # prints without error
+    assert page.errors == []
 
 
 def test_injected_markup_never_runs(open_report, kit) -> None:
