@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from auditor.check import Check, CheckMeta, CheckParams, Days, account
+from auditor.check import Check, CheckMeta, CheckParams, Days, account, missing_sections_message
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
-from auditor.snapshot import AccountSnapshot, RootAccount
+from auditor.snapshot import AccountSnapshot, Role, RootAccount
 from checks._time import days_ago, older_than
 
 BEST_PRACTICES_URL = (
@@ -39,7 +39,7 @@ def unknown_root_fact(snapshot: AccountSnapshot, fact: str, what: str) -> str:
 
 
 def source_note(snapshot: AccountSnapshot, action: str) -> str:
-    """" (from <source>)" for a root fact's source; "" when not recorded."""
+    """ " (from <source>)" for a root fact's source; "" when not recorded."""
     if action == "ims:GetCredentialReport":
         generated = snapshot.meta.credential_report_generated_at
         when = f", generated {generated:%Y-%m-%d %H:%M} UTC" if generated else ""
@@ -250,12 +250,26 @@ class RamIdentitiesInUse(Check):
     )
 
     def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
-        roles = [r for r in snapshot.roles if not r.is_service_linked]
+        roles = _known_ordinary_roles(snapshot)
+        unread = [r.name for r in snapshot.roles if "details" in snapshot.gaps(r)]
         if snapshot.users or roles:
             yield self.passed(
                 account(snapshot),
                 f"The account has {len(snapshot.users)} RAM user(s) and {len(roles)} "
                 "RAM role(s) that are not service-linked.",
+            )
+        elif unread:
+            yield self.unknown(
+                account(snapshot),
+                f"No RAM user, and whether role(s) {', '.join(unread)} are service-linked is "
+                "unknown: "
+                + "; ".join(
+                    dict.fromkeys(
+                        snapshot.gaps(r)["details"].describe()
+                        for r in snapshot.roles
+                        if r.name in unread
+                    )
+                ),
             )
         else:
             service_linked = len(snapshot.roles)
@@ -264,3 +278,28 @@ class RamIdentitiesInUse(Check):
                 "The account has no RAM user and no RAM role other than "
                 f"{service_linked} service-linked role(s): only the root account operates it.",
             )
+
+    def evaluate_incomplete(
+        self, snapshot: AccountSnapshot, params: CheckParams, incomplete: Sequence[Section]
+    ) -> Iterator[Finding]:
+        """One RAM user, or one role known not to be service-linked, decides a PASS even
+        when the other list could not be read."""
+        if Section.USERS not in incomplete and snapshot.users:
+            yield self.passed(
+                account(snapshot), f"The account has {len(snapshot.users)} RAM user(s)."
+            )
+        elif Section.ROLES not in incomplete and _known_ordinary_roles(snapshot):
+            roles = _known_ordinary_roles(snapshot)
+            yield self.passed(
+                account(snapshot),
+                f"The account has {len(roles)} RAM role(s) that are not service-linked.",
+            )
+        else:
+            yield self.unknown(account(snapshot), missing_sections_message(snapshot, incomplete))
+
+
+def _known_ordinary_roles(snapshot: AccountSnapshot) -> list[Role]:
+    """Roles known (GetRole read) not to be service-linked."""
+    return [
+        r for r in snapshot.roles if not r.is_service_linked and "details" not in snapshot.gaps(r)
+    ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from typing import Any
 
 from auditor.check import (
     CheckMeta,
@@ -35,7 +36,7 @@ class _UserCheck(PerResourceCheck[User]):
     __abstract__ = True
     none_message = "The account has no RAM user."
 
-    def items(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterable[User]:
+    def items(self, snapshot: AccountSnapshot, params: Any) -> Iterable[User]:
         return snapshot.users
 
 

@@ -322,3 +322,26 @@ def test_frozen_users_are_evaluated_and_say_so() -> None:
     }
     assert "frozen" in findings["fail_frozen"].message
     assert "frozen" not in findings["fail_active"].message
+
+
+def test_one_identity_decides_ram_identities_in_use_without_the_other_list() -> None:
+    role = Role(id="r1", name="ops", arn="acs:ram::1:role/ops")
+    users_denied = make_snapshot(roles=[role], issues=[missing(Section.USERS, "ims:ListUsers")])
+    assert _engine(["ram_identities_in_use"], users_denied) == {
+        "ram_identities_in_use": Status.PASS
+    }
+    roles_denied = make_snapshot(
+        users=[make_user("alice")], issues=[missing(Section.ROLES, "ram:ListRoles")]
+    )
+    assert _engine(["ram_identities_in_use"], roles_denied) == {
+        "ram_identities_in_use": Status.PASS
+    }
+    nothing_known = make_snapshot(issues=[missing(Section.ROLES, "ram:ListRoles")])
+    assert _engine(["ram_identities_in_use"], nothing_known) == {
+        "ram_identities_in_use": Status.UNKNOWN
+    }
+    # A role whose GetRole failed may be service-linked: it proves nothing.
+    unread = make_snapshot(
+        roles=[role], issues=[gap("role", "ops", "details", action="ram:GetRole")]
+    )
+    assert _engine(["ram_identities_in_use"], unread) == {"ram_identities_in_use": Status.UNKNOWN}
