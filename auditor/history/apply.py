@@ -83,7 +83,8 @@ def record_report(history: History, report: AuditReport, *, keep_days: int) -> A
     counts = list(events.values())
     resolved = [_entry(r) for r in recorded.outcome.rows if events.get(r.uid) == "resolved"]
     unverified = [
-        _entry(r) for r in history.findings(report.account.id, open_only=True) if r.unverified
+        _entry(r)
+        for r in history.findings(report.account.id, open_only=True, unverified_only=True)
     ] if recorded.lifecycle_applied else []
     previous = recorded.previous
     info = HistoryInfo(

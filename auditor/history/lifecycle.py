@@ -70,6 +70,8 @@ class Outcome:
     """What one run changes: rows to write, events to log, markers for its results."""
 
     rows: list[FindingRow] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)
+    """uids reported again with nothing changed: only their ``last_run_id`` moves."""
     events: list[tuple[str, Event]] = field(default_factory=list)
     markers: dict[str, Mark] = field(default_factory=dict)
     """uid -> marker for this run's FAIL results and undecided results of open findings."""
@@ -81,6 +83,14 @@ def _observed(row: FindingRow | None, result: Result, account_id: str, run_id: i
         severity="", resource_type="", resource_id="", resource_name="", message="",
         doc_url="", status="", last_run_id=run_id,
     )
+    same = (
+        base.status == str(result.status) and base.message == result.message
+        and base.waived == result.waived and base.title == result.title
+        and base.severity == str(result.severity)
+        and base.resource_name == result.resource.name and base.doc_url == result.doc_url
+    )
+    if same:
+        return base  # the common case: reported again as before
     return replace(
         base,
         check_id=result.check_id,
@@ -92,7 +102,6 @@ def _observed(row: FindingRow | None, result: Result, account_id: str, run_id: i
         message=result.message,
         doc_url=result.doc_url,
         status=str(result.status),
-        last_run_id=run_id,
         waived=result.waived,
     )
 
@@ -125,7 +134,7 @@ def advance(
                 out.events.append((row.uid, "reopened"))
                 marker = "reopened"
             else:
-                row = replace(row, unverified=False)
+                row = replace(row, unverified=False) if row.unverified else row
                 marker = "unchanged"
             row = replace(row, last_seen_at=at)
             out.markers[row.uid] = _mark(marker, row, at)
@@ -135,7 +144,10 @@ def advance(
                 out.markers[row.uid] = _mark("unverified", row, at)
             else:
                 row = _resolve(row, at, out)
-        out.rows.append(row)
+        if row is old:
+            out.seen.append(row.uid)
+        else:
+            out.rows.append(replace(row, last_run_id=run_id))
     for uid, old in known.items():
         if uid in seen or old.state != "open":
             continue

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -197,7 +197,11 @@ class History:
         placeholders = ", ".join("?" for _ in _ROW_FIELDS)
         self._conn.executemany(
             f"INSERT OR REPLACE INTO findings ({', '.join(_ROW_FIELDS)}) VALUES ({placeholders})",
-            [tuple(asdict(row).values()) for row in outcome.rows],
+            [tuple(vars(row).values()) for row in outcome.rows],
+        )
+        self._conn.executemany(
+            "UPDATE findings SET last_run_id = ? WHERE uid = ?",
+            [(run_id, uid) for uid in outcome.seen],
         )
         self._conn.executemany(
             "INSERT OR REPLACE INTO finding_events (run_id, uid, event) VALUES (?, ?, ?)",
@@ -247,7 +251,7 @@ class History:
 
     def findings(
         self, account_id: str | None = None, *, open_only: bool = False,
-        check_id: str | None = None, run_id: int | None = None,
+        check_id: str | None = None, run_id: int | None = None, unverified_only: bool = False,
     ) -> list[FindingRow]:
         """Finding rows, filtered; ``run_id`` keeps those the run reported."""
         where, params = ["1"], []
@@ -258,6 +262,8 @@ class History:
                 params.append(value)
         if open_only:
             where.append("state = 'open'")
+        if unverified_only:
+            where.append("unverified = 1")
         sql = (f"SELECT {', '.join(_ROW_FIELDS)} FROM findings WHERE {' AND '.join(where)} "
                "ORDER BY account_id, check_id, resource_name, uid")
         return self._query(sql, params, _finding_row)
@@ -282,11 +288,13 @@ def _run_row(
     )
 
 
+_WAIVED, _UNVERIFIED = _ROW_FIELDS.index("waived"), _ROW_FIELDS.index("unverified")
+
+
 def _finding_row(*values: Any) -> FindingRow:
-    row = dict(zip(_ROW_FIELDS, values, strict=True))
-    row["waived"] = bool(row["waived"])
-    row["unverified"] = bool(row["unverified"])
-    return FindingRow(**row)
+    row = list(values)
+    row[_WAIVED], row[_UNVERIFIED] = bool(row[_WAIVED]), bool(row[_UNVERIFIED])
+    return FindingRow(*row)
 
 
 def open_history(path: Path) -> History:

@@ -82,3 +82,16 @@ def test_baseline_from_history_compares_like_the_previous_report(tmp_path: Path)
     assert [r.uid for r in got_info.unverified] == [r.uid for r in expected_info.unverified]
     assert [r.change for r in got_results] == ["unchanged", "new", "new", "new"]
     assert len(got_info.unverified) == 1  # k1: its check did not run now
+
+
+def test_the_baseline_is_the_whole_last_run_even_when_nothing_changed(tmp_path: Path) -> None:
+    results = [result(MFA, Status.FAIL, "alice"), result(MFA, Status.PASS, "bob"),
+               result(KEYS, Status.PASS, "k1", resource_type="access_key")]
+    with open_history(tmp_path / "h.db") as history:
+        record_report(history, report([*results, result(MFA, Status.PASS, "gone")]),
+                      keep_days=400)
+        for day in (1, 2):
+            record_report(history, report(results, day=day), keep_days=400)
+        baseline = baseline_from_history(history, "1234567890123456")
+    assert baseline is not None and baseline.collected_at.day == 3
+    assert sorted(r.uid for r in baseline.results) == sorted(r.uid for r in results)
