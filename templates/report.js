@@ -97,6 +97,11 @@
     return rec.el;
   }
 
+  function lane(table, moreWrap) {
+    return { table: table, tbody: table.tBodies[0], moreWrap: moreWrap,
+             moreButton: moreWrap.querySelector("button"), recs: [], limit: PAGE };
+  }
+
   /* ---- groups: one per check section ---- */
   var groups = Array.prototype.map.call(list.querySelectorAll("section.check"), function (section, index) {
     var recs = Array.prototype.map.call(section.querySelectorAll("tr[id]"), domRecord);
@@ -108,14 +113,27 @@
       severity: Number(section.dataset.severityRank),
       frameworks: " " + section.dataset.frameworks + " ",
       text: (section.dataset.id + " " + section.querySelector("h3").textContent).toLowerCase(),
-      recs: recs, table: table, tbody: table.tBodies[0],
-      moreWrap: section.querySelector(".more-wrap"), moreButton: section.querySelector("button.more"),
+      recs: recs, table: table,
+      /* Two lanes, each paged: the failing rows, then (below the pass count) the passes. */
+      fail: lane(table, section.querySelector(".more-wrap")),
+      pass: null,
       passLine: passes, passButton: passes ? passes.querySelector("button.show-passes") : null,
       passCount: passes ? passes.querySelector(".pass-count") : null,
-      showPasses: false, limit: PAGE, shownRecs: [], visible: true
+      showPasses: false, visible: true
     };
-    if (group.passButton) { group.passButton.hidden = false; group.passButton.dataset.index = index; }
-    group.moreButton.dataset.index = index;
+    if (passes) {
+      var passTable = el("table", "results pass-table");
+      passTable.appendChild(table.querySelector("colgroup").cloneNode(true));
+      passTable.appendChild(el("tbody"));
+      var passMore = el("div", "more-wrap");
+      var passButton = el("button", "more");
+      passButton.type = "button";
+      passMore.appendChild(passButton);
+      passes.appendChild(passTable);
+      passes.appendChild(passMore);
+      group.pass = lane(passTable, passMore);
+      group.passButton.hidden = false;
+    }
     return group;
   });
   each(document.querySelectorAll(".nojs"), function (node) { node.remove(); });
@@ -189,9 +207,9 @@
     }
     return true;
   }
-  function renderGroup(group) {
-    var shown = group.shownRecs.slice(0, group.limit);
-    var tbody = group.tbody, i, same = tbody.rows.length === shown.length;
+  function renderLane(group, lane) {
+    var shown = lane.recs.slice(0, lane.limit);
+    var tbody = lane.tbody, i, same = tbody.rows.length === shown.length;
     for (i = 0; same && i < shown.length; i++) { same = tbody.rows[i] === shown[i].el; }
     if (!same) {
       var fragment = document.createDocumentFragment();
@@ -199,32 +217,38 @@
       tbody.textContent = "";
       tbody.appendChild(fragment);
     }
-    group.table.hidden = shown.length === 0;
-    var rest = group.shownRecs.length - shown.length;
-    group.moreWrap.hidden = rest <= 0;
-    if (rest > 0) { group.moreButton.textContent = "Show " + fmt(Math.min(rest, MORE)) + " more (" + fmt(rest) + " not shown)"; }
+    lane.table.hidden = shown.length === 0;
+    var rest = lane.recs.length - shown.length;
+    lane.moreWrap.hidden = rest <= 0;
+    if (rest > 0) { lane.moreButton.textContent = "Show " + fmt(Math.min(rest, MORE)) + " more (" + fmt(rest) + " not shown)"; }
   }
+  function lanes(group) { return group.pass ? [group.fail, group.pass] : [group.fail]; }
+  function renderGroup(group) { lanes(group).forEach(function (l) { renderLane(group, l); }); }
   function applyFilters() {
     var f = currentFilters();
     var visible = 0, visibleGroups = 0;
     groups.forEach(function (group) {
       var relevant = groupRelevant(group, f);
       var terms = f.terms.filter(function (t) { return group.text.indexOf(t) < 0; });
-      var shown = [], passes = { PASS: 0, NOT_APPLICABLE: 0 }, hiddenPasses = 0;
+      var shown = [], shownPasses = [], passes = { PASS: 0, NOT_APPLICABLE: 0 }, hiddenPasses = 0;
       if (relevant) {
         group.recs.forEach(function (rec) {
           if (!rowMatches(rec, terms, f)) { return; }
           var passLike = PASSLIKE[rec.status] === true;
-          if (f.statuses[rec.status] || (passLike && group.showPasses)) { shown.push(rec); }
-          else if (passLike) { hiddenPasses++; }
           if (passLike) { passes[rec.status]++; }
+          if (!f.statuses[rec.status] && !(passLike && group.showPasses)) {
+            if (passLike) { hiddenPasses++; }
+            return;
+          }
+          (passLike && group.pass ? shownPasses : shown).push(rec);
         });
       }
       /* Narrowed by search or "hide waived", a check stays only if some row is left;
          otherwise it stays with its counts even when the status filter hides its rows. */
       var narrowed = terms.length > 0 || f.hideWaived;
-      var any = relevant && (shown.length > 0 || hiddenPasses > 0 || !narrowed);
-      group.shownRecs = shown;
+      var any = relevant && (shown.length + shownPasses.length > 0 || hiddenPasses > 0 || !narrowed);
+      group.fail.recs = shown;
+      if (group.pass) { group.pass.recs = shownPasses; }
       renderGroup(group);
       if (group.passLine) {
         var passTotal = passes.PASS + passes.NOT_APPLICABLE;
@@ -236,7 +260,7 @@
         group.passButton.setAttribute("aria-expanded", String(group.showPasses));
       }
       if (any !== group.visible) { group.el.hidden = !any; group.visible = any; }
-      if (any) { visibleGroups++; visible += shown.length; }
+      if (any) { visibleGroups++; visible += shown.length + shownPasses.length; }
     });
     countEl.textContent = visible === total
       ? fmt(total) + " results in " + groups.length + " checks"
@@ -305,10 +329,13 @@
     var group = groups.filter(function (g) { return g.el === section; })[0];
     if (!group) { return; }
     if (button.classList.contains("sort")) { sortRows(group, button); }
-    else if (button.classList.contains("more")) { group.limit += MORE; renderGroup(group); }
+    else if (button.classList.contains("more")) {
+      var which = group.pass && button === group.pass.moreButton ? group.pass : group.fail;
+      which.limit += MORE;
+      renderLane(group, which);
+    }
     else if (button.classList.contains("show-passes")) {
       group.showPasses = !group.showPasses;
-      group.limit = Math.max(group.limit, PAGE);
       applyFilters();
     }
   });
@@ -325,7 +352,7 @@
       group.recs.splice(at, 1);
       group.recs.unshift(rec);
       if (PASSLIKE[rec.status]) { group.showPasses = true; }
-      if (!group.visible || group.shownRecs.indexOf(rec) < 0) {
+      if (!group.visible || lanes(group).every(function (l) { return l.recs.indexOf(rec) < 0; })) {
         textInput.value = ""; severitySelect.value = ""; frameworkSelect.value = ""; hideWaived.checked = false;
       }
       applyFilters();
@@ -344,12 +371,18 @@
   var limits = null;
   window.addEventListener("beforeprint", function () {
     each(document.querySelectorAll("details"), function (d) { d.open = true; });
-    limits = groups.map(function (g) { return g.limit; });
-    groups.forEach(function (g) { g.limit = Infinity; renderGroup(g); });
+    limits = groups.map(function (g) { return lanes(g).map(function (l) { return l.limit; }); });
+    groups.forEach(function (g) {
+      lanes(g).forEach(function (l) { l.limit = Infinity; });
+      renderGroup(g);
+    });
   });
   window.addEventListener("afterprint", function () {
     if (!limits) { return; }
-    groups.forEach(function (g, i) { g.limit = limits[i]; renderGroup(g); });
+    groups.forEach(function (g, i) {
+      lanes(g).forEach(function (l, j) { l.limit = limits[i][j]; });
+      renderGroup(g);
+    });
     limits = null;
   });
 

@@ -144,13 +144,15 @@ def test_passes_of_a_large_check_render_on_demand_and_page(open_report, kit) -> 
     check = "#check-user_console_mfa_bound"
     assert len(page.query_selector_all(f"{check} tr")) == 1 + 30  # header + the 30 failures
     page.click(f"{check} button.show-passes")
-    assert len(visible_resources(page)) > 30
-    rows = page.eval_on_selector_all(f"{check} tbody tr", "rs => rs.length")
-    assert rows == 50  # one page
-    assert "250 not shown" in page.text_content(f"{check} button.more")
-    page.click(f"{check} button.more")
-    assert page.eval_on_selector_all(f"{check} tbody tr", "rs => rs.length") == 250
-    assert "50 not shown" in page.text_content(f"{check} button.more")
+    # The passes appear below the failures and their count, one page at a time.
+    passes = f"{check} .passes tbody tr"
+    assert len(page.query_selector_all(f"{check} tbody tr")) == 30 + 50
+    assert len(page.query_selector_all(passes)) == 50
+    assert "220 not shown" in page.text_content(f"{check} .passes button.more")
+    page.click(f"{check} .passes button.more")
+    assert len(page.query_selector_all(passes)) == 250
+    assert "20 not shown" in page.text_content(f"{check} .passes button.more")
+    assert len(page.query_selector_all(f"{check} tbody tr")) == 30 + 250
     # Rows built from the data look like the server-rendered ones.
     passed = page.eval_on_selector_all(f"{check} tr.st-pass", "rs => rs.map(r => r.textContent)")
     assert "PASSuser-00001 id-user-00001user-00001 has an MFA device bound." in passed
@@ -190,11 +192,11 @@ def test_sorting_rows_and_checks(open_report, typical_report: AuditReport) -> No
             f"{table} tbody tr",
             "rs => rs.map(r => r.cells[1].querySelector('strong').textContent)")
 
-    assert order()[-1] == "bob"  # default: failures first
+    assert order()[-1] == "bob"  # failures first, passes below
     page.click(f"{table} button[data-key=resource]")
-    assert order() == ["alice", "bob", "break-glass-1"]
+    assert order() == ["alice", "break-glass-1", "bob"]
     page.click(f"{table} button[data-key=resource]")
-    assert order() == ["break-glass-1", "bob", "alice"]
+    assert order() == ["break-glass-1", "alice", "bob"]
 
     def check_order() -> list[str]:
         return page.eval_on_selector_all("#check-list > section", "s => s.map(e => e.dataset.id)")
