@@ -21,7 +21,7 @@ from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_
 
 from auditor.errors import UsageError
 from auditor.findings import Status
-from auditor.history.lifecycle import FindingRow, Outcome, advance, iso, parse_time
+from auditor.history.lifecycle import FindingRow, Outcome, advance, iso
 from auditor.history.schema import MIGRATIONS, SCHEMA_VERSION
 from auditor.report import AuditReport
 
@@ -160,7 +160,11 @@ class History:
         """Record ``report`` as one run in one transaction; prune runs older than
         ``keep_days`` before its collection time. Retried while another writer holds the
         lock."""
-        return _retry_busy(self._record)(report, keep_days, now or datetime.now().astimezone())
+        try:
+            return _retry_busy(self._record)(report, keep_days,
+                                             now or datetime.now().astimezone())
+        except sqlite3.Error as exc:  # e.g. a full disk, or still locked after the retries
+            raise HistoryError(f"--history {self.path}: cannot record the run: {exc}") from None
 
     def _record(self, report: AuditReport, keep_days: int, now: datetime) -> Recorded:
         conn = self._conn
@@ -304,7 +308,3 @@ def open_history(path: Path) -> History:
     if not path.parent.is_dir():
         raise HistoryError(f"--history {path}: directory {path.parent} does not exist")
     return History.open(path)
-
-
-def run_time(run: RunRow) -> datetime:
-    return parse_time(run.collected_at)

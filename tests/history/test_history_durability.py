@@ -194,3 +194,22 @@ def test_a_file_that_is_not_a_database_is_a_usage_error(tmp_path: Path) -> None:
         open_history(bogus)
     with pytest.raises(HistoryError, match="does not exist"):
         open_history(tmp_path / "missing-dir" / "h.db")
+
+
+def test_a_write_that_fails_is_a_history_error_and_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    with open_history(db) as history:
+        history.record(report([result(MFA, Status.FAIL, "alice")]), keep_days=400)
+    before = _dump(db)
+    blocker = sqlite3.connect(db, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer that never lets go
+    try:
+        with open_history(db) as history:
+            history._conn.execute("PRAGMA busy_timeout = 10")
+            with pytest.raises(HistoryError, match="cannot record the run: database is locked"):
+                history.record(report([result(MFA, Status.PASS, "alice")], day=1),
+                               keep_days=400)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert _dump(db) == before
