@@ -1,0 +1,309 @@
+"""Authorizing one request of one principal against the policies it holds (spec §2–§2.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from auditor.policy.decisions import Authorization, Decision, Evidence, lowest
+from auditor.policy.model import (
+    SERVICE_KEY,
+    TRUSTED_TYPES_KEY,
+    Holding,
+    PolicyModel,
+    Statement,
+)
+from auditor.policy.patterns import Arn, ResourcePattern, compile_wildcard, covers, parse_arn
+
+#: A name no real object has, used to instantiate probe patterns.
+FRESH = "zq0probe"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """"Some ``kind`` P" whose name the attacker chooses (§2.2): ``role``, ``policy`` or
+    ``instance`` of ``service`` in this account, named like nothing in the snapshot."""
+
+    service: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"acs:{self.service}:*:<account>:{self.kind}/<new {self.kind}>"
+
+
+ROLE_PROBE = Probe("ram", "role")
+POLICY_PROBE = Probe("ram", "policy")
+INSTANCE_PROBE = Probe("ecs", "instance")
+
+Resource = Arn | Probe
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an edge needs besides the request: ``service`` for the ``acs:Service``
+    exception, ``ram_trust`` for the ``ram:TrustedPrincipalTypes`` one (§2.1)."""
+
+    service: str = ""
+    ram_trust: bool = False
+
+
+NO_CONTEXT = Context()
+
+
+def normalise_action(action: str) -> str:
+    """IMS operations are authorized under ``ram:`` (§2.3)."""
+    service, sep, name = action.partition(":")
+    return f"ram:{name}" if sep and service.lower() == "ims" else action
+
+
+def evidence(holding: Holding, statement: Statement, note: str = "") -> Evidence:
+    policy = holding.policy
+    return Evidence(
+        policy=policy.name,
+        policy_type=policy.type,
+        version=policy.version,
+        held=holding.how,
+        statement=statement.index,
+        effect=statement.effect,
+        condition_keys=statement.condition_keys,
+        note=note,
+    )
+
+
+class Authorizer:
+    """Decides requests for the principals of one :class:`PolicyModel`.
+
+    ``taken`` maps a probe kind (``role``, ``policy``, ``instance``) to the names of
+    existing objects of that kind.
+    """
+
+    def __init__(self, model: PolicyModel, taken: Mapping[str, frozenset[str]]) -> None:
+        self.model = model
+        self.taken = taken
+        self._statements: dict[tuple[tuple[str, str], str], tuple[tuple[Statement, bool], ...]] = {}
+        self._indexed: dict[str, dict[str, list[tuple[Holding, Statement, bool]]]] = {}
+        self._by_policy: dict[tuple[str, str], dict[str, tuple[tuple[Statement, bool], ...]]] = {}
+        self.indexed_actions: frozenset[str] = frozenset()
+        self._allowed: dict[str, frozenset[str]] = {}
+
+    def index(self, actions: Iterable[str]) -> None:
+        """Precompute, per node on first use, the statements covering each of ``actions``
+        (the graph's actions), so that :meth:`matching` is a lookup for them."""
+        self.indexed_actions = frozenset(a.lower() for a in actions)
+        self._indexed.clear()
+        self._by_policy.clear()
+        self._allowed.clear()
+
+    def _policy_index(self, holding: Holding) -> dict[str, tuple[tuple[Statement, bool], ...]]:
+        found = self._by_policy.get(holding.policy.key)
+        if found is None:
+            found = {a: hits for a in sorted(self.indexed_actions)
+                     if (hits := self.statements_for(holding, a))}
+            self._by_policy[holding.policy.key] = found
+        return found
+
+    def _node_index(self, node_id: str) -> dict[str, list[tuple[Holding, Statement, bool]]]:
+        found = self._indexed.get(node_id)
+        if found is None:
+            found = {}
+            for holding in self.model.held_by(node_id):
+                for action, hits in self._policy_index(holding).items():
+                    found.setdefault(action, []).extend((holding, s, v) for s, v in hits)
+            self._indexed[node_id] = found
+        return found
+
+    # --- statement selection ----------------------------------------------------------
+
+    def statements_for(
+        self, holding: Holding, action: str
+    ) -> tuple[tuple[Statement, bool], ...]:
+        """The statements of a held policy whose Action covers ``action``; the flag marks a
+        Deny that covers it only through its ``ims:`` spelling (§2.3)."""
+        key = (holding.policy.key, action.lower())
+        found = self._statements.get(key)
+        if found is None:
+            service, _, name = action.partition(":")
+            ims = f"ims:{name}" if service.lower() == "ram" else ""
+            out: list[tuple[Statement, bool]] = []
+            for stmt in holding.policy.document.statements:
+                if stmt.applies_to(action):
+                    out.append((stmt, False))
+                elif ims and not stmt.allows and stmt.applies_to(ims):
+                    out.append((stmt, True))
+            found = tuple(out)
+            self._statements[key] = found
+        return found
+
+    def allowed_actions(self, node_id: str) -> frozenset[str]:
+        """The indexed actions (lower case) some Allow statement of ``node_id`` covers."""
+        found = self._allowed.get(node_id)
+        if found is None:
+            found = self._allowed[node_id] = frozenset(
+                action for action, hits in self._node_index(node_id).items()
+                if any(stmt.allows for _, stmt, _ in hits)
+            )
+        return found
+
+    def matching(
+        self, node_id: str, action: str
+    ) -> Sequence[tuple[Holding, Statement, bool]]:
+        """(holding, statement, via ``ims:``) for every held statement covering ``action``."""
+        key = action.lower()
+        if key in self.indexed_actions:
+            return self._node_index(node_id).get(key, ())
+        return [(holding, stmt, via_ims)
+                for holding in self.model.held_by(node_id)
+                for stmt, via_ims in self.statements_for(holding, action)]
+
+    # --- resource matching ------------------------------------------------------------
+
+    def _fresh(self, pattern: ResourcePattern, probe: Probe) -> bool:
+        """An Allow pattern matches some new object of the probe's kind (§2.2)."""
+        if pattern.text == "*":
+            return True
+        if not pattern.head_matches(probe.service, self.model.account_id):
+            return False
+        rel = pattern.segments[4]
+        regex = compile_wildcard(rel, ignore_case=False)
+        prefix = f"{probe.kind}/"
+        taken = self.taken.get(probe.kind, frozenset())
+        for candidate in (
+            prefix + FRESH,
+            rel.replace("*", FRESH).replace("?", "q"),
+            rel.replace("*", "").replace("?", "q"),
+        ):
+            name = candidate.removeprefix(prefix)
+            fresh = candidate.startswith(prefix) and name and name not in taken
+            if fresh and regex.fullmatch(candidate):
+                return True
+        return False
+
+    def _covers_kind(self, pattern: ResourcePattern, probe: Probe) -> bool:
+        """A Deny pattern matches every object of the probe's kind (§2.2)."""
+        if pattern.text == "*":
+            return True
+        if not pattern.head_matches(probe.service, self.model.account_id):
+            return False
+        return covers(pattern.segments[4], f"{probe.kind}/*")
+
+    def _pattern_matches(self, pattern: ResourcePattern, resource: Resource, deny: bool) -> bool:
+        if not pattern.valid:
+            return False
+        if isinstance(resource, Probe):
+            return self._covers_kind(pattern, resource) if deny else self._fresh(pattern, resource)
+        if resource.is_any:
+            return True if deny else pattern.every_arn
+        return pattern.match(resource, deny=deny)
+
+    def resource_matches(self, stmt: Statement, resource: Resource) -> bool:
+        """Whether the statement's Resource (or NotResource) covers the request resource."""
+        deny = not stmt.allows
+        if stmt.resource is not None:
+            return any(self._pattern_matches(p, resource, deny) for p in stmt.resource)
+        if stmt.not_resource is None:
+            return False
+        valid = [p for p in stmt.not_resource if p.valid]
+        if deny:
+            # A Deny applies to whatever its NotResource leaves out; only ever CONDITIONAL.
+            if isinstance(resource, Probe) or resource.is_any:
+                return True
+            return not any(p.match(resource, deny=True) for p in valid)
+        if isinstance(resource, Probe):
+            return not any(self._covers_kind(p, resource) for p in valid)
+        if resource.is_any:
+            return not valid
+        return not any(p.match(resource, deny=False) for p in valid)
+
+    # --- decisions --------------------------------------------------------------------
+
+    def authorize(
+        self,
+        node_id: str,
+        action: str,
+        resource: str | Resource = "*",
+        context: Context = NO_CONTEXT,
+    ) -> Authorization:
+        """The decision of §2 for ``node_id`` doing ``action`` on ``resource``.
+
+        ``resource`` is an ARN, ``*`` (every resource) or a :class:`Probe`. A string that is
+        not an ARN matches no pattern (the decision says so in its notes).
+        """
+        action = normalise_action(action)
+        notes: list[str] = []
+        if isinstance(resource, str):
+            parsed = parse_arn(resource)
+            if parsed is None:
+                notes.append(f"{resource!r} is not an ARN: no Resource pattern matches it")
+            target: Resource = parsed or Arn(resource, "", "", "", "\x00")
+            shown = resource
+        else:
+            target, shown = resource, str(resource)
+        hard_deny: list[Evidence] = []
+        soft_deny: list[Evidence] = []
+        allow: list[Evidence] = []
+        cond_allow: list[Evidence] = []
+        for holding, stmt, via_ims in self.matching(node_id, action):
+            if context.service and stmt.excludes(SERVICE_KEY, context.service):
+                continue
+            if context.ram_trust and stmt.excludes(TRUSTED_TYPES_KEY, "RAM", ignore_case=True):
+                continue
+            if stmt.invalid_patterns:
+                notes.append(
+                    f"{holding.policy.name} statement {stmt.index}: "
+                    f"{', '.join(stmt.invalid_patterns)} is not an ARN and matches nothing"
+                )
+            if not self.resource_matches(stmt, target):
+                continue
+            if stmt.allows:
+                (cond_allow if stmt.conditioned else allow).append(evidence(holding, stmt))
+            elif via_ims:
+                soft_deny.append(evidence(holding, stmt, "ims: Deny may cover the ram: action"))
+            elif stmt.not_resource is not None:
+                soft_deny.append(evidence(holding, stmt, "Deny with NotResource"))
+            elif stmt.conditioned:
+                soft_deny.append(evidence(holding, stmt))
+            else:
+                hard_deny.append(evidence(holding, stmt))
+        unreadable = [
+            f"{h.policy.name} ({h.policy.type}, {h.how}) cannot be read: {h.policy.document.error}"
+            for h in self.model.held_by(node_id)
+            if not h.policy.document.readable
+        ]
+        if hard_deny:
+            decision, chosen = Decision.DENY, hard_deny
+        elif allow and not soft_deny:
+            decision, chosen = Decision.ALLOW, allow
+        elif allow or cond_allow:
+            decision, chosen = Decision.CONDITIONAL, allow + cond_allow + soft_deny
+        elif unreadable:
+            decision, chosen = Decision.UNKNOWN, []
+            notes += unreadable
+        else:
+            decision, chosen = Decision.IMPLICIT_DENY, []
+        return Authorization(action, shown, decision, tuple(chosen), tuple(dict.fromkeys(notes)))
+
+    def authorize_attach(
+        self,
+        node_id: str,
+        action: str,
+        target: str,
+        policy: str | Probe,
+        context: Context = NO_CONTEXT,
+    ) -> Authorization:
+        """``ram:AttachPolicyTo*`` against the target **and** the policy (§2.2): a grant on
+        the target but not the policy is CONDITIONAL."""
+        on_target = self.authorize(node_id, action, target, context)
+        on_policy = self.authorize(node_id, action, policy, context)
+        if on_target.decision.grants and on_policy.decision is Decision.IMPLICIT_DENY:
+            decision = Decision.CONDITIONAL
+            notes: tuple[str, ...] = ("the grant covers the target but not the policy",)
+        else:
+            decision = lowest((on_target.decision, on_policy.decision))
+            notes = ()
+        return Authorization(
+            action,
+            f"{target} + {policy}",
+            decision,
+            on_target.evidence + on_policy.evidence,
+            tuple(dict.fromkeys(on_target.notes + on_policy.notes + notes)),
+        )

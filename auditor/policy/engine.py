@@ -1,0 +1,171 @@
+"""``PolicyEngine``: the public face of the policy engine, one per snapshot."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.policy.decisions import Authorization, Decision, lowest
+from auditor.policy.edges import ADMIN, FullAdmin, Node, Path
+from auditor.policy.graph import Graph, build_graph
+from auditor.policy.model import ParsedPolicy
+from auditor.policy.paths import PathFinder
+from auditor.policy.patterns import parse_arn
+from auditor.policy.trust import ASSUME_ROLE, trust_decision
+from auditor.policy.world import World
+from auditor.snapshot import AccountSnapshot
+
+PERMISSION_KINDS = ("user", "role", "group")
+
+
+class UnknownPrincipal(KeyError):
+    """A node id that names no principal of the snapshot."""
+
+
+@dataclass(frozen=True)
+class WhoCan:
+    """One answer of :meth:`PolicyEngine.who_can`."""
+
+    node: str
+    authorization: Authorization
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.node, "decision": self.authorization.decision.value,
+                "evidence": [e.to_dict() for e in self.authorization.evidence]}
+
+
+_CACHE: dict[int, tuple[weakref.ref[AccountSnapshot], PolicyEngine]] = {}
+
+
+class PolicyEngine:
+    """Effective permissions, trust and escalation paths of one snapshot (offline).
+
+    Build it with :meth:`from_snapshot` (cached per snapshot object). Node ids are those of
+    spec §1: ``user/<name>``, ``role/<name>``, ``group/<name>``, ``root``,
+    ``account/<id>``, ``service/<name>``, ``federated/<ARN>``, ``anyone``, ``admin``.
+    """
+
+    def __init__(self, snapshot: AccountSnapshot) -> None:
+        self.snapshot = snapshot
+        self.world = World(snapshot)
+        self._known: dict[str, frozenset[str]] = {
+            "user": frozenset(self.world.users), "role": frozenset(self.world.roles),
+            "group": frozenset(self.world.groups),
+        }
+        self._graph: Graph | None = None
+        self._paths: PathFinder | None = None
+
+    @classmethod
+    def from_snapshot(cls, snapshot: AccountSnapshot) -> PolicyEngine:
+        """The engine of ``snapshot``, built once per snapshot object."""
+        key = id(snapshot)
+        cached = _CACHE.get(key)
+        if cached is not None and cached[0]() is snapshot:
+            return cached[1]
+        engine = cls(snapshot)
+        _CACHE[key] = (weakref.ref(snapshot, lambda _: _CACHE.pop(key, None)), engine)
+        return engine
+
+    # --- principals and policies --------------------------------------------------------
+
+    def _check_principal(self, node_id: str) -> None:
+        kind, _, name = node_id.partition("/")
+        if name not in self._known.get(kind, frozenset()):
+            raise UnknownPrincipal(node_id)
+
+    def policy(self, name: str, policy_type: str = "Custom") -> ParsedPolicy | None:
+        """The parsed policy (statements, or ``document.error`` when unreadable)."""
+        return self.world.model.policies.get((policy_type, name))
+
+    # --- requests ----------------------------------------------------------------------
+
+    def authorize(self, node_id: str, action: str, resource: str = "*") -> Authorization:
+        """The decision of §2 for a ``user/…``, ``role/…`` or ``group/…`` node.
+
+        ``sts:AssumeRole`` on a role ARN of this account combines the identity grant with
+        the role's trust (:meth:`can_assume`). Raises :class:`UnknownPrincipal`.
+        """
+        self._check_principal(node_id)
+        arn = parse_arn(resource)
+        if action.lower() == ASSUME_ROLE.lower() and arn is not None and not arn.is_any:
+            role = self._own_role(resource)
+            if role is not None:
+                return self.can_assume(node_id, resource)
+        return self.world.authorizer.authorize(node_id, action, resource)
+
+    def _own_role(self, role_arn: str) -> str | None:
+        arn = parse_arn(role_arn)
+        if arn is None or arn.service != "ram" or arn.account != self.world.account_id:
+            return None
+        kind, _, name = arn.relative.partition("/")
+        return name if kind == "role" and name in self.world.roles else None
+
+    def can_assume(self, node_id: str, role_arn: str) -> Authorization:
+        """Whether ``node_id`` (own principal or external node) can assume the role:
+        ALLOW only when the identity grant (own principals) and the trust both allow."""
+        name = self._own_role(role_arn)
+        if name is None:
+            return Authorization(ASSUME_ROLE, role_arn, Decision.IMPLICIT_DENY,
+                                 notes=("no such role in this account",))
+        trust = trust_decision(self.world.model.trusts[name], node_id, self.world.account_id)
+        parts = [trust]
+        if node_id.partition("/")[0] in PERMISSION_KINDS:
+            self._check_principal(node_id)
+            parts.insert(0, self.world.authorizer.authorize(node_id, ASSUME_ROLE, role_arn))
+        decisions = [p.decision for p in parts]
+        if Decision.DENY in decisions:
+            decision = Decision.DENY
+        elif self.world.roles[name].is_service_linked:
+            decision = Decision.IMPLICIT_DENY
+        else:
+            decision = lowest(decisions)
+        return Authorization(
+            ASSUME_ROLE, role_arn, decision,
+            tuple(e for p in parts for e in p.evidence),
+            tuple(n for p in parts for n in p.notes),
+        )
+
+    def who_can(self, action: str, resource: str = "*") -> list[WhoCan]:
+        """Users and roles whose decision is ALLOW or CONDITIONAL (never groups)."""
+        found = []
+        for node in self.world.sources():
+            auth = self.authorize(node, action, resource)
+            if auth.decision.grants:
+                found.append(WhoCan(node, auth))
+        return found
+
+    # --- graph ---------------------------------------------------------------------------
+
+    def graph(self) -> Graph:
+        """The principal graph (built on first use)."""
+        if self._graph is None:
+            self._graph = build_graph(self.world)
+        return self._graph
+
+    def node(self, node_id: str) -> Node | None:
+        return self.graph().nodes.get(node_id)
+
+    @property
+    def finder(self) -> PathFinder:
+        if self._paths is None:
+            self._paths = PathFinder(self.graph())
+        return self._paths
+
+    def full_admins(self) -> list[FullAdmin]:
+        """Users, roles and joinable groups that are full administrators (§3)."""
+        return [
+            FullAdmin(e.source, e.evidence, e.exceptions)
+            for e in self.graph().edges
+            if e.primitive == "full-admin" and e.decision is Decision.ALLOW
+            and e.source != "root"
+        ]
+
+    def paths(self, source: str, to: str = ADMIN) -> list[Path]:
+        """One shortest usable path per distinct (primitive, first target), shortest first."""
+        return self.finder.paths(source, to)
+
+    def can_reach(self, source: str, to: str = ADMIN, *, unknown_as_allow: bool = False
+                  ) -> bool:
+        """Whether a usable path exists (``unknown_as_allow``: were unknown edges ALLOW)."""
+        return self.finder.can_reach(source, to, unknown_as_allow=unknown_as_allow)

@@ -1,0 +1,223 @@
+"""The principal graph of one snapshot (spec §1, §3, §4): nodes, full administrators and
+every primitive's edges, built once."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.policy.authorize import evidence
+from auditor.policy.decisions import Authorization, Decision, Evidence, lowest
+from auditor.policy.edges import ADMIN, ROOT, Edge, Node, node_kind
+from auditor.policy.primitives import EdgeBuilder
+from auditor.policy.trust import external_nodes, trust_decision
+from auditor.policy.world import World
+
+ATTACH_ACTIONS = ("ram:AttachPolicyToUser", "ram:AttachPolicyToRole", "ram:AttachPolicyToGroup")
+
+
+@dataclass
+class Graph:
+    """Nodes by id, edges in build order, and adjacency in both directions."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    out: dict[str, list[Edge]] = field(default_factory=dict)
+    into: dict[str, list[Edge]] = field(default_factory=dict)
+
+    def add_node(self, node_id: str, **flags: bool) -> None:
+        if node_id not in self.nodes:
+            self.nodes[node_id] = Node(node_id, node_kind(node_id), **flags)
+
+    def add_edge(self, edge: Edge) -> None:
+        self.add_node(edge.source)
+        self.add_node(edge.target)
+        self.edges.append(edge)
+        self.out.setdefault(edge.source, []).append(edge)
+        self.into.setdefault(edge.target, []).append(edge)
+
+    def edges_from(self, node_id: str) -> list[Edge]:
+        return self.out.get(node_id, [])
+
+    def to_dict(self, *, only_escalation: bool = False) -> dict[str, Any]:
+        """``{"nodes": [...], "edges": [...]}``; ``only_escalation`` keeps the edges on
+        some usable path to ``admin`` and their nodes."""
+        edges: Iterable[Edge] = self.edges
+        if only_escalation:
+            keep = reaches(self, ADMIN)
+            edges = [e for e in self.edges if e.usable and e.source in keep and e.target in keep]
+            ids = {n for e in edges for n in (e.source, e.target)}
+            nodes = [n for n in self.nodes.values() if n.id in ids]
+        else:
+            nodes = list(self.nodes.values())
+        return {"nodes": [n.to_dict() for n in nodes], "edges": [e.to_dict() for e in edges]}
+
+
+def reaches(graph: Graph, goal: str) -> set[str]:
+    """Nodes with a usable path to ``goal`` (``goal`` included)."""
+    seen = {goal}
+    queue = deque([goal])
+    while queue:
+        for edge in graph.into.get(queue.popleft(), ()):
+            if edge.usable and edge.source not in seen:
+                seen.add(edge.source)
+                queue.append(edge.source)
+    return seen
+
+
+def full_admin_edge(world: World, node: str) -> Edge | None:
+    """``node → admin`` (full-admin) when it is a full administrator; an UNKNOWN edge when
+    it is not provably one but holds an unreadable policy (§3)."""
+    grants: list[Evidence] = []
+    disqualifying: list[Evidence] = []
+    exceptions: list[Evidence] = []
+    unreadable: list[str] = []
+    for holding in world.model.held_by(node):
+        document = holding.policy.document
+        if not document.readable:
+            unreadable.append(f"{holding.policy.name} ({holding.policy.type}, {holding.how}) "
+                              f"cannot be read: {document.error}")
+            continue
+        for stmt in document.statements:
+            every = (stmt.action is not None and stmt.action.every_action
+                     and stmt.resource is not None and any(p.every_arn for p in stmt.resource))
+            if stmt.allows:
+                if every and not stmt.conditioned:
+                    grants.append(evidence(holding, stmt))
+            elif every and not stmt.conditioned:
+                disqualifying.append(evidence(holding, stmt))
+            else:
+                exceptions.append(evidence(holding, stmt, "exception"))
+    if disqualifying:
+        return None
+    if grants:
+        auth = Authorization("*", "*", Decision.ALLOW, tuple(grants))
+        return Edge(node, ADMIN, "full-admin", Decision.ALLOW, (auth,), tuple(unreadable),
+                    exceptions=tuple(exceptions))
+    if unreadable:
+        auth = Authorization("*", "*", Decision.UNKNOWN, notes=tuple(unreadable))
+        return Edge(node, ADMIN, "full-admin", Decision.UNKNOWN, (auth,), tuple(unreadable))
+    return None
+
+
+class GraphBuilder:
+    """Builds the :class:`Graph` of one :class:`World`."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.edges = EdgeBuilder(world)
+        self.graph = Graph()
+        self.admins: set[str] = set()
+
+    def build(self) -> Graph:
+        w, g = self.world, self.graph
+        g.add_node(ADMIN)
+        g.add_node(ROOT)
+        g.add_edge(Edge(ROOT, ADMIN, "full-admin", Decision.ALLOW,
+                        notes=("the account root can do everything",)))
+        for user in w.snapshot.users:
+            g.add_node(f"user/{user.name}", frozen=user.frozen)
+        for role in w.snapshot.roles:
+            g.add_node(f"role/{role.name}", service_linked=role.is_service_linked)
+        for source in w.sources():
+            self._principal(source, take_over=True)
+        joined = sorted({e.target for e in g.edges if e.primitive == "join-group"})
+        for group in joined:
+            self._principal(group, take_over=True)
+        self._externals()
+        self._attach_to_reachable([*w.sources(), *joined])
+        return g
+
+    def _principal(self, node: str, *, take_over: bool) -> None:
+        full = full_admin_edge(self.world, node)
+        if full is not None:
+            self.graph.add_edge(full)
+            if full.decision is Decision.ALLOW:
+                self.admins.add(node)
+                return  # it can already do everything: its other edges add nothing
+        grants = list(self.edges.self_grant(node))
+        for edge in grants:
+            self.graph.add_edge(edge)
+        if any(e.decision is Decision.ALLOW for e in grants):
+            self.admins.add(node)
+            return  # it can make itself admin: its take-over edges add nothing
+        if take_over:
+            for edge in self.edges.take_over(node):
+                self.graph.add_edge(edge)
+
+    def _externals(self) -> None:
+        w = self.world
+        for name in sorted(w.roles):
+            trust = w.model.trusts[name]
+            if trust.service_linked:
+                continue
+            for node in sorted(set(external_nodes(trust, w.account_id))):
+                decision = trust_decision(trust, node, w.account_id)
+                edge = Edge(node, f"role/{name}", "assume-role", decision.decision, (decision,))
+                if decision.decision.grants or decision.decision is Decision.UNKNOWN:
+                    self.graph.add_edge(edge)
+
+    def _attach_to_reachable(self, sources: list[str]) -> None:
+        w = self.world
+        for source in sources:
+            if source in self.admins or not any(w.has_allow(source, a) for a in ATTACH_ACTIONS):
+                continue
+            edge = self._reachable_edge(source)
+            if edge is not None:
+                self.graph.add_edge(edge)
+
+    def _bfs(self, source: str) -> dict[str, Edge | None]:
+        parents: dict[str, Edge | None] = {source: None}
+        queue = deque([source])
+        while queue:
+            for edge in self.graph.edges_from(queue.popleft()):
+                if edge.usable and edge.target != ADMIN and edge.target not in parents:
+                    parents[edge.target] = edge
+                    queue.append(edge.target)
+        return parents
+
+    def _reachable_edge(self, source: str) -> Edge | None:
+        w, builder = self.world, self.edges
+        parents = self._bfs(source)
+        best: Edge | None = None
+        for node in parents:  # BFS order: nearest first
+            kind, _, name = node.partition("/")
+            if node == source or node in self.admins or kind not in ("user", "role"):
+                continue
+            if kind == "user" and name not in w.live_users:
+                continue
+            options = [(f"ram:AttachPolicyTo{kind.title()}", kind, name)]
+            if kind == "user":
+                options += [("ram:AttachPolicyToGroup", "group", g.name)
+                            for g in w.groups_of(name)]
+            for action, target_kind, target in options:
+                if target not in w.candidates(source, action, target_kind):
+                    continue
+                auth = builder.best_attach(source, action, w.arn(target_kind, target))
+                if auth is None:
+                    continue
+                path = _path_to(parents, node)
+                decision = lowest([auth.decision, *(e.decision for e in path)])
+                edge = Edge(source, ADMIN, "attach-admin-to-reachable", decision, (auth,),
+                            (f"attaches an admin policy to {target_kind}/{target}",), path)
+                if best is None or (decision is Decision.ALLOW
+                                    and best.decision is not Decision.ALLOW):
+                    best = edge
+                if best.decision is Decision.ALLOW:
+                    return best
+        return best
+
+
+def _path_to(parents: dict[str, Edge | None], node: str) -> tuple[Edge, ...]:
+    path: list[Edge] = []
+    edge = parents[node]
+    while edge is not None:
+        path.append(edge)
+        edge = parents[edge.source]
+    return tuple(reversed(path))
+
+
+def build_graph(world: World) -> Graph:
+    return GraphBuilder(world).build()

@@ -1,0 +1,351 @@
+"""The escalation primitives of spec §3: the catalogue (public ids) and, for one source
+node, the edges each primitive gives it.
+
+Every take-over edge is bound to its target: the candidate targets come from the Resource
+patterns of the source's Allow statements (matched against the snapshot's ARNs once), and
+each candidate is then authorized precisely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from auditor.policy.authorize import (
+    INSTANCE_PROBE,
+    POLICY_PROBE,
+    ROLE_PROBE,
+    Context,
+    Probe,
+)
+from auditor.policy.decisions import Authorization, Decision, highest, lowest
+from auditor.policy.edges import ADMIN, Edge
+from auditor.policy.trust import ASSUME_ROLE, trust_decision
+from auditor.policy.world import World
+
+ECS = "ecs.aliyuncs.com"
+_ATTACH = {"user": "ram:AttachPolicyToUser", "role": "ram:AttachPolicyToRole",
+           "group": "ram:AttachPolicyToGroup"}
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One row of the catalogue."""
+
+    id: str
+    kind: str  # "take-over" | "self-grant" | "admin"
+    target: str
+    needs: str
+    condition: str = ""
+
+
+PRIMITIVES: tuple[Primitive, ...] = (
+    Primitive("full-admin", "admin", "ADMIN",
+              "one unconditioned Allow of every action (`*`, `*:*`) on every resource, and no "
+              "unconditioned Deny of every action on every resource (other Denies are listed "
+              "as exceptions)", "an unreadable held policy gives an UNKNOWN edge instead"),
+    Primitive("create-access-key", "take-over", "user B",
+              "`ram:CreateAccessKey` on B (and `ram:DeleteAccessKey` on B when B has 2 keys)",
+              "B ≠ A, B not frozen"),
+    Primitive("create-login-profile", "take-over", "user B",
+              "`ram:CreateLoginProfile` on B",
+              "B ≠ A, not frozen, no login profile; CONDITIONAL (MFA-gated) if B has MFA"),
+    Primitive("update-login-profile", "take-over", "user B",
+              "`ram:UpdateLoginProfile` on B",
+              "B ≠ A, not frozen, has a login profile; CONDITIONAL (MFA-gated) if B has MFA"),
+    Primitive("assume-role", "take-over", "role B",
+              "`sts:AssumeRole` on B (own principals), and B's trust policy allows A",
+              "B not service-linked; external principals need the trust alone"),
+    Primitive("update-role-trust", "take-over", "role B",
+              "`ram:UpdateRole` and `sts:AssumeRole` on B", "B not service-linked"),
+    Primitive("pass-role-ecs", "take-over", "role B",
+              "`ram:PassRole` on B, and `ecs:RunInstances` or `ecs:AttachInstanceRamRole` on "
+              "some instance", "B's trust policy allows `service/ecs.aliyuncs.com`"),
+    Primitive("join-group", "take-over", "group/G",
+              "`ram:AddUserToGroup` on G and on A itself", "A is a user not already in G"),
+    Primitive("attach-admin-to-self", "self-grant", "ADMIN",
+              "`ram:AttachPolicyToUser`/`ToRole`/`ToGroup` (by A's kind) on A and on an admin "
+              "policy"),
+    Primitive("attach-admin-to-own-group", "self-grant", "ADMIN",
+              "A is a user: `ram:AttachPolicyToGroup` on one of A's groups and on an admin "
+              "policy"),
+    Primitive("create-admin-policy", "self-grant", "ADMIN",
+              "`ram:CreatePolicy` on some new policy P, and the attach permission of "
+              "attach-admin-to-self or attach-admin-to-own-group on P"),
+    Primitive("edit-own-policy", "self-grant", "ADMIN",
+              "`ram:CreatePolicyVersion` on a custom policy A holds; "
+              "`ram:SetDefaultPolicyVersion` alone gives at most CONDITIONAL"),
+    Primitive("create-role", "self-grant", "ADMIN",
+              "`ram:CreateRole` on some new role P, `ram:AttachPolicyToRole` on P and on an "
+              "admin policy (or a policy A can create), and `sts:AssumeRole` on P",
+              "a `ram:TrustedPrincipalTypes` condition excluding RAM removes the CreateRole grant"),
+    Primitive("attach-admin-to-reachable", "self-grant", "ADMIN",
+              "`ram:AttachPolicyToUser`/`ToRole` on a user or role X ≠ A that A can reach "
+              "without this edge (or `ram:AttachPolicyToGroup` on a group of user X), and on "
+              "an admin policy", "evidence includes A's path to X; decision the lower of both"),
+)
+
+PRIMITIVE_IDS = frozenset(p.id for p in PRIMITIVES)
+
+
+def _edge(source: str, target: str, primitive: str, auths: list[Authorization],
+          extra: Decision = Decision.ALLOW, notes: tuple[str, ...] = ()) -> Edge | None:
+    """An edge when every authorization may succeed (UNKNOWN ones make it unknown)."""
+    decision = lowest([a.decision for a in auths] + [extra])
+    if decision not in (Decision.ALLOW, Decision.CONDITIONAL, Decision.UNKNOWN):
+        return None
+    return Edge(source, target, primitive, decision, tuple(auths), notes)
+
+
+def best_of(auths: list[Authorization]) -> Authorization:
+    """The first authorization with the strongest decision."""
+    top = highest(a.decision for a in auths)
+    return next(a for a in auths if a.decision is top)
+
+
+class EdgeBuilder:
+    """Computes the primitives' edges of nodes of one :class:`World`."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.az = world.authorizer
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _kind_name(self, node: str) -> tuple[str, str]:
+        kind, _, name = node.partition("/")
+        return kind, name
+
+    def best_attach(self, node: str, action: str, target_arn: str) -> Authorization | None:
+        """The best attach of an admin policy (or a created one) onto ``target_arn``."""
+        best: Authorization | None = None
+        for admin in self.world.admin_policies:
+            auth = self.az.authorize_attach(node, action, target_arn, admin.arn)
+            if admin.conditioned and auth.decision is Decision.ALLOW:
+                auth = Authorization(auth.action, auth.resource, Decision.CONDITIONAL,
+                                     auth.evidence, (*auth.notes, f"{admin.label} is conditioned"))
+            best = auth if best is None else best_of([best, auth])
+            if best.decision is Decision.ALLOW:
+                break
+        return best if best is not None and best.decision.grants else None
+
+    # --- take-over --------------------------------------------------------------------
+
+    def take_over(self, node: str) -> Iterator[Edge]:
+        kind, name = self._kind_name(node)
+        yield from self._user_credentials(node, kind, name)
+        yield from self._roles(node, name)
+        if kind == "user":
+            yield from self._join_group(node, name)
+
+    def _user_credentials(self, node: str, kind: str, name: str) -> Iterator[Edge]:
+        w = self.world
+        for action in ("ram:CreateAccessKey", "ram:CreateLoginProfile", "ram:UpdateLoginProfile"):
+            granted = w.decide_targets(node, action, "user")
+            if not granted:
+                continue
+            deletes = (w.decide_targets(node, "ram:DeleteAccessKey", "user")
+                       if action == "ram:CreateAccessKey" else {})
+            for target in sorted(granted):
+                if kind == "user" and target == name:
+                    continue
+                user = w.users[target]
+                gaps = w.snapshot.gaps(user) if w.has_gaps else {}
+                auths, extra, notes = [granted[target]], Decision.ALLOW, []
+                if action == "ram:CreateAccessKey":
+                    primitive = "create-access-key"
+                    if "access_keys" in gaps or len(user.access_keys) >= 2:
+                        if target in deletes:
+                            auths.append(deletes[target])
+                        elif "access_keys" in gaps:
+                            extra = Decision.UNKNOWN
+                            notes.append(f"the AccessKeys of {target} could not be listed")
+                        else:
+                            continue
+                else:
+                    wants_profile = action == "ram:UpdateLoginProfile"
+                    primitive = "update-login-profile" if wants_profile else "create-login-profile"
+                    if "login_profile" in gaps:
+                        extra = Decision.UNKNOWN
+                        notes.append(f"the login profile of {target} could not be read")
+                    elif user.has_login_profile != wants_profile:
+                        continue
+                    if user.mfa_bound or "mfa" in gaps:
+                        extra = lowest([extra, Decision.CONDITIONAL])
+                        notes.append(f"MFA-gated: {target} has an MFA device"
+                                     if user.mfa_bound else f"MFA state of {target} unknown")
+                edge = _edge(node, f"user/{target}", primitive, auths, extra, tuple(notes))
+                if edge is not None:
+                    yield edge
+
+    def _roles(self, node: str, name: str) -> Iterator[Edge]:
+        w = self.world
+        updatable = w.decide_targets(node, "ram:UpdateRole", "role", Context(ram_trust=True))
+        assumable = w.decide_targets(node, ASSUME_ROLE, "role",
+                                     within=w.trusting(node) | updatable.keys())
+        for target in sorted(assumable):
+            if node == f"role/{target}" or not w.may_trust(target, node):
+                continue
+            trust = trust_decision(w.model.trusts[target], node, w.account_id)
+            if trust.decision in (Decision.DENY, Decision.IMPLICIT_DENY):
+                continue
+            edge = _edge(node, f"role/{target}", "assume-role", [assumable[target], trust])
+            if edge is not None:
+                yield edge
+        if updatable:
+            for target in sorted(updatable.keys() & assumable.keys()):
+                if node == f"role/{target}":
+                    continue
+                edge = _edge(node, f"role/{target}", "update-role-trust",
+                             [updatable[target], assumable[target]])
+                if edge is not None:
+                    yield edge
+        ecs = Context(service=ECS)
+        passable = w.decide_targets(node, "ram:PassRole", "role", ecs)
+        if not passable:
+            return
+        run = best_of([self.az.authorize(node, a, INSTANCE_PROBE, ecs)
+                       for a in ("ecs:RunInstances", "ecs:AttachInstanceRamRole")])
+        if not run.decision.grants:
+            return
+        for target in sorted(passable):
+            if node == f"role/{target}":
+                continue
+            trust = trust_decision(w.model.trusts[target], f"service/{ECS}", w.account_id)
+            if not (trust.decision.grants or trust.decision is Decision.UNKNOWN):
+                continue
+            edge = _edge(node, f"role/{target}", "pass-role-ecs", [passable[target], run, trust])
+            if edge is not None:
+                yield edge
+
+    def _join_group(self, node: str, name: str) -> Iterator[Edge]:
+        w = self.world
+        groups = w.decide_targets(node, "ram:AddUserToGroup", "group")
+        if not groups:
+            return
+        on_self = self.az.authorize(node, "ram:AddUserToGroup", w.arn("user", name))
+        if not on_self.decision.grants:
+            return
+        for target in sorted(groups):
+            if name in w.groups[target].members:
+                continue
+            edge = _edge(node, f"group/{target}", "join-group", [groups[target], on_self])
+            if edge is not None:
+                yield edge
+
+    # --- self-grant -------------------------------------------------------------------
+
+    def self_grant(self, node: str) -> Iterator[Edge]:
+        for build in self._self_grants():
+            edge = build(node)
+            if edge is not None:
+                yield edge
+
+    def _self_grants(self) -> tuple[Callable[[str], Edge | None], ...]:
+        return (self._attach_to_self, self._attach_to_own_group, self._create_admin_policy,
+                self._edit_own_policy, self._create_role)
+
+    def _own_targets(self, node: str) -> list[tuple[str, str]]:
+        """(attach action, target ARN) pairs for A itself and, for a user, its groups."""
+        kind, name = self._kind_name(node)
+        pairs = [(_ATTACH[kind], self.world.arn(kind, name))]
+        if kind == "user":
+            pairs += [("ram:AttachPolicyToGroup", self.world.arn("group", g.name))
+                      for g in self.world.groups_of(name)]
+        return pairs
+
+    def _attach_to_self(self, node: str) -> Edge | None:
+        action, arn = self._own_targets(node)[0]
+        if not self.world.has_allow(node, action):
+            return None
+        auth = self.best_attach(node, action, arn)
+        return _edge(node, ADMIN, "attach-admin-to-self", [auth]) if auth else None
+
+    def _attach_to_own_group(self, node: str) -> Edge | None:
+        if not self.world.has_allow(node, "ram:AttachPolicyToGroup"):
+            return None
+        found = [a for action, arn in self._own_targets(node)[1:]
+                 if (a := self.best_attach(node, action, arn)) is not None]
+        if not found:
+            return None
+        return _edge(node, ADMIN, "attach-admin-to-own-group", [best_of(found)])
+
+    def _create_admin_policy(self, node: str) -> Edge | None:
+        if not self.world.has_allow(node, "ram:CreatePolicy"):
+            return None
+        create = self.az.authorize(node, "ram:CreatePolicy", POLICY_PROBE)
+        if not create.decision.grants:
+            return None
+        options = [self.az.authorize_attach(node, action, arn, POLICY_PROBE)
+                   for action, arn in self._own_targets(node)
+                   if self.world.has_allow(node, action)]
+        options = [o for o in options if o.decision.grants]
+        if not options:
+            return None
+        return _edge(node, ADMIN, "create-admin-policy", [create, best_of(options)])
+
+    def _edit_own_policy(self, node: str) -> Edge | None:
+        best: Edge | None = None
+        actions = [(action, cap) for action, cap in (
+            ("ram:CreatePolicyVersion", Decision.ALLOW),
+            ("ram:SetDefaultPolicyVersion", Decision.CONDITIONAL),
+        ) if self.world.has_allow(node, action)]
+        if not actions:
+            return None
+        for holding in self.world.model.held_by(node):
+            policy = holding.policy
+            if policy.type != "Custom":
+                continue
+            for action, cap in actions:
+                auth = self.az.authorize(node, action, policy.arn)
+                note = () if cap is Decision.ALLOW else (
+                    "older versions are not in the snapshot",)
+                edge = _edge(node, ADMIN, "edit-own-policy", [auth], cap,
+                             (f"{policy.name} is held {holding.how}", *note))
+                if edge and (best is None or (edge.decision is Decision.ALLOW
+                                              and best.decision is not Decision.ALLOW)):
+                    best = edge
+        return best
+
+    def _create_role(self, node: str) -> Edge | None:
+        w, az = self.world, self.az
+        if not (w.has_allow(node, "ram:CreateRole") and w.has_allow(node, ASSUME_ROLE)):
+            return None
+        create = az.authorize(node, "ram:CreateRole", ROLE_PROBE, Context(ram_trust=True))
+        assume = az.authorize(node, ASSUME_ROLE, ROLE_PROBE)
+        if not (create.decision.grants and assume.decision.grants):
+            return None
+        attach = self._attach_onto_probe(node)
+        if attach is None:
+            return None
+        return _edge(node, ADMIN, "create-role", [create, attach, assume])
+
+    def _attach_onto_probe(self, node: str) -> Authorization | None:
+        """``ram:AttachPolicyToRole`` on a new role and on an admin policy (or one A can
+        create)."""
+        az = self.az
+        on_role = az.authorize(node, "ram:AttachPolicyToRole", ROLE_PROBE)
+        if not on_role.decision.grants:
+            return None
+        best: Authorization | None = None
+        policies: list[tuple[str | Probe, bool]] = [(a.arn, a.conditioned)
+                                                    for a in self.world.admin_policies]
+        create = az.authorize(node, "ram:CreatePolicy", POLICY_PROBE)
+        if create.decision.grants:
+            policies.append((POLICY_PROBE, False))
+        for policy, conditioned in policies:
+            on_policy = az.authorize(node, "ram:AttachPolicyToRole", policy)
+            parts = [on_role.decision, on_policy.decision]
+            if on_policy.decision is Decision.IMPLICIT_DENY:
+                parts = [on_role.decision, Decision.CONDITIONAL]
+            if conditioned:
+                parts.append(Decision.CONDITIONAL)
+            if isinstance(policy, Probe):
+                parts.append(create.decision)
+            decision = lowest(parts)
+            auth = Authorization("ram:AttachPolicyToRole", f"{ROLE_PROBE} + {policy}", decision,
+                                 on_role.evidence + on_policy.evidence)
+            if best is None or (decision is Decision.ALLOW
+                                and best.decision is not Decision.ALLOW):
+                best = auth
+        return best if best is not None and best.decision.grants else None

@@ -1,0 +1,251 @@
+"""What the graph builder needs from a snapshot, indexed once: principals, ARNs, admin
+policies, and the targets each statement's Resource patterns can cover."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from auditor.policy.authorize import NO_CONTEXT, Authorizer, Context, evidence
+from auditor.policy.decisions import Authorization, Decision, Evidence
+from auditor.policy.model import (
+    SERVICE_KEY,
+    TRUSTED_TYPES_KEY,
+    Holding,
+    PolicyModel,
+    Statement,
+    build_model,
+)
+from auditor.policy.patterns import ResourcePattern, compile_wildcard, has_wildcard
+from auditor.policy.trust import named_exactly
+from auditor.snapshot import AccountSnapshot, Group, Role, User
+
+ADMINISTRATOR_ACCESS = "AdministratorAccess"
+
+#: Every action an edge of §3 needs: indexed per principal once.
+GRAPH_ACTIONS = (
+    "ram:CreateAccessKey", "ram:DeleteAccessKey", "ram:CreateLoginProfile",
+    "ram:UpdateLoginProfile", "sts:AssumeRole", "ram:UpdateRole", "ram:PassRole",
+    "ecs:RunInstances", "ecs:AttachInstanceRamRole", "ram:AddUserToGroup",
+    "ram:AttachPolicyToUser", "ram:AttachPolicyToRole", "ram:AttachPolicyToGroup",
+    "ram:CreatePolicy", "ram:CreatePolicyVersion", "ram:SetDefaultPolicyVersion",
+    "ram:CreateRole",
+)
+TargetKind = str  # "user" | "role" | "group"
+
+
+@dataclass(frozen=True)
+class AdminPolicy:
+    """A policy whose default version allows every action on every resource
+    (``conditioned``: only through a conditioned statement, so attaching it is CONDITIONAL)."""
+
+    arn: str
+    label: str
+    conditioned: bool = False
+    assumed: bool = False  # not in the snapshot: AdministratorAccess, which every account has
+
+
+class World:
+    """One snapshot, indexed for the graph builder."""
+
+    def __init__(self, snapshot: AccountSnapshot) -> None:
+        self.snapshot = snapshot
+        self.account_id = snapshot.account_id
+        self.model: PolicyModel = build_model(snapshot)
+        self.users: dict[str, User] = {u.name: u for u in snapshot.users}
+        self.roles: dict[str, Role] = {r.name: r for r in snapshot.roles}
+        self.groups: dict[str, Group] = {g.name: g for g in snapshot.groups}
+        self.live_users = frozenset(n for n, u in self.users.items() if not u.frozen)
+        self.authorizer = Authorizer(
+            self.model,
+            {
+                "role": frozenset(self.roles),
+                "policy": frozenset(p.name for p in snapshot.policies if p.type == "Custom"),
+                "instance": frozenset(),
+            },
+        )
+        self.authorizer.index(GRAPH_ACTIONS)
+        self._names: dict[TargetKind, frozenset[str]] = {
+            "user": self.live_users,
+            "role": frozenset(n for n, r in self.roles.items() if not r.is_service_linked),
+            "group": frozenset(self.groups),
+        }
+        self._lower: dict[TargetKind, dict[str, frozenset[str]]] = {}
+        self._targets: dict[tuple[int, TargetKind], frozenset[str]] = {}
+        self._evidence: dict[tuple[int, int], Evidence] = {}
+        self._trust_named: dict[str, frozenset[str] | None] = {}
+        self._broad: set[str] | None = None
+        self.admin_policies = self._admin_policies()
+        self.has_gaps = any(i.resource is not None for i in snapshot.issues)
+
+    def arn(self, kind: TargetKind, name: str) -> str:
+        return f"acs:ram::{self.account_id}:{kind}/{name}"
+
+    def groups_of(self, user: str) -> tuple[Group, ...]:
+        return self.snapshot.groups_of(user)
+
+    def _admin_policies(self) -> tuple[AdminPolicy, ...]:
+        found: list[AdminPolicy] = []
+        for policy in self.model.policies.values():
+            admin = [
+                s for s in policy.document.statements
+                if s.allows and s.action is not None and s.action.every_action
+                and s.resource is not None and any(p.every_arn for p in s.resource)
+            ]
+            if admin:
+                conditioned = all(s.conditioned for s in admin)
+                found.append(AdminPolicy(policy.arn, f"{policy.name} ({policy.type})",
+                                         conditioned))
+        if ("System", ADMINISTRATOR_ACCESS) not in self.model.policies:
+            found.append(AdminPolicy(
+                f"acs:ram:*:system:policy/{ADMINISTRATOR_ACCESS}",
+                f"{ADMINISTRATOR_ACCESS} (System, not in the snapshot)",
+                assumed=True,
+            ))
+        return tuple(sorted(found, key=lambda a: (a.conditioned, a.assumed, a.label)))
+
+    # --- targets a statement can cover --------------------------------------------------
+
+    def _lowered(self, kind: TargetKind) -> dict[str, frozenset[str]]:
+        found = self._lower.get(kind)
+        if found is None:
+            groups: dict[str, set[str]] = {}
+            for name in self._names[kind]:
+                groups.setdefault(name.lower(), set()).add(name)
+            found = self._lower[kind] = {k: frozenset(v) for k, v in groups.items()}
+        return found
+
+    def _pattern_targets(self, patterns: tuple[ResourcePattern, ...], kind: TargetKind,
+                         deny: bool) -> set[str]:
+        names = self._names[kind]
+        hits: set[str] = set()
+        prefix = f"{kind}/"
+        for pattern in patterns:
+            if pattern.text == "*":
+                return set(names)
+            if not pattern.head_matches("ram", self.account_id):
+                continue
+            rel = pattern.segments[4]
+            if not has_wildcard(rel):
+                if deny:
+                    if rel.lower().startswith(prefix):
+                        hits |= self._lowered(kind).get(rel[len(prefix):].lower(), frozenset())
+                elif rel.startswith(prefix) and rel[len(prefix):] in names:
+                    hits.add(rel[len(prefix):])
+                continue
+            regex = compile_wildcard(rel, ignore_case=deny)
+            hits.update(n for n in names if regex.fullmatch(prefix + n))
+        return hits
+
+    def statement_targets(self, stmt: Statement, kind: TargetKind) -> frozenset[str]:
+        """The ``kind`` objects the statement's Resource (or NotResource) covers."""
+        key = (id(stmt), kind)
+        found = self._targets.get(key)
+        if found is None:
+            deny = not stmt.allows
+            if stmt.resource is not None:
+                found = frozenset(self._pattern_targets(stmt.resource, kind, deny))
+            elif stmt.not_resource is not None:
+                found = self._names[kind] - self._pattern_targets(stmt.not_resource, kind, deny)
+            else:
+                found = frozenset()
+            self._targets[key] = found
+        return found
+
+    def _evidence_of(self, holding: Holding, stmt: Statement, note: str = "") -> Evidence:
+        key = (id(holding), id(stmt))
+        found = self._evidence.get(key)
+        if found is None:
+            found = self._evidence[key] = evidence(holding, stmt, note)
+        return found
+
+    def decide_targets(self, node: str, action: str, kind: TargetKind,
+                       context: Context = NO_CONTEXT,
+                       within: set[str] | frozenset[str] | None = None,
+                       ) -> dict[str, Authorization]:
+        """The targets of ``kind`` that ``node`` may do ``action`` on (ALLOW or
+        CONDITIONAL), decided as :meth:`Authorizer.authorize` would, in one pass over
+        the statements' precomputed target sets."""
+        matching = self.authorizer.matching(node, action)
+        if not matching:
+            return {}
+        allows: list[tuple[Evidence, frozenset[str], bool]] = []
+        denies: list[tuple[Evidence, frozenset[str], bool]] = []
+        for holding, stmt, via_ims in matching:
+            if context.service and stmt.excludes(SERVICE_KEY, context.service):
+                continue
+            if context.ram_trust and stmt.excludes(TRUSTED_TYPES_KEY, "RAM", ignore_case=True):
+                continue
+            targets = self.statement_targets(stmt, kind)
+            if not targets:
+                continue
+            if stmt.allows:
+                allows.append((self._evidence_of(holding, stmt), targets, stmt.conditioned))
+            else:
+                note = ("ims: Deny may cover the ram: action" if via_ims
+                        else "Deny with NotResource" if stmt.not_resource is not None else "")
+                hard = not (via_ims or stmt.conditioned or stmt.not_resource is not None)
+                denies.append((self._evidence_of(holding, stmt, note), targets, hard))
+        if not allows:
+            return {}
+        candidates = frozenset().union(*(t for _, t, _ in allows))
+        if within is not None:
+            candidates = candidates & within
+        if not denies and len(allows) == 1:
+            ev, _, conditioned = allows[0]
+            uniform = Decision.CONDITIONAL if conditioned else Decision.ALLOW
+            return {t: Authorization(action, self.arn(kind, t), uniform, (ev,))
+                    for t in candidates}
+        out: dict[str, Authorization] = {}
+        for target in candidates:
+            hard_deny = [e for e, t, hard in denies if hard and target in t]
+            if hard_deny:
+                continue
+            soft = [e for e, t, hard in denies if not hard and target in t]
+            plain = [e for e, t, cond in allows if not cond and target in t]
+            cond = [e for e, t, c in allows if c and target in t]
+            decision = Decision.ALLOW if plain and not soft else Decision.CONDITIONAL
+            chosen = plain if decision is Decision.ALLOW else plain + cond + soft
+            out[target] = Authorization(action, self.arn(kind, target), decision, tuple(chosen))
+        return out
+
+    def candidates(self, node: str, action: str, kind: TargetKind) -> frozenset[str]:
+        """Names of ``kind`` objects that some Allow statement of ``node`` for ``action``
+        may cover (a superset: each is then authorized precisely)."""
+        out: set[str] = set()
+        for _, stmt, _ in self.authorizer.matching(node, action):
+            if stmt.allows:
+                out |= self.statement_targets(stmt, kind)
+        return frozenset(out)
+
+    def may_trust(self, role: str, node: str) -> bool:
+        """False when the role's trust policy certainly does not name ``node``."""
+        if role not in self._trust_named:
+            self._trust_named[role] = named_exactly(self.model.trusts[role], self.account_id)
+        named = self._trust_named[role]
+        return named is None or node.lower() in named
+
+    def has_allow(self, node: str, action: str) -> bool:
+        key = action.lower()
+        if key in self.authorizer.indexed_actions:
+            return key in self.authorizer.allowed_actions(node)
+        return any(stmt.allows for _, stmt, _ in self.authorizer.matching(node, action))
+
+    def trusting(self, node: str) -> set[str]:
+        """Roles whose trust policy may name ``node`` (a superset)."""
+        if self._broad is None:
+            self._broad = set()
+            self._exact: dict[str, set[str]] = {}
+            for role in self.roles:
+                named = named_exactly(self.model.trusts[role], self.account_id)
+                if named is None:
+                    self._broad.add(role)
+                else:
+                    for n in named:
+                        self._exact.setdefault(n, set()).add(role)
+        return self._broad | self._exact.get(node.lower(), set())
+
+    def sources(self) -> Iterator[str]:
+        """Own principal nodes that hold permissions: live users and roles."""
+        yield from (f"user/{n}" for n in sorted(self.live_users))
+        yield from (f"role/{n}" for n in sorted(self.roles))

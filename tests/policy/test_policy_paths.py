@@ -1,0 +1,157 @@
+"""Paths (spec §3): multi-hop, shortest per distinct first hop, attach-admin-to-reachable."""
+
+from __future__ import annotations
+
+import json
+
+from policy_worlds import (
+    ACCT,
+    ADMIN_POLICY,
+    admin_policy,
+    allow,
+    engine,
+    group,
+    policy,
+    role,
+    role_arn,
+    trusts,
+    user_arn,
+)
+
+from auditor.policy import Decision, PolicyEngine, path_decision
+from auditor.testing import make_snapshot, make_user
+
+
+def hops(path) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    return [(e.source, e.primitive, e.target) for e in path]
+
+
+def chain_world() -> PolicyEngine:
+    """user/dev → role/ci → role/deploy → admin, plus a longer detour through user/ops."""
+    roles = [role("ci", trusts({"RAM": user_arn("dev")})),
+             role("deploy", trusts({"RAM": role_arn("ci")}))]
+    return engine(users=["dev", "ops"], roles=roles, policies=[
+        policy("dev", allow("sts:AssumeRole", role_arn("ci")),
+               allow("ram:CreateAccessKey", user_arn("ops")), to=["user/dev"]),
+        policy("ci", allow("sts:AssumeRole", role_arn("deploy")), to=["role/ci"]),
+        policy("ops", allow("sts:AssumeRole", role_arn("ci")), to=["user/ops"]),
+        admin_policy(to=["role/deploy"]),
+    ])
+
+
+def test_user_to_role_to_role_to_admin() -> None:
+    eng = chain_world()
+    paths = eng.paths("user/dev")
+    assert [hops(p) for p in paths] == [[
+        ("user/dev", "assume-role", "role/ci"),
+        ("role/ci", "assume-role", "role/deploy"),
+        ("role/deploy", "full-admin", "admin"),
+    ]]
+    assert path_decision(paths[0]) is Decision.ALLOW
+    evidence = paths[0][1].authorizations[0].evidence[0]
+    assert (evidence.policy, evidence.held, evidence.statement) == ("ci", "role", 0)
+
+
+def test_one_shortest_path_per_distinct_first_hop() -> None:
+    """ops is a first hop of its own (create-access-key) although its path is longer: it is
+    reported once, and never extends past a node already on the path."""
+    roles = [role("ci", trusts({"RAM": [user_arn("dev"), user_arn("ops")]})),
+             role("deploy", trusts({"RAM": role_arn("ci")}))]
+    eng = engine(users=["dev", "ops"], roles=roles, policies=[
+        policy("dev", allow("sts:AssumeRole", role_arn("ci")),
+               allow("ram:CreateAccessKey", user_arn("ops")), to=["user/dev"]),
+        policy("ci", allow("sts:AssumeRole", role_arn("deploy")), to=["role/ci"]),
+        policy("ops", allow("sts:AssumeRole", role_arn("ci")), to=["user/ops"]),
+        admin_policy(to=["role/deploy"]),
+    ])
+    got = [hops(p) for p in eng.paths("user/dev")]
+    assert got == [
+        [("user/dev", "assume-role", "role/ci"), ("role/ci", "assume-role", "role/deploy"),
+         ("role/deploy", "full-admin", "admin")],
+        [("user/dev", "create-access-key", "user/ops"), ("user/ops", "assume-role", "role/ci"),
+         ("role/ci", "assume-role", "role/deploy"), ("role/deploy", "full-admin", "admin")],
+    ]
+
+
+def test_paths_to_a_principal() -> None:
+    eng = chain_world()
+    assert [hops(p) for p in eng.paths("user/dev", to="role/deploy")] == [[
+        ("user/dev", "assume-role", "role/ci"), ("role/ci", "assume-role", "role/deploy")]]
+    assert eng.paths("role/deploy", to="user/dev") == []
+
+
+def test_a_conditional_hop_makes_the_path_conditional() -> None:
+    roles = [role("ci", trusts({"RAM": user_arn("dev")},
+                               Condition={"IpAddress": {"acs:SourceIp": "10.0.0.1"}}))]
+    eng = engine(users=["dev"], roles=roles, policies=[
+        policy("dev", allow("sts:AssumeRole"), to=["user/dev"]),
+        admin_policy(to=["role/ci"]),
+    ])
+    [path] = eng.paths("user/dev")
+    assert path_decision(path) is Decision.CONDITIONAL
+
+
+def test_unknown_edges_never_form_paths_but_are_seen_with_unknown_as_allow() -> None:
+    eng = engine(users=["dev"], roles=[role("ci", document=None)], policies=[
+        policy("dev", allow("sts:AssumeRole", role_arn("ci")), to=["user/dev"]),
+        admin_policy(to=["role/ci"]),
+    ])
+    assert eng.paths("user/dev") == []
+    assert not eng.can_reach("user/dev")
+    assert eng.can_reach("user/dev", unknown_as_allow=True)
+
+
+def test_attach_admin_to_reachable_carries_the_path_to_its_target() -> None:
+    """dev can take over ops (access key) and may attach policies to ops, not to itself."""
+    eng = engine(users=["dev", "ops"], policies=[
+        admin_policy(),
+        policy("dev", allow("ram:CreateAccessKey", user_arn("ops")),
+               allow("ram:AttachPolicyToUser", [user_arn("ops"), ADMIN_POLICY]),
+               to=["user/dev"]),
+    ])
+    edges = [e for e in eng.graph().edges if e.primitive == "attach-admin-to-reachable"]
+    assert len(edges) == 1
+    [edge] = edges
+    assert (edge.source, edge.target, edge.decision) == ("user/dev", "admin", Decision.ALLOW)
+    assert hops(edge.via) == [("user/dev", "create-access-key", "user/ops")]
+    assert [hops(p) for p in eng.paths("user/dev")] == [
+        [("user/dev", "attach-admin-to-reachable", "admin")]]
+    assert json.loads(json.dumps(edge.to_dict()))["via"][0]["primitive"] == "create-access-key"
+
+
+def test_attach_admin_to_reachable_through_a_group_of_the_target() -> None:
+    eng = engine(users=["dev", "ops"], groups=[group("team", "ops")], policies=[
+        admin_policy(),
+        policy("dev", allow("ram:CreateAccessKey", user_arn("ops")),
+               allow("ram:AttachPolicyToGroup", [f"acs:ram:*:{ACCT}:group/team", ADMIN_POLICY]),
+               to=["user/dev"]),
+    ])
+    assert any(e.primitive == "attach-admin-to-reachable" for e in eng.graph().edges)
+
+
+def test_attach_to_an_unreachable_principal_is_no_edge() -> None:
+    eng = engine(users=["dev", "ops"], policies=[
+        admin_policy(),
+        policy("dev", allow("ram:AttachPolicyToUser", [user_arn("ops"), ADMIN_POLICY]),
+               to=["user/dev"]),
+    ])
+    assert eng.paths("user/dev") == []
+
+
+def test_graph_export_is_json_and_only_escalation_keeps_paths() -> None:
+    eng = chain_world()
+    full = eng.graph().to_dict()
+    slim = eng.graph().to_dict(only_escalation=True)
+    json.dumps(full)
+    assert {n["id"] for n in slim["nodes"]} == {"user/dev", "role/ci", "role/deploy",
+                                                "admin", "root"}
+    dropped = {(e["from"], e["to"]) for e in full["edges"]} - {
+        (e["from"], e["to"]) for e in slim["edges"]}
+    assert dropped == {("user/dev", "user/ops")}  # ops (trusted by no role) leads nowhere
+
+
+def test_the_engine_is_cached_per_snapshot_object() -> None:
+    snap = make_snapshot(users=(make_user("a"),))
+    assert PolicyEngine.from_snapshot(snap) is PolicyEngine.from_snapshot(snap)
+    other = make_snapshot(users=(make_user("a"),))
+    assert PolicyEngine.from_snapshot(other) is not PolicyEngine.from_snapshot(snap)
