@@ -26,9 +26,13 @@ class Probe:
 
     service: str
     kind: str
+    name: str = ""  # one concrete new name, so that all of an edge's requests use the same P
 
     def __str__(self) -> str:
-        return f"acs:{self.service}:*:<account>:{self.kind}/<new {self.kind}>"
+        return f"acs:{self.service}:*:<account>:{self.kind}/{self.name or f'<new {self.kind}>'}"
+
+    def named(self, name: str) -> Probe:
+        return Probe(self.service, self.kind, name)
 
 
 ROLE_PROBE = Probe("ram", "role")
@@ -166,17 +170,40 @@ class Authorizer:
         rel = pattern.segments[4]
         regex = compile_wildcard(rel, ignore_case=False)
         prefix = f"{probe.kind}/"
+        if probe.name:
+            return regex.fullmatch(prefix + probe.name) is not None
+        return any(regex.fullmatch(prefix + name) for name in self._instances(rel, probe))
+
+    def _instances(self, rel: str, probe: Probe) -> list[str]:
+        """New names of the probe's kind that a relative-id pattern suggests."""
+        prefix = f"{probe.kind}/"
         taken = self.taken.get(probe.kind, frozenset())
+        found = []
         for candidate in (
             prefix + FRESH,
             rel.replace("*", FRESH).replace("?", "q"),
             rel.replace("*", "").replace("?", "q"),
         ):
             name = candidate.removeprefix(prefix)
-            fresh = candidate.startswith(prefix) and name and name not in taken
-            if fresh and regex.fullmatch(candidate):
-                return True
-        return False
+            if candidate.startswith(prefix) and name and name not in taken:
+                found.append(name)
+        return found
+
+    def probe_names(self, node_id: str, actions: Iterable[str], probe: Probe,
+                    limit: int = 16) -> list[Probe]:
+        """Concrete new-object probes worth trying for an edge needing ``actions``: the
+        names the node's Allow patterns suggest (§2.2: one P for all of an edge's requests)."""
+        names: dict[str, None] = {}
+        for action in actions:
+            for _, stmt, _ in self.matching(node_id, action):
+                if not stmt.allows or stmt.resource is None:
+                    continue
+                for pattern in stmt.resource:
+                    if pattern.valid and pattern.text != "*" and pattern.head_matches(
+                            probe.service, self.model.account_id):
+                        names.update(dict.fromkeys(self._instances(pattern.segments[4], probe)))
+        names.setdefault(FRESH, None)
+        return [probe.named(n) for n in list(names)[:limit]]
 
     def _covers_kind(self, pattern: ResourcePattern, probe: Probe) -> bool:
         """A Deny pattern matches every object of the probe's kind (§2.2)."""

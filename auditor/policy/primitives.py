@@ -59,8 +59,9 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive("update-role-trust", "take-over", "role B",
               "`ram:UpdateRole` and `sts:AssumeRole` on B", "B not service-linked"),
     Primitive("pass-role-ecs", "take-over", "role B",
-              "`ram:PassRole` on B, and `ecs:RunInstances` or `ecs:AttachInstanceRamRole` on "
-              "some instance", "B's trust policy allows `service/ecs.aliyuncs.com`"),
+              "`ram:PassRole` on B, and `ecs:RunInstances` (on all resources) or "
+              "`ecs:AttachInstanceRamRole` on some instance",
+              "B's trust policy allows `service/ecs.aliyuncs.com`"),
     Primitive("join-group", "take-over", "group/G",
               "`ram:AddUserToGroup` on G and on A itself", "A is a user not already in G"),
     Primitive("attach-admin-to-self", "self-grant", "ADMIN",
@@ -101,6 +102,14 @@ def best_of(auths: list[Authorization]) -> Authorization:
     """The first authorization with the strongest decision."""
     top = highest(a.decision for a in auths)
     return next(a for a in auths if a.decision is top)
+
+
+def _better(best: Edge | None, edge: Edge | None) -> Edge | None:
+    """The stronger of two candidate edges for one (source, primitive, target)."""
+    if edge is None or (best is not None and (best.decision is Decision.ALLOW
+                                              or edge.decision is not Decision.ALLOW)):
+        return best
+    return edge
 
 
 class EdgeBuilder:
@@ -204,8 +213,8 @@ class EdgeBuilder:
         passable = w.decide_targets(node, "ram:PassRole", "role", ecs)
         if not passable:
             return
-        run = best_of([self.az.authorize(node, a, INSTANCE_PROBE, ecs)
-                       for a in ("ecs:RunInstances", "ecs:AttachInstanceRamRole")])
+        run = best_of([self.az.authorize(node, "ecs:RunInstances", "*", ecs),
+                       self.az.authorize(node, "ecs:AttachInstanceRamRole", INSTANCE_PROBE, ecs)])
         if not run.decision.grants:
             return
         for target in sorted(passable):
@@ -273,16 +282,22 @@ class EdgeBuilder:
     def _create_admin_policy(self, node: str) -> Edge | None:
         if not self.world.has_allow(node, "ram:CreatePolicy"):
             return None
-        create = self.az.authorize(node, "ram:CreatePolicy", POLICY_PROBE)
-        if not create.decision.grants:
+        targets = [(a, arn) for a, arn in self._own_targets(node) if self.world.has_allow(node, a)]
+        if not targets:
             return None
-        options = [self.az.authorize_attach(node, action, arn, POLICY_PROBE)
-                   for action, arn in self._own_targets(node)
-                   if self.world.has_allow(node, action)]
-        options = [o for o in options if o.decision.grants]
-        if not options:
-            return None
-        return _edge(node, ADMIN, "create-admin-policy", [create, best_of(options)])
+        best: Edge | None = None
+        actions = ["ram:CreatePolicy", *(a for a, _ in targets)]
+        for probe in self.az.probe_names(node, actions, POLICY_PROBE):
+            create = self.az.authorize(node, "ram:CreatePolicy", probe)
+            if not create.decision.grants:
+                continue
+            options = [self.az.authorize_attach(node, action, arn, probe)
+                       for action, arn in targets]
+            options = [o for o in options if o.decision.grants]
+            if options:
+                edge = _edge(node, ADMIN, "create-admin-policy", [create, best_of(options)])
+                best = _better(best, edge)
+        return best
 
     def _edit_own_policy(self, node: str) -> Edge | None:
         best: Edge | None = None
@@ -311,39 +326,44 @@ class EdgeBuilder:
         w, az = self.world, self.az
         if not (w.has_allow(node, "ram:CreateRole") and w.has_allow(node, ASSUME_ROLE)):
             return None
-        create = az.authorize(node, "ram:CreateRole", ROLE_PROBE, Context(ram_trust=True))
-        assume = az.authorize(node, ASSUME_ROLE, ROLE_PROBE)
-        if not (create.decision.grants and assume.decision.grants):
-            return None
-        attach = self._attach_onto_probe(node)
-        if attach is None:
-            return None
-        return _edge(node, ADMIN, "create-role", [create, attach, assume])
+        best: Edge | None = None
+        actions = ("ram:CreateRole", "ram:AttachPolicyToRole", ASSUME_ROLE)
+        for probe in az.probe_names(node, actions, ROLE_PROBE):
+            create = az.authorize(node, "ram:CreateRole", probe, Context(ram_trust=True))
+            assume = az.authorize(node, ASSUME_ROLE, probe)
+            if not (create.decision.grants and assume.decision.grants):
+                continue
+            attach = self._attach_onto_probe(node, probe)
+            if attach is not None:
+                best = _better(best, _edge(node, ADMIN, "create-role", [create, attach, assume]))
+            if best is not None and best.decision is Decision.ALLOW:
+                break
+        return best
 
-    def _attach_onto_probe(self, node: str) -> Authorization | None:
-        """``ram:AttachPolicyToRole`` on a new role and on an admin policy (or one A can
+    def _attach_onto_probe(self, node: str, role: Probe) -> Authorization | None:
+        """``ram:AttachPolicyToRole`` on the new role and on an admin policy (or one A can
         create)."""
         az = self.az
-        on_role = az.authorize(node, "ram:AttachPolicyToRole", ROLE_PROBE)
+        on_role = az.authorize(node, "ram:AttachPolicyToRole", role)
         if not on_role.decision.grants:
             return None
         best: Authorization | None = None
-        policies: list[tuple[str | Probe, bool]] = [(a.arn, a.conditioned)
-                                                    for a in self.world.admin_policies]
-        create = az.authorize(node, "ram:CreatePolicy", POLICY_PROBE)
-        if create.decision.grants:
-            policies.append((POLICY_PROBE, False))
-        for policy, conditioned in policies:
+        policies: list[tuple[str | Probe, bool, Decision]] = [
+            (a.arn, a.conditioned, Decision.ALLOW) for a in self.world.admin_policies]
+        for probe in az.probe_names(node, ("ram:CreatePolicy", "ram:AttachPolicyToRole"),
+                                    POLICY_PROBE, limit=4):
+            create = az.authorize(node, "ram:CreatePolicy", probe)
+            if create.decision.grants:
+                policies.append((probe, False, create.decision))
+        for policy, conditioned, created in policies:
             on_policy = az.authorize(node, "ram:AttachPolicyToRole", policy)
-            parts = [on_role.decision, on_policy.decision]
+            parts = [on_role.decision, on_policy.decision, created]
             if on_policy.decision is Decision.IMPLICIT_DENY:
-                parts = [on_role.decision, Decision.CONDITIONAL]
+                parts[1] = Decision.CONDITIONAL
             if conditioned:
                 parts.append(Decision.CONDITIONAL)
-            if isinstance(policy, Probe):
-                parts.append(create.decision)
             decision = lowest(parts)
-            auth = Authorization("ram:AttachPolicyToRole", f"{ROLE_PROBE} + {policy}", decision,
+            auth = Authorization("ram:AttachPolicyToRole", f"{role} + {policy}", decision,
                                  on_role.evidence + on_policy.evidence)
             if best is None or (decision is Decision.ALLOW
                                 and best.decision is not Decision.ALLOW):

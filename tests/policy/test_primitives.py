@@ -130,6 +130,19 @@ def test_pass_role_ecs_needs_passrole_an_instance_grant_and_ecs_trust() -> None:
     assert edges(no_ecs, "pass-role-ecs") == set()
 
 
+def test_run_instances_needs_all_resources_attach_instance_role_an_instance() -> None:
+    """Fact (authorization table): RunInstances checks *All Resources*, so a grant scoped to
+    instances does not cover it; AttachInstanceRamRole is checked on the instance."""
+    instances = f"acs:ecs:*:{ACCT}:instance/*"
+    scoped_run = engine(users=["a"], roles=[role("r", ECS_TRUST)], policies=[policy(
+        "p", allow("ram:PassRole"), allow("ecs:RunInstances", instances), to=["user/a"])])
+    assert edges(scoped_run, "pass-role-ecs") == set()
+    attach = engine(users=["a"], roles=[role("r", ECS_TRUST)], policies=[policy(
+        "p", allow("ram:PassRole"), allow("ecs:AttachInstanceRamRole", instances),
+        to=["user/a"])])
+    assert edges(attach, "pass-role-ecs") == {("user/a", "pass-role-ecs:ALLOW", "role/r")}
+
+
 def test_pass_role_restricted_to_another_service_is_no_edge() -> None:
     fc_only = {"StringEquals": {"acs:Service": "fc.aliyuncs.com"}}
     eng = engine(users=["a"], roles=[role("r", ECS_TRUST)], policies=[policy(
@@ -229,6 +242,18 @@ def test_create_role_needs_create_attach_and_assume() -> None:
     assert edges(eng, "create-role") == {("user/a", "create-role:ALLOW", "admin")}
     near = engine(users=["a"], policies=[admin_policy(), policy("p", *grants[:2], to=["user/a"])])
     assert edges(near, "create-role") == set()
+
+
+def test_create_role_needs_one_new_role_name_for_all_its_requests() -> None:
+    """CreateRole on build-* and AssumeRole on run-*: no single new role P satisfies both."""
+    split = [allow("ram:CreateRole", role_arn("build-*")), allow("ram:AttachPolicyToRole"),
+             allow("sts:AssumeRole", role_arn("run-*"))]
+    eng = engine(users=["a"], policies=[admin_policy(), policy("p", *split, to=["user/a"])])
+    assert edges(eng, "create-role") == set()
+    same = [allow("ram:CreateRole", role_arn("build-*")), allow("ram:AttachPolicyToRole"),
+            allow("sts:AssumeRole", role_arn("build-*"))]
+    eng2 = engine(users=["a"], policies=[admin_policy(), policy("p", *same, to=["user/a"])])
+    assert edges(eng2, "create-role") == {("user/a", "create-role:ALLOW", "admin")}
 
 
 def test_create_role_restricted_to_service_trust_is_no_edge() -> None:
