@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.policy.decisions import Authorization, Decision, lowest
-from auditor.policy.edges import ADMIN, FullAdmin, Node, Path
+from auditor.policy.edges import ADMIN, FullAdmin, Node, Path, path_decision
 from auditor.policy.graph import Graph, build_graph
 from auditor.policy.model import ParsedPolicy
 from auditor.policy.paths import PathFinder
@@ -25,14 +25,21 @@ class UnknownPrincipal(KeyError):
 
 @dataclass(frozen=True)
 class WhoCan:
-    """One answer of :meth:`PolicyEngine.who_can`."""
+    """One answer of :meth:`PolicyEngine.who_can`: a direct grant (``authorization``) or,
+    with ``paths=True``, a path to ``admin`` or to a principal holding the grant."""
 
     node: str
-    authorization: Authorization
+    decision: Decision
+    authorization: Authorization | None = None
+    path: Path = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.node, "decision": self.authorization.decision.value,
-                "evidence": [e.to_dict() for e in self.authorization.evidence]}
+        out: dict[str, Any] = {"id": self.node, "decision": self.decision.value}
+        if self.authorization is not None:
+            out["evidence"] = [e.to_dict() for e in self.authorization.evidence]
+        else:
+            out["path"] = [e.to_dict() for e in self.path]
+        return out
 
 
 _CACHE: dict[int, tuple[weakref.ref[AccountSnapshot], PolicyEngine]] = {}
@@ -126,13 +133,25 @@ class PolicyEngine:
             tuple(n for p in parts for n in p.notes),
         )
 
-    def who_can(self, action: str, resource: str = "*") -> list[WhoCan]:
-        """Users and roles whose decision is ALLOW or CONDITIONAL (never groups)."""
+    def who_can(self, action: str, resource: str = "*", *, paths: bool = False
+                ) -> list[WhoCan]:
+        """Users and roles whose decision is ALLOW or CONDITIONAL (never groups); with
+        ``paths``, also those with a path to ``admin`` or to one of them (the path given)."""
         found = []
         for node in self.world.sources():
             auth = self.authorize(node, action, resource)
             if auth.decision.grants:
-                found.append(WhoCan(node, auth))
+                found.append(WhoCan(node, auth.decision, auth))
+        if not paths:
+            return found
+        direct = {w.node for w in found}
+        finder = self.finder
+        for node in self.world.sources():
+            if node in direct:
+                continue
+            path = finder.shortest_to_any(node, {ADMIN, *direct})
+            if path:
+                found.append(WhoCan(node, path_decision(path), path=path))
         return found
 
     # --- graph ---------------------------------------------------------------------------

@@ -20,16 +20,20 @@ class PathFinder:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self._toward: dict[tuple[str, bool], dict[str, Edge]] = {}
+        self._any: dict[tuple[frozenset[str], bool], dict[str, Edge]] = {}
 
     def toward(self, goal: str, *, unknown_as_allow: bool = False) -> dict[str, Edge]:
         """For every node with a path to ``goal``: the first edge of one shortest path."""
         key = (goal, unknown_as_allow)
         found = self._toward.get(key)
-        if found is not None:
-            return found
-        found = {}
-        seen = {goal}
-        queue = deque([goal])
+        if found is None:
+            found = self._toward[key] = self._backwards({goal}, unknown_as_allow)
+        return found
+
+    def _backwards(self, goals: set[str], unknown_as_allow: bool) -> dict[str, Edge]:
+        found: dict[str, Edge] = {}
+        seen = set(goals)
+        queue = deque(sorted(goals))
         while queue:
             node = queue.popleft()
             for edge in self.graph.into.get(node, ()):
@@ -37,8 +41,20 @@ class PathFinder:
                     seen.add(edge.source)
                     found[edge.source] = edge
                     queue.append(edge.source)
-        self._toward[key] = found
         return found
+
+    def shortest_to_any(self, source: str, goals: set[str]) -> Path:
+        """One shortest usable path from ``source`` to any of ``goals`` (empty: none)."""
+        key = (frozenset(goals), False)
+        toward = self._any.get(key)
+        if toward is None:
+            toward = self._any[key] = self._backwards(goals, False)
+        path: list[Edge] = []
+        node = source
+        while node not in goals and node in toward:
+            path.append(toward[node])
+            node = toward[node].target
+        return tuple(path) if node in goals else ()
 
     def can_reach(self, source: str, goal: str = ADMIN, *, unknown_as_allow: bool = False
                   ) -> bool:

@@ -155,3 +155,15 @@ def test_the_engine_is_cached_per_snapshot_object() -> None:
     assert PolicyEngine.from_snapshot(snap) is PolicyEngine.from_snapshot(snap)
     other = make_snapshot(users=(make_user("a"),))
     assert PolicyEngine.from_snapshot(other) is not PolicyEngine.from_snapshot(snap)
+
+
+def test_who_can_with_paths_adds_principals_that_can_get_the_grant() -> None:
+    eng = chain_world()
+    direct = eng.who_can("ecs:DeleteInstance")
+    assert [w.node for w in direct] == ["role/deploy"]
+    assert direct[0].to_dict()["evidence"][0]["policy"] == "AdministratorAccess"
+    found = {w.node: w for w in eng.who_can("ecs:DeleteInstance", paths=True)}
+    assert set(found) == {"role/deploy", "role/ci", "user/dev"}
+    assert hops(found["user/dev"].path) == [("user/dev", "assume-role", "role/ci"),
+                                            ("role/ci", "assume-role", "role/deploy")]
+    assert [h["primitive"] for h in found["role/ci"].to_dict()["path"]] == ["assume-role"]
