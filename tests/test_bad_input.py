@@ -231,6 +231,16 @@ def test_one_service_answering_html_is_exit_3_naming_it(workdir: Path, html_serv
     _no_html(done, workdir)
 
 
+def test_no_credentials_is_one_line_without_the_libraries_tracebacks(workdir: Path,
+                                                                    html_server: str) -> None:
+    # The default chain ends at a credentials URI that answers an HTML 404 page.
+    done = ram_audit("run", *CLOSED, "--output-dir", "out", cwd=workdir, env={
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "",
+        "ALIBABA_CLOUD_CREDENTIALS_URI": f"{html_server}/credentials"})
+    assert_one_line(done, 3, "could not audit: no usable credentials (default chain)")
+    _no_html(done, workdir)
+
+
 class _GatewayHandler(_QuietHandler):
     """A proxy in trouble: every POST gets an HTML page with ``status``."""
 

@@ -23,11 +23,10 @@ from auditor.collector.errors import CollectionAborted, CredentialsConfigError
 
 log = logging.getLogger("ram_audit.collector")
 
-# The credentials library logs failed providers (e.g. no ECS metadata service) with full
-# tracebacks and cached values; our own one-line message says what went wrong instead.
-_library_log = logging.getLogger("credentials")
-_library_log.addHandler(logging.NullHandler())
-_library_log.propagate = False
+# The credentials library gives its logger a stderr handler of its own and logs failed
+# providers (no ECS metadata service, a credentials URI answering HTML) with tracebacks,
+# response bodies and cached values; our one-line message says what went wrong instead.
+logging.getLogger("credentials").disabled = True
 
 
 @dataclass(frozen=True)
