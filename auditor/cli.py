@@ -257,8 +257,9 @@ def _collector_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "endpoints",
             multiple=True,
             metavar="SERVICE=URL",
-            help="ram=URL, ims=URL or sts=URL (https://host[:port]; http:// only when "
-            "given explicitly). Also RAM_AUDIT_ENDPOINT_RAM/_IMS/_STS.",
+            help="ram=URL, ims=URL, sts=URL or resourcemanager=URL (https://host[:port]; "
+            "http:// only when given explicitly). Also RAM_AUDIT_ENDPOINT_RAM/_IMS/_STS/"
+            "_RESOURCEMANAGER.",
         ),
         click.option("--role-arn", help="Assume this RAM role (e.g. a cross-account audit role)."),
         click.option("--external-id", help="ExternalId for --role-arn."),
@@ -558,8 +559,11 @@ def permissions(**kw: Any) -> None:
 
 
 @cli.command()
-@click.option("--world", type=click.Path(path_type=Path, dir_okay=False), required=True,
+@click.option("--world", type=click.Path(path_type=Path, dir_okay=False),
               help="World file (YAML or JSON) describing the account to serve.")
+@click.option("--org", "org_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Organisation file: a Resource Directory's management account and members "
+              "(docs/organizations.md); instead of --world.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="0 picks a free port.")
 @click.option("--latency-ms", type=click.IntRange(0), default=0)
@@ -571,16 +575,24 @@ def permissions(**kw: Any) -> None:
 @click.option("--deny", multiple=True, help="Actions answered with NoPermission.")
 @click.option("--seed", type=int, default=0, show_default=True)
 def emulator(
-    world: Path, port: int, deny: Sequence[str], qps_limit: float | None, **faults: Any
+    world: Path | None, org_file: Path | None, port: int, deny: Sequence[str],
+    qps_limit: float | None, **faults: Any
 ) -> None:
     """Serve a world file as a local RAM/IMS/STS API (demos, tests)."""
     from auditor.emulator import Faults, WorldError, serve
+    from auditor.emulator.org import OrgError
+    from auditor.emulator.org_server import serve_org
 
+    if (world is None) == (org_file is None):
+        _die("emulator: give exactly one of --world FILE or --org FILE", EXIT_USAGE)
     limits = {"*": qps_limit} if qps_limit else {}
+    chosen = Faults(deny=frozenset(split_list(deny)), qps_limit=limits, **faults)
     try:
-        serve(str(world), port, Faults(deny=frozenset(split_list(deny)), qps_limit=limits,
-                                       **faults))
-    except WorldError as exc:
+        if org_file is not None:  # per-API limits apply per account, as on Alibaba Cloud
+            serve_org(str(org_file), port, chosen)
+        else:
+            serve(str(world), port, chosen)
+    except (WorldError, OrgError) as exc:
         _die(str(exc), EXIT_USAGE)
 
 

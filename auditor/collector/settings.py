@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-Service = Literal["ram", "ims", "sts"]
-SERVICES: tuple[Service, ...] = ("ram", "ims", "sts")
+Service = Literal["ram", "ims", "sts", "resourcemanager"]
+SERVICES: tuple[Service, ...] = ("ram", "ims", "sts", "resourcemanager")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ DEFAULT_ENDPOINTS: dict[Service, Endpoint] = {
     "ram": Endpoint("ram.aliyuncs.com"),
     "ims": Endpoint("ims.aliyuncs.com"),
     "sts": Endpoint("sts.aliyuncs.com"),
+    "resourcemanager": Endpoint("resourcemanager.aliyuncs.com"),  # org accounts only
 }
 
 
@@ -38,7 +39,9 @@ def parse_endpoint(service: str, url: str) -> Endpoint:
     Raises ``ValueError`` with a message fit for the command line.
     """
     if service not in SERVICES:
-        raise ValueError(f"unknown service {service!r} in endpoint: use one of ram, ims, sts")
+        raise ValueError(
+            f"unknown service {service!r} in endpoint: use one of ram, ims, sts, resourcemanager"
+        )
     text = url.strip()
     parts = urlsplit(text)
     if parts.scheme not in ("https", "http"):

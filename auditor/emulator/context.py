@@ -37,6 +37,8 @@ class Call:
     sessions: SessionStore
     report: CredentialReport
     wall_now: datetime
+    #: The organisation in ``emulator --org`` mode (``org_server.OrgBackend``), else None.
+    org: Any = None
 
     def get(self, name: str) -> str | None:
         value = self.params.get(name)

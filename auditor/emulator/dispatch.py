@@ -13,6 +13,7 @@ from typing import Any
 
 import auditor.emulator.ims_api as ims_api
 import auditor.emulator.ram_api as ram_api
+import auditor.emulator.rd_api as rd_api
 import auditor.emulator.sts_api as sts_api
 from auditor.emulator.account import Account
 from auditor.emulator.auth import RPC_COMMON, Authenticator, SignedRequest
@@ -28,6 +29,7 @@ SERVICES: dict[str, tuple[str, str, dict[str, Handler]]] = {
     ram_api.VERSION: ("ram", "ram.aliyuncs.com", ram_api.ACTIONS),
     ims_api.VERSION: ("ims", "ims.aliyuncs.com", ims_api.ACTIONS),
     sts_api.VERSION: ("sts", "sts.aliyuncs.com", sts_api.ACTIONS),
+    rd_api.VERSION: ("resourcemanager", "resourcemanager.aliyuncs.com", rd_api.ACTIONS),
 }
 #: Unknown actions with these prefixes are reads the emulator lacks; others are writes.
 READ_PREFIXES = ("Get", "List", "Describe", "Query", "Check", "Decode")
@@ -43,7 +45,8 @@ class Response:
 class Backend:
     """The emulator's state and request pipeline; thread-safe."""
 
-    def __init__(self, world: World, faults: Faults, now: datetime) -> None:
+    def __init__(self, world: World, faults: Faults, now: datetime, org: Any = None) -> None:
+        self.org = org  # the OrgBackend this account belongs to (emulator --org), or None
         self.account = Account(world, now)
         self.sessions = SessionStore(faults.seed)
         self.report = CredentialReport(self.account)
@@ -124,5 +127,6 @@ class Backend:
             raise ApiError("InvalidAction.NotFound", 404,
                            "Specified api is not found, please check your url and method.")
         self.faults.apply(service, action, number, caller, params)
-        call = Call(action, params, caller, self.account, self.sessions, self.report, wall_now)
+        call = Call(action, params, caller, self.account, self.sessions, self.report, wall_now,
+                    self.org)
         return handler(call)

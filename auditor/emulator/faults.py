@@ -121,7 +121,7 @@ class FaultInjector:
             display = f"{caller.session.role_name}/{caller.session.session_name}"
         else:
             display = self._account_id
-        auth_action = f"{'sts' if service == 'sts' else 'ram'}:{action}"
+        auth_action = f"{service if service in ('sts', 'resourcemanager') else 'ram'}:{action}"
         diagnostic = base64.b64encode(json.dumps(
             {"AuthAction": auth_action, "Principal": display}).encode()).decode()
         detail: dict[str, Any] = {

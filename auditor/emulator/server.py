@@ -8,17 +8,24 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from auditor.emulator.auth import SignedRequest
-from auditor.emulator.dispatch import Backend
+from auditor.emulator.dispatch import Backend, Response
 from auditor.emulator.faults import Faults
 from auditor.emulator.world import World, load_world
 
 
+class RequestSink(Protocol):
+    """What answers requests: one account's :class:`Backend`, or an organisation's."""
+
+    def handle(self, request: SignedRequest) -> Response: ...
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    backend: Backend
+    backend: RequestSink
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -74,9 +74,13 @@ def assume_role(call: Call) -> dict[str, Any]:
     match = _ROLE_ARN.match(call.require("RoleArn"))
     if match is None:
         raise invalid("RoleArn", "expected acs:ram::<account-id>:role/<role-name>")
+    target, sessions = call.account, call.sessions
     if match.group(1) != call.account.id:
-        raise not_found("Role", call.require("RoleArn"))
-    role = call.account.role(match.group(2))
+        found = call.org.member(match.group(1)) if call.org is not None else None
+        if found is None:  # another account, outside the emulated organisation
+            raise not_found("Role", call.require("RoleArn"))
+        target, sessions = found  # trust is judged as below: from the caller's account
+    role = target.role(match.group(2))
     session_name = call.require("RoleSessionName")
     if not _SESSION_NAME.match(session_name):
         raise invalid("RoleSessionName", "2 to 64 characters of letters, digits, . @ - _")
@@ -87,15 +91,14 @@ def assume_role(call: Call) -> dict[str, Any]:
     statements = _as_list(role.trust_policy.get("Statement"))
     if not any(_admits(call, s, call.get("ExternalId")) for s in statements):
         raise no_permission()
-    session = call.sessions.issue(role.name, call.account.role_id(role), session_name,
-                                  int(raw_duration), call.wall_now)
+    session = sessions.issue(role.name, target.role_id(role), session_name,
+                             int(raw_duration), call.wall_now)
     body: dict[str, Any] = {
         "Credentials": {"AccessKeyId": session.access_key_id,
                         "AccessKeySecret": session.secret,
                         "SecurityToken": session.token,
                         "Expiration": iso(session.expiration)},
-        "AssumedRoleUser": {"Arn": call.account.arn("assumed-role",
-                                                    f"{role.name}/{session_name}"),
+        "AssumedRoleUser": {"Arn": target.arn("assumed-role", f"{role.name}/{session_name}"),
                             "AssumedRoleId": session.assumed_role_id},
     }
     if call.get("SourceIdentity"):
