@@ -617,6 +617,59 @@ def demo(output_dir: Path, quiet: bool, history: Path | None) -> None:
         click.echo("This was a demo on a sample account served by the local emulator.", err=True)
 
 
+@cli.group()
+def org() -> None:
+    """Resource Directory organisations (see also run --accounts and merge)."""
+
+
+@org.command("accounts")
+@click.option("--folder", help="Only this folder and its sub-folders (e.g. fd-xxxx).")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE",
+              help="Only members with this tag (KEY alone: any value); repeatable.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Accounts file to write (.json: JSON, else YAML); default: stdout.")
+@click.option("--role-name", default="ram-audit-reader", show_default=True,
+              help="defaults.role_name: the audit role in each member.")
+@click.option("--external-id", help="defaults.external_id for AssumeRole into members.")
+@click.option("--profile", help="aliyun CLI profile (~/.aliyun/config.json).")
+@click.option("--endpoint", "endpoints", multiple=True, metavar="SERVICE=URL",
+              help="resourcemanager=URL, sts=URL (also RAM_AUDIT_ENDPOINT_*).")
+@click.option("--api-rate", type=click.FloatRange(0, 100, min_open=True), default=100.0,
+              show_default=True, help="Most requests per second per API.")
+@_quiet_option()
+def org_accounts(
+    folder: str | None, tags: Sequence[str], output: Path | None, role_name: str,
+    external_id: str | None, quiet: bool, **kw: Any
+) -> None:
+    """List the Resource Directory's members into an accounts file (management account or
+    delegated administrator credentials)."""
+    from auditor.collector import CollectionAborted
+    from auditor.org.accounts import Defaults, dump_accounts
+    from auditor.org.discover import discover, parse_tags
+
+    _configure_logging(quiet)
+    try:
+        defaults = Defaults(role_name=role_name, external_id=external_id)
+        wanted = parse_tags(tags)
+        if output is not None:
+            check_writable_dir(output.parent, f"--output {output}: directory")
+    except (UsageError, ValueError) as exc:
+        _die(str(exc), EXIT_USAGE)
+    settings = _collector_settings({**kw, "role_arn": None, "external_id": None})
+    try:
+        accounts = discover(settings, defaults, folder=folder, tags=wanted)
+    except CollectionAborted as exc:
+        _die(f"could not list the organisation: {exc}", EXIT_CANNOT_AUDIT)
+    text = dump_accounts(accounts, output)
+    if output is None:
+        click.echo(text, nl=False)
+    if not quiet:
+        audited = sum(entry.audited for entry in accounts.accounts)
+        where = f" to {output}" if output is not None else ""
+        click.echo(f"Listed {len(accounts.accounts)} account(s) ({audited} to audit){where}.",
+                   err=True)
+
+
 cli.add_command(history_command)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from auditor.collector import CollectorSettings, Endpoint, RetrySettings
@@ -56,3 +60,24 @@ def reader_role(principal: str = f"acs:ram::{MANAGEMENT_ID}:root",
                 external_id: str | None = None) -> dict[str, Any]:
     return {"name": "ram-audit-reader", "trust_policy": trust(principal, external_id),
             "policies": [{"name": "AliyunRAMReadOnlyAccess", "type": "System"}]}
+
+
+ROOT = Path(__file__).resolve().parents[2]
+AUDITOR_ENV = {"ALIBABA_CLOUD_ACCESS_KEY_ID": AUDITOR_KEY_ID,
+               "ALIBABA_CLOUD_ACCESS_KEY_SECRET": AUDITOR_KEY_SECRET}
+
+
+def ram_audit(*args: str, cwd: Path, env: dict[str, str] | None = None,
+              timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``python -m auditor ARGS`` with only the given Alibaba Cloud credentials."""
+    full_env = {k: v for k, v in os.environ.items()
+                if not k.startswith(("ALIBABA_CLOUD_", "RAM_AUDIT_", "JOB_COMPLETION_INDEX"))}
+    full_env.update({"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true", "HOME": str(cwd)})
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True,
+                          text=True, cwd=cwd, env=full_env, timeout=timeout)
+
+
+def endpoint_args(emu: OrgEmulator) -> list[str]:
+    return [f"--endpoint={s}=http://{emu.endpoint}"
+            for s in ("ram", "ims", "sts", "resourcemanager")]
