@@ -41,7 +41,7 @@ def baseline_from_history(history: History, account_id: str) -> AuditReport | No
     if not runs:
         return None
     run = runs[-1]
-    results = [_result(row) for row in history.findings(account_id, run_id=run.id)]
+    results = [_result(row) for row in history.findings(account_id, present_only=True)]
     return AuditReport(
         tool=Tool(version=run.tool_version),
         account=Account(id=account_id, alias=run.account_alias,

@@ -49,6 +49,8 @@ class FindingRow:
     reopened_at: str | None = None
     reopened_count: int = 0
     unverified: bool = False
+    absent_since: int | None = None
+    """The first run that did not report it (None: the latest run did)."""
 
     @property
     def opened_at(self) -> str | None:
@@ -70,8 +72,7 @@ class Outcome:
     """What one run changes: rows to write, events to log, markers for its results."""
 
     rows: list[FindingRow] = field(default_factory=list)
-    seen: list[str] = field(default_factory=list)
-    """uids reported again with nothing changed: only their ``last_run_id`` moves."""
+    """Rows that changed (a finding reported again as before is not rewritten)."""
     events: list[tuple[str, Event]] = field(default_factory=list)
     markers: dict[str, Mark] = field(default_factory=dict)
     """uid -> marker for this run's FAIL results and undecided results of open findings."""
@@ -123,6 +124,8 @@ def advance(
         seen.add(result.uid)
         old = known.get(result.uid)
         row = _observed(old, result, account_id, run_id)
+        if row.absent_since is not None:
+            row = replace(row, absent_since=None)
         if result.status is Status.FAIL:
             if old is None or old.state is None:
                 row = replace(row, state="open", first_seen_at=at, unverified=False)
@@ -136,7 +139,8 @@ def advance(
             else:
                 row = replace(row, unverified=False) if row.unverified else row
                 marker = "unchanged"
-            row = replace(row, last_seen_at=at)
+            if row.last_seen_at != at:
+                row = replace(row, last_seen_at=at)
             out.markers[row.uid] = _mark(marker, row, at)
         elif old is not None and old.state == "open":
             if result.status in _UNDECIDED:
@@ -144,17 +148,17 @@ def advance(
                 out.markers[row.uid] = _mark("unverified", row, at)
             else:
                 row = _resolve(row, at, out)
-        if row is old:
-            out.seen.append(row.uid)
-        else:
+        if row is not old:
             out.rows.append(replace(row, last_run_id=run_id))
     for uid, old in known.items():
-        if uid in seen or old.state != "open":
+        if uid in seen:
             continue
-        if old.check_id in decided:
-            out.rows.append(_resolve(old, at, out))
-        elif not old.unverified:
-            out.rows.append(_mark_unverified(old, out))
+        row = old if old.absent_since is not None else replace(old, absent_since=run_id)
+        if row.state == "open":
+            row = _resolve(row, at, out) if row.check_id in decided else (
+                _mark_unverified(row, out))
+        if row is not old:
+            out.rows.append(replace(row, last_run_id=run_id))
     return out
 
 
@@ -168,8 +172,9 @@ def _resolve(row: FindingRow, at: str, out: Outcome) -> FindingRow:
 
 
 def _mark_unverified(row: FindingRow, out: Outcome) -> FindingRow:
-    if not row.unverified:
-        out.events.append((row.uid, "unverified"))
+    if row.unverified:
+        return row
+    out.events.append((row.uid, "unverified"))
     return replace(row, unverified=True)
 
 

@@ -1,10 +1,14 @@
 """The history database's schema, one migration per version (``PRAGMA user_version``).
 
-Version 1 kept runs and each finding's first/last seen and resolution. Version 2 adds
-reopening, ``unverified`` (missing data never resolves a finding) and a per-run log of
-lifecycle events. A database is migrated forward, one version at a time, in the same
-transaction that checks its version, so two processes opening an old file at once migrate it
-once. Existing statements are never edited: a change is a new version.
+Version 1 kept runs and each finding's first/last seen and resolution, and rewrote every
+finding's ``last_run_id`` on every run. Version 2 adds reopening, ``unverified`` (missing
+data never resolves a finding), a per-run log of lifecycle events, and ``absent_since`` (the
+run since which a finding is no longer reported), so that a run rewrites only the findings
+it changes; ``last_run_id`` becomes the run that last changed the row.
+
+A database is migrated forward, one version at a time, in the same transaction that checks
+its version, so two processes opening an old file at once migrate it once. Existing
+statements are never edited: a change is a new version.
 """
 
 from __future__ import annotations
@@ -60,6 +64,12 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             PRIMARY KEY (run_id, uid)
         )""",
         "CREATE INDEX finding_events_by_uid ON finding_events (uid)",
+        "ALTER TABLE findings ADD COLUMN absent_since INTEGER",
+        # v1 rows not reported by their account's latest run are absent since that run
+        """UPDATE findings SET absent_since = (
+                SELECT max(r.id) FROM runs r WHERE r.account_id = findings.account_id)
+            WHERE last_run_id < (
+                SELECT max(r.id) FROM runs r WHERE r.account_id = findings.account_id)""",
     ),
 )
 

@@ -204,10 +204,6 @@ class History:
             [tuple(vars(row).values()) for row in outcome.rows],
         )
         self._conn.executemany(
-            "UPDATE findings SET last_run_id = ? WHERE uid = ?",
-            [(run_id, uid) for uid in outcome.seen],
-        )
-        self._conn.executemany(
             "INSERT OR REPLACE INTO finding_events (run_id, uid, event) VALUES (?, ?, ?)",
             [(run_id, uid, event) for uid, event in outcome.events],
         )
@@ -216,7 +212,7 @@ class History:
         self._conn.execute("DELETE FROM runs WHERE collected_at < ?", (cutoff,))
         self._conn.execute(
             "DELETE FROM findings WHERE (state IS NULL OR state = 'resolved') "
-            "AND last_run_id NOT IN (SELECT id FROM runs)"
+            "AND absent_since IS NOT NULL AND absent_since NOT IN (SELECT id FROM runs)"
         )
 
     # ---- reading -------------------------------------------------------------------------
@@ -255,17 +251,19 @@ class History:
 
     def findings(
         self, account_id: str | None = None, *, open_only: bool = False,
-        check_id: str | None = None, run_id: int | None = None, unverified_only: bool = False,
+        check_id: str | None = None, present_only: bool = False,
+        unverified_only: bool = False,
     ) -> list[FindingRow]:
-        """Finding rows, filtered; ``run_id`` keeps those the run reported."""
+        """Finding rows, filtered; ``present_only`` keeps those the latest run reported."""
         where, params = ["1"], []
-        for column, value in (("account_id", account_id), ("check_id", check_id),
-                              ("last_run_id", run_id)):
+        for column, value in (("account_id", account_id), ("check_id", check_id)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
         if open_only:
             where.append("state = 'open'")
+        if present_only:
+            where.append("absent_since IS NULL")
         if unverified_only:
             where.append("unverified = 1")
         sql = (f"SELECT {', '.join(_ROW_FIELDS)} FROM findings WHERE {' AND '.join(where)} "

@@ -162,6 +162,8 @@ def test_a_version_1_database_is_migrated_and_keeps_its_lifecycle(tmp_path: Path
         assert [(r.id, r.by_status["FAIL"]) for r in runs] == [(1, 2), (2, 1)]
         assert runs[-1].unwaived_failures_by_severity == {"high": 1}
         alice, bob = result(MFA, Status.FAIL, "alice"), result(MFA, Status.FAIL, "bob")
+        present = {r.resource_name for r in history.findings(ACCOUNT, present_only=True)}
+        assert present == {"alice", "bob"}  # carol was not reported by the latest v1 run
         recorded = history.record(report([alice, bob]), keep_days=400)
         marks = {uid: (m.marker, m.first_seen, m.opened_at)
                  for uid, m in recorded.outcome.markers.items()}
