@@ -118,6 +118,14 @@ class Synth:
             return _doc(_allow(["ram:AttachPolicyToUser", "ram:AttachPolicyToGroup"], "*"))
         if i < 12:
             return _doc(_allow("ram:CreatePolicyVersion", f"acs:ram:*:{ACCT}:policy/p{i:04d}"))
+        if i < 15:
+            target = f"acs:ram:*:{ACCT}:role/{self.role_name(rng.randrange(self.n_roles))}"
+            return _doc(_allow(["ram:UpdateRole", "sts:AssumeRole"], target))
+        if i < 18:
+            user = f"acs:ram:*:{ACCT}:user/{self.user_name(rng.randrange(self.n_users))}"
+            return _doc(_allow("ram:CreateAccessKey", user),
+                        _allow("ram:AttachPolicyToUser",
+                               [user, "acs:ram:*:system:policy/AdministratorAccess"]))
         if r < 0.60:
             return _doc(_allow([f"{service}:Describe*", f"{service}:Get*", f"{service}:List*"]),
                         _allow(f"{service}:*", f"acs:{service}:*:{ACCT}:*/team{i % 50}-*"))

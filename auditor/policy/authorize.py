@@ -13,7 +13,14 @@ from auditor.policy.model import (
     PolicyModel,
     Statement,
 )
-from auditor.policy.patterns import Arn, ResourcePattern, compile_wildcard, covers, parse_arn
+from auditor.policy.patterns import (
+    Arn,
+    ResourcePattern,
+    compile_wildcard,
+    covers,
+    has_wildcard,
+    parse_arn,
+)
 
 #: A name no real object has, used to instantiate probe patterns.
 FRESH = "zq0probe"
@@ -74,6 +81,17 @@ def evidence(holding: Holding, statement: Statement, note: str = "") -> Evidence
     )
 
 
+def _may_name_service(stmt: Statement, services: frozenset[str]) -> bool:
+    """False when every Action pattern names a literal service outside ``services``."""
+    if stmt.action is None:
+        return True
+    for pattern in stmt.action.patterns:
+        service, sep, _ = pattern.partition(":")
+        if not sep or has_wildcard(service) or service.lower() in services:
+            return True
+    return False
+
+
 class Authorizer:
     """Decides requests for the principals of one :class:`PolicyModel`.
 
@@ -88,12 +106,15 @@ class Authorizer:
         self._indexed: dict[str, dict[str, list[tuple[Holding, Statement, bool]]]] = {}
         self._by_policy: dict[tuple[str, str], dict[str, tuple[tuple[Statement, bool], ...]]] = {}
         self.indexed_actions: frozenset[str] = frozenset()
+        self._indexed_services: frozenset[str] = frozenset()
         self._allowed: dict[str, frozenset[str]] = {}
 
     def index(self, actions: Iterable[str]) -> None:
         """Precompute, per node on first use, the statements covering each of ``actions``
         (the graph's actions), so that :meth:`matching` is a lookup for them."""
         self.indexed_actions = frozenset(a.lower() for a in actions)
+        self._indexed_services = frozenset(
+            {a.partition(":")[0] for a in self.indexed_actions} | {"ims"})
         self._indexed.clear()
         self._by_policy.clear()
         self._allowed.clear()
@@ -101,8 +122,12 @@ class Authorizer:
     def _policy_index(self, holding: Holding) -> dict[str, tuple[tuple[Statement, bool], ...]]:
         found = self._by_policy.get(holding.policy.key)
         if found is None:
+            services = self._indexed_services
+            relevant = any(
+                _may_name_service(stmt, services) for stmt in holding.policy.document.statements
+            )
             found = {a: hits for a in sorted(self.indexed_actions)
-                     if (hits := self.statements_for(holding, a))}
+                     if relevant and (hits := self.statements_for(holding, a))}
             self._by_policy[holding.policy.key] = found
         return found
 

@@ -11,9 +11,10 @@ from typing import Any
 from auditor.policy.authorize import evidence
 from auditor.policy.decisions import Authorization, Decision, Evidence, lowest
 from auditor.policy.edges import ADMIN, ROOT, Edge, Node, node_kind
+from auditor.policy.model import Holding, Statement
 from auditor.policy.primitives import EdgeBuilder
 from auditor.policy.trust import external_nodes, trust_decision
-from auditor.policy.world import World
+from auditor.policy.world import AdminParts, World
 
 ATTACH_ACTIONS = ("ram:AttachPolicyToUser", "ram:AttachPolicyToRole", "ram:AttachPolicyToGroup")
 
@@ -67,11 +68,32 @@ def reaches(graph: Graph, goal: str) -> set[str]:
     return seen
 
 
+def _admin_statements(world: World, holding: Holding) -> AdminParts:
+    """(admin Allows, disqualifying Denies, other Denies) of a held policy, once per policy."""
+    key = holding.policy.key
+    found = world.admin_parts.get(key)
+    if found is None:
+        grants: list[Statement] = []
+        disqualifying: list[Statement] = []
+        exceptions: list[Statement] = []
+        for stmt in holding.policy.document.statements:
+            every = (stmt.action is not None and stmt.action.every_action
+                     and stmt.resource is not None and any(p.every_arn for p in stmt.resource))
+            if stmt.allows:
+                if every and not stmt.conditioned:
+                    grants.append(stmt)
+            elif every and not stmt.conditioned:
+                disqualifying.append(stmt)
+            else:
+                exceptions.append(stmt)
+        found = world.admin_parts[key] = (tuple(grants), tuple(disqualifying), tuple(exceptions))
+    return found
+
+
 def full_admin_edge(world: World, node: str) -> Edge | None:
     """``node → admin`` (full-admin) when it is a full administrator; an UNKNOWN edge when
     it is not provably one but holds an unreadable policy (§3)."""
     grants: list[Evidence] = []
-    disqualifying: list[Evidence] = []
     exceptions: list[Evidence] = []
     unreadable: list[str] = []
     for holding in world.model.held_by(node):
@@ -80,18 +102,11 @@ def full_admin_edge(world: World, node: str) -> Edge | None:
             unreadable.append(f"{holding.policy.name} ({holding.policy.type}, {holding.how}) "
                               f"cannot be read: {document.error}")
             continue
-        for stmt in document.statements:
-            every = (stmt.action is not None and stmt.action.every_action
-                     and stmt.resource is not None and any(p.every_arn for p in stmt.resource))
-            if stmt.allows:
-                if every and not stmt.conditioned:
-                    grants.append(evidence(holding, stmt))
-            elif every and not stmt.conditioned:
-                disqualifying.append(evidence(holding, stmt))
-            else:
-                exceptions.append(evidence(holding, stmt, "exception"))
-    if disqualifying:
-        return None
+        allows, disqualifying, others = _admin_statements(world, holding)
+        if disqualifying:
+            return None
+        grants += (evidence(holding, s) for s in allows)
+        exceptions += (evidence(holding, s, "exception") for s in others)
     if grants:
         auth = Authorization("*", "*", Decision.ALLOW, tuple(grants))
         return Edge(node, ADMIN, "full-admin", Decision.ALLOW, (auth,), tuple(unreadable),

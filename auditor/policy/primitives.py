@@ -24,6 +24,14 @@ from auditor.policy.trust import ASSUME_ROLE, trust_decision
 from auditor.policy.world import World
 
 ECS = "ecs.aliyuncs.com"
+_CREDENTIALS = frozenset({"ram:createaccesskey", "ram:createloginprofile",
+                          "ram:updateloginprofile"})
+_ROLES = frozenset({"sts:assumerole", "ram:passrole"})
+_TAKE_OVER = _CREDENTIALS | _ROLES | {"ram:addusertogroup"}
+_SELF_GRANT = frozenset({"ram:attachpolicytouser", "ram:attachpolicytorole",
+                         "ram:attachpolicytogroup", "ram:createpolicy",
+                         "ram:createpolicyversion", "ram:setdefaultpolicyversion",
+                         "ram:createrole"})
 _ATTACH = {"user": "ram:AttachPolicyToUser", "role": "ram:AttachPolicyToRole",
            "group": "ram:AttachPolicyToGroup"}
 
@@ -141,10 +149,15 @@ class EdgeBuilder:
     # --- take-over --------------------------------------------------------------------
 
     def take_over(self, node: str) -> Iterator[Edge]:
+        allowed = self.az.allowed_actions(node)
+        if not allowed & _TAKE_OVER:
+            return
         kind, name = self._kind_name(node)
-        yield from self._user_credentials(node, kind, name)
-        yield from self._roles(node, name)
-        if kind == "user":
+        if allowed & _CREDENTIALS:
+            yield from self._user_credentials(node, kind, name)
+        if allowed & _ROLES:
+            yield from self._roles(node, name)
+        if kind == "user" and "ram:addusertogroup" in allowed:
             yield from self._join_group(node, name)
 
     def _user_credentials(self, node: str, kind: str, name: str) -> Iterator[Edge]:
@@ -245,6 +258,8 @@ class EdgeBuilder:
     # --- self-grant -------------------------------------------------------------------
 
     def self_grant(self, node: str) -> Iterator[Edge]:
+        if not self.az.allowed_actions(node) & _SELF_GRANT:
+            return
         for build in self._self_grants():
             edge = build(node)
             if edge is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 
 from auditor.policy.decisions import Authorization, Decision, Evidence
 from auditor.policy.model import RoleTrust, Statement
@@ -20,6 +21,7 @@ ANYONE = "anyone"
 _DIGITS = re.compile(r"[0-9]+")
 
 
+@lru_cache(maxsize=65536)
 def _ram_value(value: str) -> tuple[str, str] | None:
     """(account pattern, relative pattern) of a RAM principal, or None when not an ARN."""
     if _DIGITS.fullmatch(value):

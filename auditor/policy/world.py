@@ -32,6 +32,7 @@ GRAPH_ACTIONS = (
     "ram:CreateRole",
 )
 TargetKind = str  # "user" | "role" | "group"
+AdminParts = tuple[tuple[Statement, ...], tuple[Statement, ...], tuple[Statement, ...]]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class World:
         self._evidence: dict[tuple[int, int], Evidence] = {}
         self._trust_named: dict[str, frozenset[str] | None] = {}
         self._broad: set[str] | None = None
+        #: policy key -> (admin Allows, disqualifying Denies, other Denies); see graph.py
+        self.admin_parts: dict[tuple[str, str], AdminParts] = {}
         self.admin_policies = self._admin_policies()
         self.has_gaps = any(i.resource is not None for i in snapshot.issues)
 
