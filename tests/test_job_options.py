@@ -246,3 +246,15 @@ def test_report_files_of_formats_not_written_are_warned_about(tmp_path: Path) ->
             "written this run: report.csv, report.junit.xml (not current; delete them or add "
             "their --format)") in second.stderr.splitlines()
     assert (tmp_path / "out" / "report.csv").exists()  # warned about, never deleted
+
+
+def test_render_rerenders_junit_with_another_fail_on(tmp_path: Path) -> None:
+    first = _evaluate(tmp_path, "--checks", "access_key_rotated", "--format", "json")
+    assert first.exit_code == 0
+    report = tmp_path / "out" / "report.json"
+    for level, failures in (("high", 0), ("MEDIUM", 1)):
+        out = CliRunner().invoke(cli, ["render", str(report), "--format", "junit",
+                                       "--fail-on", level, "--output-dir", str(tmp_path / level)])
+        assert out.exit_code == 0, out.stderr
+        xml = (tmp_path / level / "report.junit.xml").read_text()
+        assert f'failures="{failures}"' in xml.split("\n")[1]
