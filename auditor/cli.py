@@ -26,29 +26,23 @@ from auditor.findings import Severity
 from auditor.history.commands import history_command
 from auditor.jobs import DEFAULT_KEEP_DAYS
 from auditor.notify.policy import NOTIFY_ON
-from auditor.pipeline import (
-    EXIT_CANNOT_AUDIT,
-    EXIT_USAGE,
-    Options,
-    Plan,
-    exit_reason,
-    finish,
-    prepare,
-    split_list,
-)
-from auditor.progress import Progress
-from auditor.render.atomic import check_writable_dir
-from auditor.report import AuditReport
 
-if TYPE_CHECKING:  # the collector (and the SDKs it imports) is loaded only when collecting
+if TYPE_CHECKING:  # loaded by the commands that use them: --help stays light
     from auditor.collector import CollectorSettings, Endpoint
     from auditor.collector.settings import Service
+    from auditor.pipeline import Options, Plan
+    from auditor.progress import Progress
+    from auditor.report import AuditReport
     from auditor.sections import Section
     from auditor.snapshot import AccountSnapshot
 
 #: --min-severity and --fail-on take the same severities, in any case.
 SEVERITY_CHOICES = tuple(s.value for s in Severity)
 FAIL_ON_CHOICES = (*SEVERITY_CHOICES, "never")
+#: shared/spec/interface.md; auditor.pipeline has them too, but importing it loads every
+#: renderer (jinja2, prometheus-client, ...), which --help does not need.
+EXIT_USAGE = 2
+EXIT_CANNOT_AUDIT = 3
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
@@ -125,6 +119,8 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def _check_output_dir(path: Path) -> None:
+    from auditor.render.atomic import check_writable_dir
+
     try:
         check_writable_dir(path, "--output-dir")
     except UsageError as exc:
@@ -280,6 +276,8 @@ def _collector_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _list_flag(kw: dict[str, Any], name: str) -> list[str]:
     """A comma-separated, repeatable flag; given but empty (``--checks ""``) is an error."""
+    from auditor.pipeline import split_list
+
     values = kw.get(name) or ()
     items = split_list(values)
     if values and not items:
@@ -293,6 +291,8 @@ def _baseline_is_history(kw: dict[str, Any]) -> bool:
 
 
 def _options(**kw: Any) -> Options:
+    from auditor.pipeline import Options, split_list
+
     return Options(
         checks=_list_flag(kw, "checks"),
         exclude_checks=split_list(kw.get("exclude_checks", ())),
@@ -317,6 +317,8 @@ def _options(**kw: Any) -> Options:
 
 
 def _prepare(options: Options) -> Plan:
+    from auditor.pipeline import prepare
+
     try:
         return prepare(options)
     except UsageError as exc:
@@ -438,6 +440,8 @@ def cli() -> None:
 @_collector_options
 def run(**kw: Any) -> None:
     """Collect, evaluate and report on a live account."""
+    from auditor.progress import Progress
+
     _configure_logging(kw["quiet"])
     plan = _prepare(_options(**kw))
     _check_output_dir(plan.options.output_dir)
@@ -448,6 +452,8 @@ def run(**kw: Any) -> None:
 
 
 def _finish(plan: Plan, snapshot: AccountSnapshot, progress: Progress) -> NoReturn:
+    from auditor.pipeline import exit_reason, finish
+
     try:
         with progress.phase("Evaluating and writing the reports"):
             report, paths, code = finish(plan, snapshot)
@@ -463,6 +469,7 @@ def _finish(plan: Plan, snapshot: AccountSnapshot, progress: Progress) -> NoRetu
 @_report_options
 def evaluate(snapshot_path: Path, **kw: Any) -> None:
     """Evaluate a saved snapshot offline (no API calls)."""
+    from auditor.progress import Progress
     from auditor.snapshot_file import load_snapshot
 
     _configure_logging(kw["quiet"])
@@ -483,6 +490,8 @@ def evaluate(snapshot_path: Path, **kw: Any) -> None:
 @_quiet_option()
 def collect(output: Path, **kw: Any) -> None:
     """Collect a snapshot only (API -> snapshot.json, for evaluate)."""
+    from auditor.progress import Progress
+    from auditor.render.atomic import check_writable_dir
     from auditor.snapshot_file import save_snapshot
 
     _configure_logging(kw["quiet"])
@@ -516,6 +525,7 @@ def render(
 ) -> None:
     """Re-render a saved report.json (no API calls)."""
     from auditor.render import check_formats, load_report, render_report
+    from auditor.render.atomic import check_writable_dir
 
     chosen = _list_flag({"formats": formats}, "formats") or ["html"]
     try:
@@ -582,6 +592,7 @@ def emulator(
     from auditor.emulator import Faults, WorldError, serve
     from auditor.emulator.org import OrgError
     from auditor.emulator.org_server import serve_org
+    from auditor.pipeline import split_list
 
     if (world is None) == (org_file is None):
         _die("emulator: give exactly one of --world FILE or --org FILE", EXIT_USAGE)
@@ -604,6 +615,8 @@ def emulator(
 def demo(output_dir: Path, quiet: bool, history: Path | None) -> None:
     """Audit a bundled sample account (no credentials needed)."""
     from auditor.demo import run_demo
+    from auditor.pipeline import Options
+    from auditor.progress import Progress
 
     _configure_logging(quiet)
     plan = _prepare(Options(output_dir=output_dir, unknown_ok=True, history=history))
@@ -646,6 +659,7 @@ def org_accounts(
     from auditor.collector import CollectionAborted
     from auditor.org.accounts import Defaults, dump_accounts
     from auditor.org.discover import discover, parse_tags
+    from auditor.render.atomic import check_writable_dir
 
     _configure_logging(quiet)
     try:
