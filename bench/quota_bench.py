@@ -179,6 +179,21 @@ def run_row(label: str, world: Any, world_file: Path, command: str, qps: float,
                usage.ru_maxrss / 1024, max(floor.values()) / qps, unknown, counted["exit"])
 
 
+def startup_seconds() -> dict[str, float]:
+    """Fixed costs inside the whole-command rows, measured in the same conditions."""
+    probes = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "ram-audit --help": [sys.executable, "-m", "auditor", "--help"],
+        "import the RAM/IMS/STS SDKs": [sys.executable, "-c", "import auditor.collector.api"],
+    }
+    found = {}
+    for name, command in probes.items():
+        started = time.monotonic()
+        subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+        found[name] = time.monotonic() - started
+    return found
+
+
 def print_table(rows: list[Row], args: argparse.Namespace) -> None:
     print(f"emulator: --latency-ms {args.latency_ms}; collector defaults (100 req/s per API); "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
@@ -227,6 +242,8 @@ def main(argv: list[str] | None = None) -> None:
                 rows.append(run_row("10 users; whole run command; shared quota 5/s",
                                     world, tmp / "small.json", "run", 5, args, tmp))
     print_table(rows, args)
+    print("start-up, same conditions: " + "; ".join(
+        f"{name} {seconds:.2f} s" for name, seconds in startup_seconds().items()))
 
 
 if __name__ == "__main__":

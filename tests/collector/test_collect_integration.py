@@ -140,8 +140,9 @@ def test_report_not_ready_in_time_falls_back(small_world) -> None:  # type: igno
         )
     assert snap.is_complete(Section.USERS)
     assert [i.code for i in snap.issues] == ["CredentialReportNotReady"]
-    assert snap.meta.api_calls["ims:GenerateCredentialReport"] == 6  # 1 + 5 bounded polls
-    assert sleeps.count(0.01) == 5
+    # Waits double from 0.01 s and stop at the 0.05 s deadline: 1 + 3 bounded polls.
+    assert snap.meta.api_calls["ims:GenerateCredentialReport"] == 4
+    assert sleeps == pytest.approx([0.01, 0.02, 0.02])
 
 
 def test_denied_password_policy_marks_only_that_section(small_world) -> None:  # type: ignore[no-untyped-def]
