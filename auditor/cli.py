@@ -26,6 +26,13 @@ from auditor.findings import Severity
 from auditor.history.commands import history_command
 from auditor.jobs import DEFAULT_KEEP_DAYS
 from auditor.notify.policy import NOTIFY_ON
+from auditor.org.commands import (
+    ORG_ONLY_FLAGS,
+    check_org_flags,
+    merge_command,
+    org_run_options,
+    run_accounts,
+)
 
 if TYPE_CHECKING:  # loaded by the commands that use them: --help stays light
     from auditor.collector import CollectorSettings, Endpoint
@@ -439,7 +446,8 @@ def cli() -> None:
 @_report_options
 @_collector_options
 def run(**kw: Any) -> None:
-    """Collect, evaluate and report on a live account."""
+    """Collect, evaluate and report on a live account (with --accounts: on every member of
+    an organisation)."""
     from auditor.progress import Progress
 
     _configure_logging(kw["quiet"])
@@ -476,11 +484,14 @@ def evaluate(snapshot_path: Path, **kw: Any) -> None:
     plan = _prepare(_options(**kw))
     _check_output_dir(plan.options.output_dir)
     try:
+@org_run_options
         snapshot = load_snapshot(snapshot_path)
     except UsageError as exc:
         _die(str(exc), EXIT_USAGE)
     _finish(plan, snapshot, Progress(quiet=kw["quiet"]))
 
+    if kw.get("accounts") is not None or any(kw.get(f) for f in ORG_ONLY_FLAGS):
+        _run_accounts(kw)
 
 @cli.command()
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True,
@@ -489,6 +500,30 @@ def evaluate(snapshot_path: Path, **kw: Any) -> None:
 @_collector_options
 @_quiet_option()
 def collect(output: Path, **kw: Any) -> None:
+def _run_accounts(kw: dict[str, Any]) -> NoReturn:
+    """``run --accounts``: every member (of this shard), then the organisation report."""
+    from auditor.collector import CollectionAborted
+    from auditor.progress import Progress
+
+    try:
+        check_org_flags(kw)
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+    plan = _prepare(_options(**{**kw, "baseline": None}))  # --baseline: an org directory
+    _check_output_dir(plan.options.output_dir)
+    settings = _collector_settings({**kw, "role_arn": None, "external_id": None})
+    progress = Progress(quiet=kw["quiet"])
+    try:
+        code, lines = run_accounts(plan, kw, settings, progress.update)
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+    except CollectionAborted as exc:
+        _die(f"could not audit: {exc}", EXIT_CANNOT_AUDIT)
+    for line in lines if not kw["quiet"] else ():
+        click.echo(line, err=True)
+    sys.exit(code)
+
+
     """Collect a snapshot only (API -> snapshot.json, for evaluate)."""
     from auditor.progress import Progress
     from auditor.render.atomic import check_writable_dir
@@ -707,3 +742,4 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+cli.add_command(merge_command)

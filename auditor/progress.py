@@ -15,7 +15,7 @@ class Progress:
 
     def __init__(self, *, quiet: bool = False, console: Console | None = None) -> None:
         self.quiet = quiet
-        self.console = console or Console(stderr=True, highlight=False)
+        self.console = console or Console(stderr=True, highlight=False, emoji=False)  # ":ram:"
         self._status: Status | None = None
         self._started = time.monotonic()
 

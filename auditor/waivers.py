@@ -8,6 +8,7 @@ A waiver covers FAIL results only, and covers them through its ``expires`` day i
 A waived result keeps its real status and gets ``waived=True`` plus the waiver. A waiver
 past its expiry stops applying and is reported ``expired``; a live waiver that covers no
 FAIL result is reported ``stale`` (the risk it accepted is gone or the pattern is wrong).
+In organisation runs a waiver with ``account: <id>`` applies to that member only.
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ class Waiver(BaseModel):
     reason: str = Field(min_length=1)
     owner: str = Field(min_length=1)
     expires: date
+    account: str | None = Field(
+        None, pattern=r"^[0-9]{1,32}$",
+        description="organisation runs: the member account it applies to (none: every account)",
+    )
+
+    def applies_to(self, account_id: str) -> bool:
+        return self.account is None or self.account == account_id
 
     def matches(self, result: Result) -> bool:
         resource = result.resource

@@ -108,6 +108,12 @@ class OrgBackend:
     def write_attempts(self) -> list[str]:
         return [w for backend in self.backends.values() for w in backend.write_attempts()]
 
+    def issued_secrets(self) -> list[str]:
+        """The secret and token of every STS session issued into any account."""
+        return [value for backend in self.backends.values()
+                for session in backend.sessions.issued()
+                for value in (session.secret, session.token)]
+
 
 class OrgEmulator:
     """A local ResourceManager/RAM/IMS/STS server for one organisation, on a daemon thread."""

@@ -58,6 +58,11 @@ class SessionStore:
             self._sessions[session.access_key_id] = session
         return session
 
+    def issued(self) -> list[Session]:
+        """Every session issued so far (tests look for their secrets in outputs)."""
+        with self._lock:
+            return list(self._sessions.values())
+
     def get(self, access_key_id: str) -> Session | None:
         with self._lock:
             return self._sessions.get(access_key_id)
