@@ -595,12 +595,26 @@ def list_checks(fmt: str) -> None:
 
 @cli.command()
 @_selection_options
-def permissions(**kw: Any) -> None:
-    """Print the least-privilege read-only policy for the auditor."""
-    from auditor.permissions import least_privilege_policy
+@click.option("--audit-role", is_flag=True, help="Organisations: print the members' audit "
+              "role (name, policy, trust policy) instead of the bare policy.")
+@click.option("--auditing-account", default="<AUDITING-ACCOUNT-ID>", metavar="ID",
+              help="With --audit-role: the account the audit runs from (trusted).")
+@click.option("--role-name", default="ram-audit-reader", show_default=True,
+              help="With --audit-role: the role's name.")
+@click.option("--external-id", help="With --audit-role: require this sts:ExternalId.")
+def permissions(
+    audit_role: bool, auditing_account: str, role_name: str, external_id: str | None, **kw: Any
+) -> None:
+    """Print the least-privilege read-only policy for the auditor (with --audit-role: the
+    member audit role of an organisation, with its trust policy)."""
+    from auditor.permissions import audit_role_trust_policy, least_privilege_policy
 
     plan = _prepare(_options(**kw))
-    click.echo(json.dumps(least_privilege_policy(plan.sections), indent=2))
+    policy = least_privilege_policy(plan.sections)
+    if audit_role:
+        policy = {"role_name": role_name, "policy": policy,
+                  "trust_policy": audit_role_trust_policy(auditing_account, external_id)}
+    click.echo(json.dumps(policy, indent=2))
 
 
 @cli.command()
@@ -647,7 +661,9 @@ def emulator(
 @_quiet_option()
 @click.option("--history", type=click.Path(path_type=Path, dir_okay=False),
               envvar="RAM_AUDIT_HISTORY", help="Record the run in this SQLite history.")
-def demo(output_dir: Path, quiet: bool, history: Path | None) -> None:
+@click.option("--org", "as_org", is_flag=True,
+              help="Audit a bundled sample organisation (four members) instead.")
+def demo(output_dir: Path, quiet: bool, history: Path | None, as_org: bool) -> None:
     """Audit a bundled sample account (no credentials needed)."""
     from auditor.demo import run_demo
     from auditor.pipeline import Options
@@ -709,6 +725,8 @@ def org_accounts(
         accounts = discover(settings, defaults, folder=folder, tags=wanted)
     except CollectionAborted as exc:
         _die(f"could not list the organisation: {exc}", EXIT_CANNOT_AUDIT)
+    if as_org:
+        _demo_org(output_dir, quiet, history)
     text = dump_accounts(accounts, output)
     if output is None:
         click.echo(text, nl=False)
@@ -720,6 +738,28 @@ def org_accounts(
 
 
 cli.add_command(history_command)
+def _demo_org(output_dir: Path, quiet: bool, history: Path | None) -> NoReturn:
+    """``demo --org``: the organisation pipeline on the bundled sample directory."""
+    from auditor.org.demo import run_demo_org
+    from auditor.pipeline import Options
+    from auditor.progress import Progress
+
+    if history is not None:
+        _die("demo --org: --history is not supported for organisations", EXIT_USAGE)
+    plan = _prepare(Options(output_dir=output_dir, unknown_ok=True))
+    _check_output_dir(output_dir)
+    report, paths, _ = run_demo_org(plan, Progress(quiet=quiet).update)
+    if not quiet:
+        s = report.summary
+        click.echo(f"Organisation {report.organization.resource_directory_id}: "
+                   f"{s.accounts_audited} audited, {s.accounts_not_audited} not audited.", err=True)
+        for path in paths:
+            click.echo(f"Report: {path.resolve()}", err=True)
+        click.echo("This was a demo on a sample organisation served by the local emulator "
+                   "(a demo always exits 0).", err=True)
+    sys.exit(0)
+
+
 
 
 def main() -> None:

@@ -22,3 +22,18 @@ def least_privilege_policy(sections: Iterable[Section] = tuple(Section)) -> dict
         "Version": "1",
         "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
     }
+
+
+def audit_role_trust_policy(
+    auditing_account: str, external_id: str | None = None
+) -> dict[str, Any]:
+    """The trust policy of a member's audit role: the auditing account may assume it
+    (with ``sts:ExternalId`` when one is used)."""
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Principal": {"RAM": [f"acs:ram::{auditing_account}:root"]},
+    }
+    if external_id:
+        statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    return {"Version": "1", "Statement": [statement]}

@@ -87,6 +87,12 @@ class OrgSpec(_Strict):
         if len(set(ids)) != len(ids):
             duplicate = next(i for i in ids if ids.count(i) > 1)
             raise ValueError(f"account {duplicate} appears twice")
+        keys = [k.id for m in self.accounts
+                for k in [*m.world.root.access_keys,
+                          *(k for u in m.world.users for k in u.access_keys)]]
+        if len(set(keys)) != len(keys):  # requests are routed by the key that signs them
+            duplicate = next(k for k in keys if keys.count(k) > 1)
+            raise ValueError(f"AccessKey {duplicate} is in two accounts")
         folders = {f.id for f in self.folders}
         if len(folders) != len(self.folders):
             raise ValueError("duplicate folder ids")
