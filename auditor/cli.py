@@ -445,18 +445,45 @@ def cli() -> None:
 @_selection_options
 @_report_options
 @_collector_options
+@org_run_options
 def run(**kw: Any) -> None:
     """Collect, evaluate and report on a live account (with --accounts: on every member of
     an organisation)."""
     from auditor.progress import Progress
 
     _configure_logging(kw["quiet"])
+    if kw.get("accounts") is not None or any(kw.get(f) for f in ORG_ONLY_FLAGS):
+        _run_accounts(kw)
     plan = _prepare(_options(**kw))
     _check_output_dir(plan.options.output_dir)
     progress = Progress(quiet=kw["quiet"])
     settings = _collector_settings(kw)
     snapshot = _collect(plan.sections, settings, progress, plan.check_account)
     _finish(plan, snapshot, progress)
+
+
+def _run_accounts(kw: dict[str, Any]) -> NoReturn:
+    """``run --accounts``: every member (of this shard), then the organisation report."""
+    from auditor.collector import CollectionAborted
+    from auditor.progress import Progress
+
+    try:
+        check_org_flags(kw)
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+    plan = _prepare(_options(**{**kw, "baseline": None}))  # --baseline: an org directory
+    _check_output_dir(plan.options.output_dir)
+    settings = _collector_settings({**kw, "role_arn": None, "external_id": None})
+    progress = Progress(quiet=kw["quiet"])
+    try:
+        code, lines = run_accounts(plan, kw, settings, progress.update)
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+    except CollectionAborted as exc:
+        _die(f"could not audit: {exc}", EXIT_CANNOT_AUDIT)
+    for line in lines if not kw["quiet"] else ():
+        click.echo(line, err=True)
+    sys.exit(code)
 
 
 def _finish(plan: Plan, snapshot: AccountSnapshot, progress: Progress) -> NoReturn:
@@ -484,14 +511,11 @@ def evaluate(snapshot_path: Path, **kw: Any) -> None:
     plan = _prepare(_options(**kw))
     _check_output_dir(plan.options.output_dir)
     try:
-@org_run_options
         snapshot = load_snapshot(snapshot_path)
     except UsageError as exc:
         _die(str(exc), EXIT_USAGE)
     _finish(plan, snapshot, Progress(quiet=kw["quiet"]))
 
-    if kw.get("accounts") is not None or any(kw.get(f) for f in ORG_ONLY_FLAGS):
-        _run_accounts(kw)
 
 @cli.command()
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), required=True,
@@ -500,30 +524,6 @@ def evaluate(snapshot_path: Path, **kw: Any) -> None:
 @_collector_options
 @_quiet_option()
 def collect(output: Path, **kw: Any) -> None:
-def _run_accounts(kw: dict[str, Any]) -> NoReturn:
-    """``run --accounts``: every member (of this shard), then the organisation report."""
-    from auditor.collector import CollectionAborted
-    from auditor.progress import Progress
-
-    try:
-        check_org_flags(kw)
-    except UsageError as exc:
-        _die(str(exc), EXIT_USAGE)
-    plan = _prepare(_options(**{**kw, "baseline": None}))  # --baseline: an org directory
-    _check_output_dir(plan.options.output_dir)
-    settings = _collector_settings({**kw, "role_arn": None, "external_id": None})
-    progress = Progress(quiet=kw["quiet"])
-    try:
-        code, lines = run_accounts(plan, kw, settings, progress.update)
-    except UsageError as exc:
-        _die(str(exc), EXIT_USAGE)
-    except CollectionAborted as exc:
-        _die(f"could not audit: {exc}", EXIT_CANNOT_AUDIT)
-    for line in lines if not kw["quiet"] else ():
-        click.echo(line, err=True)
-    sys.exit(code)
-
-
     """Collect a snapshot only (API -> snapshot.json, for evaluate)."""
     from auditor.progress import Progress
     from auditor.render.atomic import check_writable_dir
@@ -670,6 +670,8 @@ def demo(output_dir: Path, quiet: bool, history: Path | None, as_org: bool) -> N
     from auditor.progress import Progress
 
     _configure_logging(quiet)
+    if as_org:
+        _demo_org(output_dir, quiet, history)
     plan = _prepare(Options(output_dir=output_dir, unknown_ok=True, history=history))
     _check_output_dir(output_dir)
     try:
@@ -679,6 +681,28 @@ def demo(output_dir: Path, quiet: bool, history: Path | None, as_org: bool) -> N
     _summary(report, paths, 0, quiet, "a demo always exits 0")
     if not quiet:
         click.echo("This was a demo on a sample account served by the local emulator.", err=True)
+
+
+def _demo_org(output_dir: Path, quiet: bool, history: Path | None) -> NoReturn:
+    """``demo --org``: the organisation pipeline on the bundled sample directory."""
+    from auditor.org.demo import run_demo_org
+    from auditor.pipeline import Options
+    from auditor.progress import Progress
+
+    if history is not None:
+        _die("demo --org: --history is not supported for organisations", EXIT_USAGE)
+    plan = _prepare(Options(output_dir=output_dir, unknown_ok=True))
+    _check_output_dir(output_dir)
+    report, paths, _ = run_demo_org(plan, Progress(quiet=quiet).update)
+    if not quiet:
+        s = report.summary
+        click.echo(f"Organisation {report.organization.resource_directory_id}: "
+                   f"{s.accounts_audited} audited, {s.accounts_not_audited} not audited.", err=True)
+        for path in paths:
+            click.echo(f"Report: {path.resolve()}", err=True)
+        click.echo("This was a demo on a sample organisation served by the local emulator "
+                   "(a demo always exits 0).", err=True)
+    sys.exit(0)
 
 
 @cli.group()
@@ -725,8 +749,6 @@ def org_accounts(
         accounts = discover(settings, defaults, folder=folder, tags=wanted)
     except CollectionAborted as exc:
         _die(f"could not list the organisation: {exc}", EXIT_CANNOT_AUDIT)
-    if as_org:
-        _demo_org(output_dir, quiet, history)
     text = dump_accounts(accounts, output)
     if output is None:
         click.echo(text, nl=False)
@@ -738,28 +760,7 @@ def org_accounts(
 
 
 cli.add_command(history_command)
-def _demo_org(output_dir: Path, quiet: bool, history: Path | None) -> NoReturn:
-    """``demo --org``: the organisation pipeline on the bundled sample directory."""
-    from auditor.org.demo import run_demo_org
-    from auditor.pipeline import Options
-    from auditor.progress import Progress
-
-    if history is not None:
-        _die("demo --org: --history is not supported for organisations", EXIT_USAGE)
-    plan = _prepare(Options(output_dir=output_dir, unknown_ok=True))
-    _check_output_dir(output_dir)
-    report, paths, _ = run_demo_org(plan, Progress(quiet=quiet).update)
-    if not quiet:
-        s = report.summary
-        click.echo(f"Organisation {report.organization.resource_directory_id}: "
-                   f"{s.accounts_audited} audited, {s.accounts_not_audited} not audited.", err=True)
-        for path in paths:
-            click.echo(f"Report: {path.resolve()}", err=True)
-        click.echo("This was a demo on a sample organisation served by the local emulator "
-                   "(a demo always exits 0).", err=True)
-    sys.exit(0)
-
-
+cli.add_command(merge_command)
 
 
 def main() -> None:
@@ -782,4 +783,3 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-cli.add_command(merge_command)
