@@ -76,12 +76,50 @@ def _die(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _click_error(exc: click.ClickException) -> NoReturn:
+    """click's own errors in ram-audit's style: one line, naming the command's --help.
+
+    A usage error (unknown option or command, missing argument, bad choice or number) exits
+    2; so does any other click error, whose default 1 would read as "failures found".
+    """
+    message = exc.format_message()
+    if message[:1].isupper() and message[1:2].islower():  # "No such option" -> "no such..."
+        message = message[0].lower() + message[1:]
+    if isinstance(exc, click.UsageError):
+        where = exc.ctx.command_path if exc.ctx is not None else "ram-audit"
+        message = f"{message.rstrip('.')} (see '{where} --help')"
+    _die(message, EXIT_USAGE if isinstance(exc, click.UsageError) or exc.exit_code == 1
+         else exc.exit_code)
+
+
 class _Cli(click.Group):
-    """The command group; turns Ctrl-C and SIGTERM into one line and exit 130 / 143."""
+    """The command group: one error style for every command.
+
+    click's usage errors and ram-audit's :class:`UsageError` become one line and exit 2;
+    Ctrl-C and SIGTERM one line and exit 130 / 143. Help asked for by running a group
+    without a command (click's ``NoArgsIsHelpError``) is still shown as help.
+    """
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.ClickException as exc:  # e.g. ram-audit --bogus
+            _click_error(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.ClickException as exc:  # parsing a command's options, or raised in it
+            _click_error(exc)
+        except UsageError as exc:  # raised where no command turned it into a line itself
+            _die(str(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             _die("interrupted; no file was left half-written", EXIT_INTERRUPTED)
         except _Terminated:

@@ -12,6 +12,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pydantic_core import ErrorDetails
 
 
@@ -86,6 +88,17 @@ def plain_problem(error: ErrorDetails) -> str:
     else:
         problem = error["msg"].replace("Input should be", "must be")
     return problem
+
+
+def first_problem(errors: Sequence[ErrorDetails]) -> str:
+    """``at users.0.name: 5 is not a text string (3 problems in all)``: pydantic's first
+    error where and in plain words, for files whose entries have no names to show."""
+    if not errors:
+        return "is invalid"
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    more = f" ({len(errors)} problems in all)" if len(errors) > 1 else ""
+    return f"at {where}: {plain_problem(first)}{more}"
 
 
 _BOUNDS = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from auditor.errors import UsageError
+from auditor.errors import UsageError, first_problem
 from auditor.render.atomic import OutputError, write_files
 from auditor.snapshot import SNAPSHOT_SCHEMA_VERSION, AccountSnapshot
 
@@ -45,9 +45,4 @@ def load_snapshot(path: Path) -> AccountSnapshot:
     try:
         return AccountSnapshot.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise UsageError(
-            f"{path}: invalid snapshot at {where}: {err['msg']} "
-            f"({exc.error_count()} problem(s) in all)"
-        ) from None
+        raise UsageError(f"{path}: invalid snapshot {first_problem(exc.errors())}") from None

@@ -128,8 +128,10 @@ def main() -> None:
             record_times.append(time.perf_counter() - t0)
             record_cpu.append(time.process_time() - c0)
             if (day + 1) % 73 == 0:
+                size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
                 print(f"  {day + 1} runs recorded; last record {record_times[-1]:.2f} s wall, "
-                      f"{record_cpu[-1]:.2f} s CPU", flush=True)
+                      f"{record_cpu[-1]:.2f} s CPU; database {size / 1e6:.1f} MB",
+                      flush=True)
         findings = len(history.findings(ACCOUNT))
         still_open = len(history.findings(ACCOUNT, open_only=True))
     record_times.sort()

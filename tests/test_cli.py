@@ -120,7 +120,7 @@ def test_denied_action_gives_exit_4_and_unknown(tmp_path: Path) -> None:
         (["run", "--endpoint", "ram"], "expected SERVICE=URL"),
         (["run", "--config", "missing.toml"], "missing.toml: cannot read config file"),
         (["evaluate", "missing.json"], "missing.json: cannot read snapshot"),
-        (["run", "--fail-on", "sometimes"], "Invalid value for '--fail-on'"),
+        (["run", "--fail-on", "sometimes"], "invalid value for '--fail-on'"),
         (["run", "--waivers", "missing.yaml"], "missing.yaml"),
         (["run", "--baseline", "missing.json"], "missing.json"),
     ],

@@ -72,7 +72,7 @@ def files(tmp_path: Path) -> Path:
         (["evaluate", "prev/report.json"], ["this is a report, not a snapshot"]),
         (["render", "snap.json"], ["snap.json", "this is a snapshot, not a report"]),
         (["evaluate", "snap.json", "--waivers", "bad.yaml"], ["bad.yaml", "invalid YAML"]),
-        (["render", "thin-report.json"], ["invalid report at tool: Field required"]),
+        (["render", "thin-report.json"], ["invalid report at tool: missing (required)"]),
         (["render", "prev/report.json", "--output-dir", "a-file/x"], ["a-file is not a dir"]),
         (["run", "--format", "", *UNREACHABLE], ["--format: empty value"]),
         (["run", "--checks", ",,", *UNREACHABLE], ["--checks: empty value"]),

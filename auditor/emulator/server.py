@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import threading
 from datetime import datetime, timedelta, timezone
@@ -15,6 +16,11 @@ from auditor.emulator.auth import SignedRequest
 from auditor.emulator.dispatch import Backend, Response
 from auditor.emulator.faults import Faults
 from auditor.emulator.world import World, load_world
+from auditor.errors import UsageError
+
+
+class PortError(UsageError):
+    """The emulator cannot listen where asked (port taken, not allowed): exit 2, one line."""
 
 
 class RequestSink(Protocol):
@@ -26,6 +32,20 @@ class RequestSink(Protocol):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     backend: RequestSink
+
+    def server_bind(self) -> None:
+        """Bind, or :class:`PortError` naming the address (not an ``OSError`` traceback)."""
+        try:
+            super().server_bind()
+        except OSError as exc:
+            host, port = self.server_address[:2]
+            host = host.decode() if isinstance(host, bytes) else host
+            if exc.errno == errno.EADDRINUSE:
+                problem = "is already in use"
+            else:
+                problem = f"cannot be listened on: {exc.strerror or exc}"
+            raise PortError(f"emulator: port {port} on {host} {problem} (choose another "
+                            "--port, or --port 0 for a free one)") from None
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -114,11 +114,17 @@ def advance(
     account_id: str,
     run_id: int,
     at: str,
+    decided: set[str] | None = None,
 ) -> Outcome:
-    """Apply one run's ``results`` (collected ``at``, ISO UTC) to the ``known`` rows."""
+    """Apply one run's ``results`` (collected ``at``, ISO UTC) to the ``known`` rows.
+
+    ``decided``: the checks that ran and decided for every resource, when ``results`` is
+    only part of the run (see :func:`quiet`); by default, computed from ``results``.
+    """
     out = Outcome()
-    undecided = {r.check_id for r in results if r.status in _UNDECIDED}
-    decided = {r.check_id for r in results} - undecided
+    if decided is None:
+        undecided = {r.check_id for r in results if r.status in _UNDECIDED}
+        decided = {r.check_id for r in results} - undecided
     seen: set[str] = set()
     for result in results:
         seen.add(result.uid)
@@ -160,6 +166,30 @@ def advance(
         if row is not old:
             out.rows.append(replace(row, last_run_id=run_id))
     return out
+
+
+#: The columns :func:`quiet` compares, in this order.
+QUIET_COLUMNS = ("uid", "status", "message", "waived", "title", "severity", "resource_name",
+                 "doc_url", "state", "absent_since")
+
+
+def quiet(result: Result, stored: tuple[object, ...] | None) -> bool:
+    """True when ``result`` changes nothing: reported as before (``stored``, the
+    :data:`QUIET_COLUMNS` after ``uid``), not failing, its finding not open."""
+    return (
+        stored is not None and result.status is not Status.FAIL
+        and stored[7] != "open" and stored[8] is None
+        and stored[0] == result.status.value and stored[1] == result.message
+        and bool(stored[2]) == result.waived and stored[3] == result.title
+        and stored[4] == result.severity.value and stored[5] == result.resource.name
+        and stored[6] == result.doc_url
+    )
+
+
+def decided_checks(results: Sequence[Result]) -> set[str]:
+    """Checks with results and no UNKNOWN/ERROR among them."""
+    undecided = {r.check_id for r in results if r.status in _UNDECIDED}
+    return {r.check_id for r in results} - undecided
 
 
 def _mark(marker: Marker, row: FindingRow, at: str) -> Mark:

@@ -21,7 +21,15 @@ from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_
 
 from auditor.errors import UsageError
 from auditor.findings import Status
-from auditor.history.lifecycle import FindingRow, Outcome, advance, iso
+from auditor.history.lifecycle import (
+    QUIET_COLUMNS,
+    FindingRow,
+    Outcome,
+    advance,
+    decided_checks,
+    iso,
+    quiet,
+)
 from auditor.history.schema import MIGRATIONS, SCHEMA_VERSION
 from auditor.report import AuditReport
 
@@ -188,14 +196,36 @@ class History:
             applied = previous is None or previous.collected_at <= at
             outcome = Outcome()
             if applied:
-                known = {row.uid: row for row in self.findings(account)}
-                outcome = advance(known, report.results, account_id=account, run_id=run_id,
-                                  at=at)
+                outcome = self._advance(report, run_id, at)
                 self._write(run_id, outcome)
             cutoff = iso(report.collected_at - timedelta(days=keep_days))
             self._prune(cutoff)
             trend = self.runs(account, limit=TREND_RUNS)
         return Recorded(run_id, previous, outcome, trend, applied)
+
+    def _advance(self, report: AuditReport, run_id: int, at: str) -> Outcome:
+        """The lifecycle step, reading in full only the findings this run may change."""
+        account = report.account.id
+        stored = {row[0]: row[1:] for row in self._conn.execute(
+            f"SELECT {', '.join(QUIET_COLUMNS)} FROM findings WHERE account_id = ?", (account,))}
+        reported = {r.uid for r in report.results}
+        busy = [r for r in report.results if not quiet(r, stored.get(r.uid))]
+        needed = {r.uid for r in busy if r.uid in stored} | {
+            uid for uid, row in stored.items()
+            if row[7] == "open" or (row[8] is None and uid not in reported)
+        }
+        known = {row.uid: row for row in self._rows(account, needed)}
+        return advance(known, busy, account_id=account, run_id=run_id, at=at,
+                       decided=decided_checks(report.results))
+
+    def _rows(self, account_id: str, uids: set[str]) -> list[FindingRow]:
+        ordered, out = sorted(uids), []
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            out += self._query(
+                f"SELECT {', '.join(_ROW_FIELDS)} FROM findings WHERE account_id = ? AND uid IN "
+                f"({', '.join('?' for _ in chunk)})", (account_id, *chunk), _finding_row)
+        return out
 
     def _write(self, run_id: int, outcome: Outcome) -> None:
         placeholders = ", ".join("?" for _ in _ROW_FIELDS)

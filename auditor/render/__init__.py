@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from auditor.errors import UsageError
+from auditor.errors import UsageError, first_problem
 from auditor.render.atomic import OutputError, write_files
 from auditor.render.csv_report import render_csv
 from auditor.render.html import render_html
@@ -75,12 +75,6 @@ def render_report(
     return write_files(files)
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    return f"at {where}: {err['msg']} ({exc.error_count()} problem(s) in all)"
-
-
 def load_report(path: Path) -> AuditReport:
     """Read a report.json written by ram-audit, with an error naming the file."""
     try:
@@ -106,7 +100,7 @@ def load_report(path: Path) -> AuditReport:
     try:
         return AuditReport.model_validate(data)
     except ValidationError as exc:
-        raise ReportFileError(f"{path}: invalid report {_first_error(exc)}") from None
+        raise ReportFileError(f"{path}: invalid report {first_problem(exc.errors())}") from None
 
 
 def stale_reports(output_dir: Path, formats: Sequence[str]) -> list[Path]:

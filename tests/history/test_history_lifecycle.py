@@ -123,3 +123,36 @@ def test_trend_holds_the_last_30_runs_oldest_first(history: History) -> None:
     assert len(recorded.trend) == 30
     assert recorded.trend[0].collected_at == "2026-01-06T06:00:00Z"
     assert [p.unwaived_failures_by_severity["high"] for p in recorded.trend[-3:]] == [2, 0, 1]
+
+
+def test_reading_only_what_a_run_may_change_gives_the_reference_result(tmp_path: Path) -> None:
+    """The store skips results that cannot change anything; over random runs its table
+    matches applying every result to every row (the plain lifecycle function)."""
+    import random
+    from dataclasses import replace
+
+    from auditor.history.lifecycle import advance
+
+    rng = random.Random(7)
+    reference: dict[str, object] = {}
+    names = [f"u{i}" for i in range(25)]
+    with open_history(tmp_path / "h.db") as history:
+        for day in range(40):
+            results = []
+            for check in (MFA, KEYS):
+                if rng.random() < 0.1:
+                    continue  # the check did not run
+                for name in names:
+                    roll = rng.random()
+                    if roll < 0.1:
+                        continue  # the resource is gone today
+                    status = (Status.FAIL if roll < 0.4 else Status.UNKNOWN if roll < 0.45
+                              else Status.PASS)
+                    results.append(result(check, status, name))
+            recorded = history.record(report(results, day=day), keep_days=400)
+            outcome = advance(reference, results, account_id="1234567890123456",  # type: ignore[arg-type]
+                              run_id=recorded.run_id, at=recorded.trend[-1].collected_at)
+            reference.update({row.uid: row for row in outcome.rows})
+            got = {row.uid: replace(row, last_run_id=0) for row in history.findings()}
+            want = {uid: replace(row, last_run_id=0) for uid, row in reference.items()}  # type: ignore[type-var]
+            assert got == want, f"run {day}"
