@@ -23,14 +23,16 @@ from auditor.pipeline import Options, Plan, prepare
 from auditor.waivers import Waiver
 
 GOOD, WRONG_TRUST, THROTTLED, PENDING = (member_id(n) for n in range(4))
+NO_ROLE = member_id(6)
 
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[OrgEmulator]:
-    spec = small_org(6, 3, **{
+    spec = small_org(7, 3, **{
         "1": {"roles": [reader_role("acs:ram::1999999999999999:root")]},
         "2": {"throttle_always": True},
         "3": {"status": "PendingDelete"},
+        "6": {"roles": []},  # no audit role at all
     })
     with OrgEmulator(spec) as emulator:
         yield emulator
@@ -71,17 +73,18 @@ def test_failing_members_are_isolated_and_others_unchanged(emu: OrgEmulator,
     assert "NoPermission" in (outcomes[WRONG_TRUST].reason or "")
     assert "Throttling" in (outcomes[THROTTLED].reason or "")
     assert outcomes[PENDING].reason == "status PendingDelete"
+    assert "EntityNotExist.Role" in (outcomes[NO_ROLE].reason or "")
     manifest = read_manifest(tmp_path / "org")
     assert sorted(manifest.audited) == sorted([MANAGEMENT_ID, GOOD, member_id(4), member_id(5)])
-    assert {n.id for n in manifest.not_audited} == {WRONG_TRUST, THROTTLED, PENDING}
-    assert any(line.startswith("members 7/7 done") for line in lines)
+    assert {n.id for n in manifest.not_audited} == {WRONG_TRUST, THROTTLED, PENDING, NO_ROLE}
+    assert any(line.startswith("members 8/8 done") for line in lines)
     # the same member audited alone gives the same results
     run(emu, tmp_path / "alone", accounts=accounts_file(emu, [GOOD]))
     member = Path("accounts") / GOOD / "report.json"
     assert results(tmp_path / "org" / member) == results(tmp_path / "alone" / member)
     report = build_org_report([tmp_path / "org"], tmp_path / "org")
     assert org_exit_code(report, "never") == 4
-    assert report.summary.accounts_not_audited == 3
+    assert report.summary.accounts_not_audited == 4
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 5, 8])
