@@ -13,8 +13,8 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from auditor.collector import CollectorSettings, Endpoint
-from auditor.collector.settings import SERVICES
 from auditor.collector.credentials import static_credentials
+from auditor.collector.settings import SERVICES
 from auditor.emulator.generate import AUDITOR_KEY_ID, AUDITOR_KEY_SECRET
 from auditor.emulator.org import OrgSpec, parse_org
 from auditor.emulator.org_generate import MANAGEMENT_ID, audit_role, generate_org, member_world
