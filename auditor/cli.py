@@ -587,7 +587,8 @@ def collect(output: Path, **kw: Any) -> None:
 @cli.command()
 @click.argument("report_path", metavar="REPORT_JSON", type=click.Path(path_type=Path))
 @click.option("--format", "formats", multiple=True,
-              help="Formats to render, comma-separated (default html).")
+              help="Formats to render, comma-separated: html, json, csv, junit, markdown, "
+              "openmetrics, ocsf (default: html).")
 @_output_dir_option()
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
               default="high", show_default=True,
@@ -613,7 +614,9 @@ def render(
 
 
 @cli.command("list-checks")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table",
+              show_default=True, help="table: a terminal table; json: one object per check "
+              "(id, title, severity, parameters, ...); md: a Markdown catalogue.")
 def list_checks(fmt: str) -> None:
     """List every check (built-in and from installed packs)."""
     from auditor.catalogue import catalogue_json, catalogue_markdown, catalogue_table
@@ -663,14 +666,28 @@ def permissions(
               "(docs/organizations.md); instead of --world.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="0 picks a free port.")
-@click.option("--latency-ms", type=click.IntRange(0), default=0)
-@click.option("--throttle-rate", type=click.FloatRange(0, 1), default=0.0)
-@click.option("--server-error-rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--latency-ms", type=click.IntRange(0), default=0, show_default=True,
+              metavar="MS", help="Delay every answer by this many milliseconds.")
+@click.option("--throttle-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              metavar="FRACTION", help="Share of read calls (0 to 1) answered with "
+              "Throttling.User, drawn per call from --seed; STS calls are never throttled.")
+@click.option("--retry-after-ms", type=click.IntRange(1), default=None, metavar="MS",
+              help="With --throttle-rate: send this x-acs-retry-after header (milliseconds) "
+              "with each throttled answer.")
+@click.option("--server-error-rate", type=click.FloatRange(0, 1), default=0.0,
+              show_default=True, metavar="FRACTION", help="Share of read calls (0 to 1) "
+              "answered with HTTP 500 InternalError or 503 ServiceUnavailable; never STS.")
 @click.option("--qps-per-api", "--qps-limit", "qps_limit", type=click.FloatRange(0, min_open=True),
               default=None,
-              help="Requests per second allowed per API; excess calls get Throttling.Api.")
-@click.option("--deny", multiple=True, help="Actions answered with NoPermission.")
-@click.option("--seed", type=int, default=0, show_default=True)
+              metavar="RATE", help="Requests per second allowed per API action, STS "
+              "included; calls beyond it get Throttling.Api.")
+@click.option("--deny", multiple=True, metavar="ACTION[:NAME]",
+              help="Answer with NoPermission (comma-separated, repeatable): ACTION alone "
+              "(e.g. ListUsers, GetCallerIdentity) denies every call of that API action; "
+              "ACTION:NAME (e.g. GetUser:alice, ListPoliciesForRole:Admin) only calls about "
+              "the user, group, policy or role of that name, as a resource-scoped Deny would.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random faults: the same seed faults the same calls.")
 def emulator(
     world: Path | None, org_file: Path | None, port: int, deny: Sequence[str],
     qps_limit: float | None, **faults: Any
