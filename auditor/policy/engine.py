@@ -181,7 +181,11 @@ class PolicyEngine:
         ]
 
     def paths(self, source: str, to: str = ADMIN) -> list[Path]:
-        """One shortest usable path per distinct (primitive, first target), shortest first."""
+        """One shortest usable path per distinct (primitive, first target), shortest first.
+
+        A principal that can make itself admin outright has no edges but that one, so its
+        paths to another principal are not listed (it can act as anyone).
+        """
         return self.finder.paths(source, to)
 
     def can_reach(self, source: str, to: str = ADMIN, *, unknown_as_allow: bool = False

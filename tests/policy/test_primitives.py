@@ -302,3 +302,26 @@ def test_every_catalogued_primitive_is_exercised_here() -> None:
     tested = set(re.findall(r'edges\(\w+, "([a-z-]+)"\)', source))
     elsewhere = {"full-admin", "attach-admin-to-reachable"}  # full_admins(); test_paths.py
     assert PRIMITIVE_IDS - tested == elsewhere
+
+
+def test_service_linked_roles_are_never_targets() -> None:
+    linked = role("AliyunServiceRoleForECS", ECS_TRUST, service_linked=True)
+    grants = [allow("ram:PassRole"), allow("ecs:RunInstances"), allow("sts:AssumeRole"),
+              allow("ram:UpdateRole")]
+    eng = engine(users=["a"], roles=[linked], policies=[
+        policy("p", *grants, to=["user/a"]), admin_policy(to=["role/AliyunServiceRoleForECS"])])
+    assert {t for _, _, t in edges(eng)} == {"admin"}  # only the linked role's own full-admin
+    assert eng.graph().into.get("role/AliyunServiceRoleForECS") is None
+    assert eng.node("role/AliyunServiceRoleForECS").service_linked  # type: ignore[union-attr]
+
+
+def test_a_principal_that_can_make_itself_admin_has_no_other_edges_out() -> None:
+    """Its take-over edges would add nothing: it can already do everything."""
+    eng = engine(users=["a", "b"], policies=[admin_policy(), policy(
+        "p", allow(["ram:AttachPolicyToUser", "ram:CreateAccessKey"]), to=["user/a"])])
+    assert edges(eng) - {("root", "full-admin:ALLOW", "admin")} == {
+        ("user/a", "attach-admin-to-self:ALLOW", "admin")}
+    conditional = engine(users=["a", "b"], policies=[admin_policy(), policy(
+        "p", allow(["ram:AttachPolicyToUser", "ram:CreateAccessKey"], user_arn("a")),
+        allow("ram:CreateAccessKey", user_arn("b")), to=["user/a"])])
+    assert ("user/a", "create-access-key:ALLOW", "user/b") in edges(conditional)
