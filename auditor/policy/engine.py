@@ -12,7 +12,7 @@ from auditor.policy.graph import Graph, build_graph
 from auditor.policy.model import ParsedPolicy
 from auditor.policy.paths import PathFinder
 from auditor.policy.patterns import parse_arn
-from auditor.policy.trust import ASSUME_ROLE, trust_decision
+from auditor.policy.trust import ASSUME_ROLE, external_nodes, trust_decision
 from auditor.policy.world import World
 from auditor.snapshot import AccountSnapshot
 
@@ -153,6 +153,41 @@ class PolicyEngine:
             if path:
                 found.append(WhoCan(node, path_decision(path), path=path))
         return found
+
+    def doubts(self, node_id: str) -> tuple[str, ...]:
+        """Why the permissions of a user, role or group node may be incomplete: held policies
+        that cannot be read, policies whose attachments could not be listed (they may be held
+        by anyone), and, for a user, groups whose members could not be listed."""
+        self._check_principal(node_id)
+        snapshot = self.snapshot
+        found = [
+            f"{h.policy.name} ({h.policy.type}, {h.how}): {h.policy.document.error}"
+            for h in self.world.model.held_by(node_id)
+            if not h.policy.document.readable
+        ]
+        if not self.world.has_gaps:
+            return tuple(found)
+        found += [
+            f"the attachments of {p.name} ({p.type}) could not be listed "
+            f"({snapshot.gaps(p)['attachments'].describe()})"
+            for p in snapshot.policies if "attachments" in snapshot.gaps(p)
+        ]
+        if node_id.startswith("user/"):
+            found += [
+                f"the members of group {g.name} could not be listed "
+                f"({snapshot.gaps(g)['members'].describe()})"
+                for g in snapshot.groups
+                if "members" in snapshot.gaps(g) and self.world.model.held_by(f"group/{g.name}")
+            ]
+        return tuple(found)
+
+    def external_nodes(self) -> list[str]:
+        """Every external node (``account/…``, ``anyone``, ``federated/…``, ``service/…``)
+        named by an applicable Allow statement of some trust policy, edge or not."""
+        found: set[str] = set()
+        for trust in self.world.model.trusts.values():
+            found.update(external_nodes(trust, self.world.account_id))
+        return sorted(found)
 
     # --- graph ---------------------------------------------------------------------------
 

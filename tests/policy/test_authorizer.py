@@ -285,3 +285,23 @@ def test_who_can_lists_users_and_roles_never_groups() -> None:
                  policies=[policy("p", allow("ram:CreateUser"), to=["group/g", "role/r"])])
     assert [w.node for w in eng.who_can("ram:CreateUser")] == ["user/a", "role/r"]
     assert eng.who_can("ram:CreateUser")[0].to_dict()["decision"] == "ALLOW"
+
+
+def test_doubts_name_unreadable_policies_unlisted_attachments_and_members() -> None:
+    def gap(kind: str, name: str, fact: str, policy_type: str = "") -> CollectionIssue:
+        return CollectionIssue(
+            section=Section.POLICIES if kind == "policy" else Section.GROUPS,
+            action="ram:ListX", code="Throttling", message="slow",
+            resource=ResourceRef(type=kind, name=name, policy_type=policy_type),  # type: ignore[arg-type]
+            facts=(fact,))
+
+    eng = engine(users=["a"], groups=[group("g")], policies=[
+        policy("broken", document=None, to=["user/a"]),
+        policy("hidden", allow("*")),
+        policy("grp", allow("ecs:*"), to=["group/g"]),
+    ], issues=[gap("policy", "hidden", "attachments", "Custom"), gap("group", "g", "members")])
+    doubts = eng.doubts("user/a")
+    assert len(doubts) == 3
+    assert "broken" in doubts[0] and "hidden" in doubts[1] and "group g" in doubts[2]
+    clean = engine(users=["a"], policies=[policy("ok", allow("ecs:*"), to=["user/a"])])
+    assert clean.doubts("user/a") == ()

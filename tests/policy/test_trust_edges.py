@@ -121,3 +121,13 @@ def test_external_account_reaches_admin_through_the_role() -> None:
         ("role/partner", "full-admin", "admin"),
     ]
     assert path[0].decision is Decision.ALLOW
+
+
+def test_external_nodes_lists_every_named_one_even_without_an_edge() -> None:
+    eng = engine(roles=[
+        role("denied", trusts({"RAM": [f"acs:ram::{OTHER}:root"]}),
+             trusts({"RAM": [f"acs:ram::{OTHER}:root"]}, effect="Deny")),
+        role("sso", trusts({"Federated": [SAML]})),
+    ])
+    assert eng.external_nodes() == [f"account/{OTHER}", f"federated/{SAML}"]
+    assert eng.node(f"account/{OTHER}") is None  # no edge: the Deny removes the trust
