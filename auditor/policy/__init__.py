@@ -10,6 +10,8 @@ Public API::
     engine.full_admins()                                    # [FullAdmin]
     engine.paths("user/alice", to="admin")                  # [Path] (tuples of Edge)
     engine.can_reach("user/alice", unknown_as_allow=True)
+    engine.doubts("user/alice")                             # why it may hold more
+    engine.external_nodes()                                 # account/…, anyone, …
     engine.graph().to_dict()                                # {"nodes": [...], "edges": [...]}
 
 Decisions are :class:`Decision` values; :class:`Authorization`, :class:`Evidence`,
