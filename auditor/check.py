@@ -21,6 +21,7 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from auditor.errors import first_problem
 from auditor.findings import Finding, Resource, Severity, Status
 from auditor.sections import Section
 from auditor.snapshot import (
@@ -153,7 +154,8 @@ class Check:
             try:
                 meta = CheckMeta.model_validate(meta)
             except ValidationError as exc:
-                raise CheckDefinitionError(f"{name}: invalid metadata: {exc}") from exc
+                raise CheckDefinitionError(
+                    f"{name}: invalid metadata {first_problem(exc.errors())}") from exc
             cls.meta = meta
         if not isinstance(meta, CheckMeta):
             raise CheckDefinitionError(f"{name}: 'meta' must be a CheckMeta")
@@ -162,7 +164,8 @@ class Check:
         try:
             cls.Params()
         except ValidationError as exc:
-            raise CheckDefinitionError(f"{name}: every parameter needs a default: {exc}") from exc
+            raise CheckDefinitionError(f"{name}: every parameter needs a default: "
+                                       f"{first_problem(exc.errors())}") from exc
         if cls.evaluate is Check.evaluate:
             raise CheckDefinitionError(f"{name}: a check must implement evaluate()")
 

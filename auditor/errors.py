@@ -101,6 +101,16 @@ def first_problem(errors: Sequence[ErrorDetails]) -> str:
     return f"at {where}: {plain_problem(first)}{more}"
 
 
+def yaml_problem(exc: Exception) -> str:
+    """A YAML parse error as ``line 2, column 3: did not find expected node content``,
+    without the library's ``while parsing ... in "<unicode string>"`` wording."""
+    problem, mark = getattr(exc, "problem", None), getattr(exc, "problem_mark", None)
+    if not problem:
+        return " ".join(str(exc).split())
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem}"
+
+
 _BOUNDS = {
     "greater_than_equal": "is less than",
     "greater_than": "is not more than",

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field, replace
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 
+from pydantic import ValidationError
+
 from auditor.check import Check, CheckDefinitionError
 from auditor.compliance import Framework, framework_mappings, load_frameworks
-from auditor.errors import PackLoadError, UsageError
+from auditor.errors import PackLoadError, UsageError, first_problem
 from auditor.findings import Severity
 
 ENTRY_POINT_GROUP = "ram_audit.checks"
@@ -162,6 +164,9 @@ def _load_entry_point(ep: EntryPoint) -> list[LoadedCheck]:
         raise
     except CheckDefinitionError as exc:
         raise PackLoadError(f"{where}: {exc}") from exc
+    except ValidationError as exc:  # e.g. meta = CheckMeta(...) with a bad field
+        raise PackLoadError(f"{where} failed to import: invalid {exc.title} "
+                            f"{first_problem(exc.errors())}") from exc
     except Exception as exc:  # any import failure of third-party code
         raise PackLoadError(f"{where} failed to import: {type(exc).__name__}: {exc}") from exc
     return [LoadedCheck(check, ep.name, dist) for check in checks]

@@ -262,3 +262,50 @@ def test_invalid_snapshot_and_report_are_described_in_plain_words(workdir: Path,
              "bad-report.json: invalid report at summary.by_status.PASS: many is not a whole "
              "number")
     assert not (workdir / "out2").exists() and not (workdir / "out3").exists()
+
+
+def test_check_pack_definition_errors_are_in_plain_words(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A third-party pack's bad metadata reaches the user (list-checks, run) as a PackLoadError."""
+    from importlib.metadata import EntryPoint
+    from typing import ClassVar
+
+    from auditor.check import Check, CheckDefinitionError
+    from auditor.errors import PackLoadError
+    from auditor.registry import _load_entry_point
+
+    with pytest.raises(CheckDefinitionError) as info:
+        class BadCheck(Check):
+            meta: ClassVar = {  # type: ignore[assignment]
+                "id": "bad_check", "title": "A bad check", "severity": "urgent",
+                "rationale": "r" * 20, "remediation": "s" * 20,
+                "doc_url": "https://example.com", "requires": ["users"]}
+
+            def evaluate(self, snapshot, params):  # type: ignore[no-untyped-def]
+                return []
+    assert str(info.value).endswith("BadCheck: invalid metadata at severity: urgent is not one "
+                                    "of 'critical', 'high', 'medium', 'low' or 'info'")
+    (tmp_path / "ram_audit_bad_pack.py").write_text(
+        "from auditor.check import CheckMeta\nMETA = CheckMeta(id='Bad Id', title='x')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PackLoadError) as loaded:
+        _load_entry_point(EntryPoint(name="bad", value="ram_audit_bad_pack", group="x"))
+    message = str(loaded.value)
+    assert "failed to import: invalid CheckMeta at id: 'Bad Id' is not of the expected form (" \
+        in message
+    assert not any(word in message for word in JARGON)
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["evaluate", "snap.json", "--waivers", "bad.yaml", "--output-dir", "out"],
+     "bad.yaml: invalid YAML: line 2, column 3: "),
+    (["emulator", "--world", "bad.yaml"], "bad.yaml: not valid YAML: line 2, column 3: "),
+    (["run", "--accounts", "bad.yaml", "--output-dir", "out", *CLOSED],
+     "--accounts bad.yaml: not valid YAML: line 2, column 3: "),
+])
+def test_unparsable_yaml_is_placed_by_line_and_column(workdir: Path, refused: str,
+                                                       args: list[str], fragment: str) -> None:
+    (workdir / "bad.yaml").write_text("waivers: [\n  - id: 1\n")
+    line = one_line(ram_audit(*args, cwd=workdir, metadata_proxy=refused), 2, fragment)
+    assert "<unicode string>" not in line and "while parsing" not in line
+    assert not (workdir / "out").exists()

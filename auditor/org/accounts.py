@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from auditor._yaml import safe_load
 from auditor.collector.settings import check_role_arn
-from auditor.errors import UsageError, plain_problem
+from auditor.errors import UsageError, plain_problem, yaml_problem
 from auditor.render.atomic import write_atomic
 
 #: The role Resource Directory creates in members, with administrator rights.
@@ -137,10 +137,10 @@ def load_accounts(path: Path) -> AccountsFile:
     is_json = path.suffix.lower() == ".json"
     try:
         data = json.loads(text) if is_json else safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        kind = "JSON" if is_json else "YAML"
-        raise UsageError(f"--accounts {path}: not valid {kind}: {' '.join(str(exc).split())}"
-                         ) from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--accounts {path}: not valid JSON: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"--accounts {path}: not valid YAML: {yaml_problem(exc)}") from None
     return parse_accounts(data, f"--accounts {path}")
 
 
