@@ -21,6 +21,7 @@ from pathlib import Path
 from auditor.collector import CollectionAborted, CollectorSettings, collect_snapshot
 from auditor.collector.api import Redactor
 from auditor.collector.credentials import ResolvedCredentials
+from auditor.collector.rate import AdaptiveLimiter
 from auditor.errors import UsageError
 from auditor.org.accounts import ADMIN_ROLE, AccountEntry, AccountsFile
 from auditor.org.manifest import Manifest, NotAudited, write_manifest
@@ -135,7 +136,7 @@ class OrgRun:
 
 
 def _audit_member(
-    run: OrgRun, plan: Plan, entry: AccountEntry, redact: Redactor
+    run: OrgRun, plan: Plan, entry: AccountEntry, redact: Redactor, sts_pace: AdaptiveLimiter
 ) -> MemberOutcome:
     if not entry.audited:
         return MemberOutcome(entry.id, f"status {entry.status}")
@@ -145,6 +146,7 @@ def _audit_member(
     directory = run.output_dir / ACCOUNTS_DIR / entry.id
     try:
         mine = member_plan(plan, entry.id, directory, run.baseline_dir)
+        sts_pace.acquire()  # each member starts with an AssumeRole in the caller's account
         snapshot = collect_snapshot(settings, mine.sections, credentials=run.credentials,
                                     check_account=mine.check_account)
         if snapshot.account_id != entry.id:
@@ -169,11 +171,14 @@ def run_members(
     plan = _with_trusted(plan, trusted)
     redact = Redactor(run.credentials.secrets())
     tracker = _Tracker(len(mine), emit)
+    # The caller's own STS quota is shared by all members: their AssumeRole calls are paced
+    # together (each member's later calls use that member's own per-API limits).
+    sts_pace = AdaptiveLimiter(run.settings.requests_per_second, sleep=run.settings.sleep)
     outcomes: list[MemberOutcome] = []
 
     def one(entry: AccountEntry) -> MemberOutcome:
         tracker.start(entry)
-        outcome = _audit_member(run, plan, entry, redact)
+        outcome = _audit_member(run, plan, entry, redact, sts_pace)
         tracker.finish(outcome)
         return outcome
 
