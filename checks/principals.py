@@ -1,0 +1,327 @@
+"""Checks on principals, built on the policy engine (``policy-analysis.md`` §5): who can
+become a full administrator and how, which external principals can, and who already is.
+
+A principal's verdict is UNKNOWN, never PASS, when it has no path to ``admin`` but would
+have one if every unknown edge (an unreadable policy, trust policy or user fact) were ALLOW,
+or when its own permissions may be incomplete (an unreadable held policy, unlisted
+attachments or group members).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from auditor.check import (
+    AccountId,
+    Check,
+    CheckMeta,
+    CheckParams,
+    PrincipalName,
+    account,
+    of_role,
+    of_user,
+)
+from auditor.findings import Finding, Resource, Severity
+from auditor.policy import ADMIN, Decision, Edge, Path, PolicyEngine, path_decision
+from auditor.sections import Section
+from auditor.snapshot import AccountSnapshot, Role, User
+
+_HIGH_RISK_RAM_URL = (
+    "https://www.alibabacloud.com/help/en/ram/"
+    "avoid-granting-high-risk-ram-permissions-to-too-many-ram-identities"
+)
+_TRUST_POLICY_URL = (
+    "https://www.alibabacloud.com/help/en/ram/user-guide/edit-the-trust-policy-of-a-ram-role"
+)
+_REQUIRES = frozenset({Section.USERS, Section.GROUPS, Section.POLICIES, Section.ROLES})
+#: External node kinds the external check judges (services are excluded by §5).
+_EXTERNAL_KINDS = ("account", "anyone", "federated")
+
+
+def node_of(item: User | Role) -> str:
+    return f"user/{item.name}" if isinstance(item, User) else f"role/{item.name}"
+
+
+def resource_of_node(item: User | Role) -> Resource:
+    return of_user(item) if isinstance(item, User) else of_role(item)
+
+
+def principals(snapshot: AccountSnapshot) -> Iterator[User | Role]:
+    """Users that are not frozen and roles that are not service-linked."""
+    yield from (u for u in snapshot.users if not u.frozen)
+    yield from (r for r in snapshot.roles if not r.is_service_linked)
+
+
+def allowlisted(node: str, allowed: Sequence[str]) -> bool:
+    """``allowed`` holds node ids; a bare name matches a user or a role of that name."""
+    name = node.partition("/")[2]
+    return node in allowed or name in allowed
+
+
+def describe_hop(edge: Edge) -> str:
+    """``-[update-login-profile: Helpdesk (Custom, v1, group:helpdesk) statement 0 Allow]->
+    user/admin`` (``conditional`` when the hop is)."""
+    grants = "; ".join(dict.fromkeys(e.describe() for e in edge.evidence)) or "; ".join(
+        edge.notes[:1])
+    flag = ", conditional" if edge.decision is Decision.CONDITIONAL else ""
+    via = ""
+    if edge.via:
+        via = " (after " + " ".join(describe_hop(v) for v in edge.via) + ")"
+    return f"-[{edge.primitive}{flag}: {grants}]-> {edge.target}{via}"
+
+
+def describe_path(path: Path) -> str:
+    """``user/a -[…]-> user/b -[…]-> admin`` with ``(conditional)`` when a hop is."""
+    chain = " ".join(describe_hop(e) for e in path)
+    flag = " (conditional)" if path_decision(path) is Decision.CONDITIONAL else ""
+    return f"{path[0].source} {chain}{flag}"
+
+
+def first_grants(paths: Iterable[Path]) -> str:
+    """The source's own grants that open each path: what to remove."""
+    found: dict[str, None] = {}
+    for path in paths:
+        for ev in path[0].evidence:
+            if ev.effect != "Allow":
+                continue
+            if ev.policy_type == "Trust":
+                found[f"statement {ev.statement} of the trust policy of {ev.policy}"] = None
+            else:
+                found[f"statement {ev.statement} of {ev.policy_type} policy {ev.policy} "
+                      f"({held_phrase(ev.held)})"] = None
+    return "; ".join(found) or "the grant named in the first hop"
+
+
+def cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def held_phrase(held: str) -> str:
+    """``direct`` -> ``attached directly``, ``group:ops`` -> ``through group ops``."""
+    if held.startswith("group:"):
+        return f"through group {held.partition(':')[2]}"
+    return {"direct": "attached directly", "role": "attached to the role"}.get(held, held)
+
+
+def paths_message(who: str, paths: Sequence[Path]) -> str:
+    """The FAIL message: every path, hop by hop, and the grants to remove."""
+    conditional = all(path_decision(p) is Decision.CONDITIONAL for p in paths)
+    how = "conditionally " if conditional else ""
+    listed = " | ".join(f"path {i}: {describe_path(p)}" for i, p in enumerate(paths, 1))
+    return (f"{cap(who)} can {how}become a full administrator through {len(paths)} "
+            f"path{'s' if len(paths) != 1 else ''}: {listed}. To cut the path"
+            f"{'s' if len(paths) != 1 else ''}, remove {first_grants(paths)}.")
+
+
+def unknown_reason(engine: PolicyEngine, node: str) -> str | None:
+    """Why a node without a usable path might still have one (None: it cannot)."""
+    reasons: list[str] = []
+    if node.partition("/")[0] in ("user", "role"):
+        reasons += engine.doubts(node)
+    if engine.can_reach(node, unknown_as_allow=True):
+        reasons.append("a path would exist if these unknown edges were allowed: "
+                       + "; ".join(describe_unknown(e) for e in unknown_edges(engine, node)))
+    return "; ".join(reasons) or None
+
+
+def unknown_edges(engine: PolicyEngine, node: str) -> list[Edge]:
+    """The unknown edges on some would-be path from ``node`` to ``admin``."""
+    toward = engine.finder.toward(ADMIN, unknown_as_allow=True)
+    seen, queue, found = {node}, [node], []
+    while queue:
+        for edge in engine.graph().edges_from(queue.pop()):
+            if edge.decision is Decision.UNKNOWN and (
+                    edge.target == ADMIN or edge.target in toward):
+                found.append(edge)
+            if (edge.usable or edge.decision is Decision.UNKNOWN) and edge.target not in seen:
+                seen.add(edge.target)
+                queue.append(edge.target)
+    return found[:5]
+
+
+def describe_unknown(edge: Edge) -> str:
+    why = "; ".join(edge.notes[:1]) or "; ".join(
+        n for a in edge.authorizations for n in a.notes[:1])
+    return f"{edge.source} -[{edge.primitive}]-> {edge.target}" + (f" ({why})" if why else "")
+
+
+class PrincipalNoEscalationPathParams(CheckParams):
+    allowed_principals: tuple[PrincipalName, ...] = ()
+
+
+class PrincipalNoEscalationPath(Check):
+    """No user or role that is not an administrator can make itself one."""
+
+    meta = CheckMeta(
+        id="principal_no_escalation_path",
+        title="No RAM user or role can escalate to full administrator",
+        severity=Severity.HIGH,
+        rationale=(
+            "A principal that can reset an administrator's password, create its AccessKey, "
+            "assume or pass an administrator role, or attach or edit an admin policy is an "
+            "administrator in all but name: its grants deserve the same scrutiny."
+        ),
+        remediation=(
+            "For each path in the message, remove the grant named for its first hop (the "
+            "policy statement, and how the principal holds it: directly, through a group or "
+            "as a role), or narrow its Resource so it no longer covers the target. If the "
+            "principal is a deliberate administrator, add it to allowed_principals."
+        ),
+        remediation_cli=(
+            "aliyun ram DetachPolicyFromUser --PolicyType Custom --PolicyName <policy> "
+            "--UserName <user>"
+        ),
+        doc_url=_HIGH_RISK_RAM_URL,
+        tags=("policies", "least-privilege", "escalation"),
+        requires=_REQUIRES,
+    )
+    Params = PrincipalNoEscalationPathParams
+
+    def evaluate(self, snapshot: AccountSnapshot,
+                 params: PrincipalNoEscalationPathParams) -> Iterator[Finding]:
+        engine = PolicyEngine.from_snapshot(snapshot)
+        admins = {a.node for a in engine.full_admins()}
+        evaluated = False
+        for item in principals(snapshot):
+            node = node_of(item)
+            if node in admins:
+                continue
+            evaluated = True
+            resource = resource_of_node(item)
+            who = f"{node.partition('/')[0]} {item.name}"
+            paths = engine.paths(node)
+            if paths and allowlisted(node, params.allowed_principals):
+                yield self.passed(resource, f"{cap(who)} is in allowed_principals; "
+                                  + paths_message(who, paths))
+            elif paths:
+                yield self.failed(resource, paths_message(who, paths))
+            elif (reason := unknown_reason(engine, node)) is not None:
+                yield self.unknown(resource, f"Could not decide whether {who} can become a "
+                                   f"full administrator: {reason}.")
+            else:
+                yield self.passed(resource, f"{cap(who)} has no path to full administrator.")
+        if not evaluated:
+            yield self.not_applicable(account(snapshot), "Every user and role is a full "
+                                      "administrator, frozen or service-linked, or none exists.")
+
+
+class ExternalPrincipalNoAdminPathParams(CheckParams):
+    trusted_accounts: tuple[AccountId, ...] = ()
+
+
+def external_resource(node: str) -> Resource:
+    return Resource(type="principal", id=node, name=node)
+
+
+class ExternalPrincipalNoAdminPath(Check):
+    """No principal outside the account can become its administrator."""
+
+    meta = CheckMeta(
+        id="external_principal_no_admin_path",
+        title="No external principal can become a full administrator",
+        severity=Severity.CRITICAL,
+        rationale=(
+            "A role trusted by another account, an identity provider or anyone, from which a "
+            "chain of grants leads to administrator access, hands this account to people "
+            "outside it."
+        ),
+        remediation=(
+            "For each path in the message, remove the external principal from the trust "
+            "policy of the first role, or add a Condition (such as sts:ExternalId) to that "
+            "statement, or remove the grant that leads from the role to administrator. If the "
+            "account is yours, add it to trusted_accounts."
+        ),
+        remediation_cli=(
+            "aliyun ram UpdateRole --RoleName <role> --NewAssumeRolePolicyDocument "
+            "'<trust policy without the external principal>'"
+        ),
+        doc_url=_TRUST_POLICY_URL,
+        tags=("roles", "trust", "escalation"),
+        requires=_REQUIRES,
+    )
+    Params = ExternalPrincipalNoAdminPathParams
+
+    def evaluate(self, snapshot: AccountSnapshot,
+                 params: ExternalPrincipalNoAdminPathParams) -> Iterator[Finding]:
+        engine = PolicyEngine.from_snapshot(snapshot)
+        nodes = [n for n in engine.external_nodes() if n.partition("/")[0] in _EXTERNAL_KINDS]
+        for node in nodes:
+            resource = external_resource(node)
+            who = f"external principal {node}"
+            paths = engine.paths(node)
+            trusted = node.startswith("account/") and (
+                node.partition("/")[2] in params.trusted_accounts)
+            if paths and trusted:
+                yield self.passed(resource, f"{cap(who)} is in trusted_accounts; "
+                                  + paths_message(who, paths))
+            elif paths:
+                yield self.failed(resource, paths_message(who, paths))
+            elif (reason := unknown_reason(engine, node)) is not None:
+                yield self.unknown(resource, f"Could not decide whether {who} can become a "
+                                   f"full administrator: {reason}.")
+            else:
+                yield self.passed(resource, f"{cap(who)} has no path to full administrator.")
+        if not nodes:
+            yield self.not_applicable(account(snapshot), "No trust policy names an external "
+                                      "account, identity provider or anyone.")
+
+
+class PrincipalAdminAllowlistedParams(CheckParams):
+    allowed_principals: tuple[PrincipalName, ...] = ()
+
+
+class PrincipalAdminAllowlisted(Check):
+    """Only allow-listed users and roles are full administrators."""
+
+    meta = CheckMeta(
+        id="principal_admin_allowlisted",
+        title="Only allow-listed RAM users and roles are full administrators",
+        severity=Severity.HIGH,
+        rationale=(
+            "A full administrator, through any policy, group or attachment, controls the "
+            "whole account. Such principals should be few, known and reviewed."
+        ),
+        remediation=(
+            "Remove the granting statement named in the message (detach the policy from the "
+            "principal or its group, or narrow the statement). If the principal is a "
+            "deliberate administrator, add its node id (user/NAME, role/NAME) to "
+            "allowed_principals."
+        ),
+        remediation_cli=(
+            "aliyun ram DetachPolicyFromUser --PolicyType System "
+            "--PolicyName AdministratorAccess --UserName <user>"
+        ),
+        doc_url=_HIGH_RISK_RAM_URL,
+        tags=("policies", "least-privilege"),
+        requires=_REQUIRES,
+    )
+    Params = PrincipalAdminAllowlistedParams
+
+    def evaluate(self, snapshot: AccountSnapshot,
+                 params: PrincipalAdminAllowlistedParams) -> Iterator[Finding]:
+        engine = PolicyEngine.from_snapshot(snapshot)
+        admins = {a.node: a for a in engine.full_admins()}
+        found = False
+        for item in principals(snapshot):
+            node = node_of(item)
+            resource = resource_of_node(item)
+            who = f"{node.partition('/')[0]} {item.name}"
+            admin = admins.get(node)
+            if admin is not None:
+                found = True
+                grants = "; ".join(e.describe() for e in admin.evidence)
+                held = f"{cap(who)} is a full administrator through {grants}"
+                if admin.exceptions:
+                    held += " (except " + "; ".join(e.describe() for e in admin.exceptions) + ")"
+                if allowlisted(node, params.allowed_principals):
+                    yield self.passed(resource, f"{held}, and is in allowed_principals.")
+                else:
+                    yield self.failed(resource, f"{held}, and is not in allowed_principals; "
+                                      "remove that grant or allow-list it.")
+            elif doubts := engine.doubts(node):
+                found = True
+                yield self.unknown(resource, f"Could not decide whether {who} is a full "
+                                   f"administrator: {'; '.join(doubts)}.")
+        if not found:
+            yield self.not_applicable(account(snapshot), "No user or role is a full "
+                                      "administrator.")
