@@ -121,6 +121,20 @@ def test_unusable_credential_files_are_named_with_a_short_reason(workdir: Path,
     assert "do-not-print-me" not in done.stderr and "nor-me" not in done.stderr
 
 
+def test_rrsa_variables_with_an_unreadable_token_file_name_the_file(workdir: Path,
+                                                                    refused: str) -> None:
+    """The token file is read before any STS call, so nothing leaves the machine."""
+    token = workdir / "no-such-token"
+    done = ram_audit("collect", "-q", "-o", "snap2.json", *CLOSED, cwd=workdir,
+                     metadata_proxy=refused, credentials=False, env={
+                         "ALIBABA_CLOUD_ROLE_ARN": "acs:ram::1234567890123456:role/audit",
+                         "ALIBABA_CLOUD_OIDC_PROVIDER_ARN":
+                             "acs:ram::1234567890123456:oidc-provider/ack",
+                         "ALIBABA_CLOUD_OIDC_TOKEN_FILE": str(token),
+                         "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"})
+    one_line(done, 3, f"OIDC/RRSA (cannot read {token}: No such file or directory)")
+
+
 class _SlowMetadata(socketserver.ThreadingTCPServer):
     """Stands in for a metadata service that starts answering and never finishes: a loopback
     proxy that records each request line, then sends a header one byte every 0.2 s (each
@@ -186,6 +200,8 @@ def test_credential_reasons_never_carry_a_response_body() -> None:
     assert _reason(CredentialException(f"error retrieving credentials from x result: {page}")
                    ) == "error retrieving credentials from x"
     assert _reason(ConnectionRefusedError(111, "refused")) == "not reachable"
+    assert _reason(FileNotFoundError(2, "No such file or directory", "/var/run/token")) == (
+        "cannot read /var/run/token: No such file or directory")
     ecs = CredentialException("Failed to get RAM session credentials from ECS metadata "
                               "service. HttpCode=404")
     assert _reason(ecs, ecs=True) == "no RAM role attached to this instance"

@@ -46,6 +46,9 @@ logging.getLogger("credentials").disabled = True
 #: otherwise hold the run for ever; off ECS, the probe usually fails at once.
 ECS_PROBE_SECONDS = 5.0
 ECS_METADATA_HOST = "100.100.100.200"
+#: The longest any other source may take (a profile of mode EcsRamRole, or one that calls
+#: STS, such as OIDC/RRSA or RamRoleArn: the library waits up to 5 s to connect, 10 s a read).
+SOURCE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -182,22 +185,22 @@ def _default_chain() -> ResolvedCredentials:
     naming every source tried and what it lacked (one line, no library text or secret)."""
     tried = ["environment (ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET not set)"]
     for name, candidate in _sources():
+        ecs = False
         try:
             provider = candidate()
             if isinstance(provider, str):
                 tried.append(f"{name} ({provider})")
                 continue
-            if isinstance(provider, EcsRamRoleCredentialsProvider):
-                found = _within(ECS_PROBE_SECONDS, provider.get_credentials)
-            else:
-                found = provider.get_credentials()
+            ecs = isinstance(provider, EcsRamRoleCredentialsProvider)
+            found = _within(ECS_PROBE_SECONDS if ecs else SOURCE_SECONDS, provider.get_credentials)
         except TimeoutError:
-            tried.append(f"{name} (the metadata service at {ECS_METADATA_HOST} did not "
-                         f"answer within {ECS_PROBE_SECONDS:g} s)")
+            tried.append(f"{name} (the metadata service at {ECS_METADATA_HOST} did not answer "
+                         f"within {ECS_PROBE_SECONDS:g} s)" if ecs else
+                         f"{name} (no answer within {SOURCE_SECONDS:g} s)")
             continue
         except Exception as exc:  # the library raises several unrelated types
             log.debug("credential source failed (%s): %s", name, _reason(exc))
-            tried.append(f"{name} ({_reason(exc, ecs=name.startswith('ECS'))})")
+            tried.append(f"{name} ({_reason(exc, ecs=ecs)})")
             continue
         if found is None or not (found.get_access_key_id() and found.get_access_key_secret()):
             tried.append(f"{name} (empty AccessKey)")
@@ -251,6 +254,8 @@ _HTTP_STATUS = re.compile(r"(?:http_?code|HttpCode)\W{0,2}(\d{3})", re.IGNORECAS
 
 def _reason(exc: BaseException, *, ecs: bool = False) -> str:
     """Why a source gave nothing, in a few words: never a response body, page or secret."""
+    if isinstance(exc, OSError) and exc.filename:  # e.g. the OIDC token file
+        return f"cannot read {exc.filename}: {exc.strerror or 'error'}"
     text = " ".join(str(exc).split())
     status = _HTTP_STATUS.search(text)
     if ecs:
