@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any, ClassVar, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -268,6 +269,20 @@ def ref_of(item: User | Group | Policy | Role) -> ResourceRef:
     return ResourceRef(type="role", name=item.name)
 
 
+def _key_of(item: User | Group | Policy | Role) -> tuple[str, str, str]:
+    """``ref_of`` as a plain tuple (cheap: looked up for every resource of every check)."""
+    if isinstance(item, User):
+        return ("user", item.name, "")
+    if isinstance(item, Group):
+        return ("group", item.name, "")
+    if isinstance(item, Policy):
+        return ("policy", item.name, item.type)
+    return ("role", item.name, "")
+
+
+_NO_GAPS: Mapping[str, CollectionIssue] = MappingProxyType({})
+
+
 class CollectionIssue(_Frozen):
     """Something the collector could not (fully) collect.
 
@@ -365,22 +380,31 @@ class AccountSnapshot(_Frozen):
 
     def gaps(self, item: User | Group | Policy | Role) -> Mapping[str, CollectionIssue]:
         """The facts of ``item`` that could not be collected, each with its issue."""
-        return self._gaps.get(ref_of(item), {})
+        if not self._gaps:
+            return _NO_GAPS
+        return self._gaps.get(_key_of(item), _NO_GAPS)
 
-    def gaps_of_type(self, resource_type: ResourceType, fact: str) -> tuple[ResourceRef, ...]:
-        """Every resource of ``resource_type`` whose ``fact`` is unknown."""
-        return tuple(
-            ref for ref, facts in self._gaps.items() if ref.type == resource_type and fact in facts
-        )
+    def fact_gaps(self, resource_type: ResourceType, fact: str) -> Mapping[str, CollectionIssue]:
+        """Name -> issue of every resource of ``resource_type`` whose ``fact`` is unknown."""
+        return self._fact_gaps.get((resource_type, fact), _NO_GAPS)
 
     @cached_property
-    def _gaps(self) -> dict[ResourceRef, dict[str, CollectionIssue]]:
-        found: dict[ResourceRef, dict[str, CollectionIssue]] = {}
+    def _gaps(self) -> dict[tuple[str, str, str], dict[str, CollectionIssue]]:
+        found: dict[tuple[str, str, str], dict[str, CollectionIssue]] = {}
         for issue in self.issues:
             if issue.kind == "missing" and issue.resource is not None:
-                facts = found.setdefault(issue.resource, {})
+                ref = issue.resource
+                facts = found.setdefault((ref.type, ref.name, ref.policy_type), {})
                 for fact in issue.facts:
                     facts.setdefault(fact, issue)
+        return found
+
+    @cached_property
+    def _fact_gaps(self) -> dict[tuple[str, str], dict[str, CollectionIssue]]:
+        found: dict[tuple[str, str], dict[str, CollectionIssue]] = {}
+        for (kind, name, _), facts in self._gaps.items():
+            for fact, issue in facts.items():
+                found.setdefault((kind, fact), {}).setdefault(name, issue)
         return found
 
     def user(self, name: str) -> User | None:

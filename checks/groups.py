@@ -100,9 +100,8 @@ class GroupHasPolicies(_GroupCheck):
     def missing(self, snapshot: AccountSnapshot, group: Group) -> Mapping[str, CollectionIssue]:
         """Policies whose attachments could not be listed might be attached to the group."""
         return {
-            f"attachments of {policy.name}": snapshot.gaps(policy)["attachments"]
-            for policy in snapshot.policies
-            if "attachments" in snapshot.gaps(policy)
+            f"attachments of policy {name}": issue
+            for name, issue in snapshot.fact_gaps("policy", "attachments").items()
         }
 
     def judge_incomplete(

@@ -303,10 +303,8 @@ class UserInGroup(_UserCheck):
     def missing(self, snapshot: AccountSnapshot, user: User) -> Mapping[str, CollectionIssue]:
         """Groups whose members could not be listed might contain the user."""
         return {
-            f"members of group {ref.name}": snapshot.gaps(group)["members"]
-            for group in snapshot.groups
-            for ref in [group]
-            if "members" in snapshot.gaps(group)
+            f"members of group {name}": issue
+            for name, issue in snapshot.fact_gaps("group", "members").items()
         }
 
     def judge_incomplete(
@@ -362,9 +360,8 @@ class UserNoDirectPolicies(_UserCheck):
     def missing(self, snapshot: AccountSnapshot, user: User) -> Mapping[str, CollectionIssue]:
         """Policies whose attachments could not be listed might be attached to the user."""
         return {
-            f"attachments of {policy_label(policy)}": snapshot.gaps(policy)["attachments"]
-            for policy in snapshot.policies
-            if "attachments" in snapshot.gaps(policy)
+            f"attachments of policy {name}": issue
+            for name, issue in snapshot.fact_gaps("policy", "attachments").items()
         }
 
     def judge_incomplete(
