@@ -65,7 +65,9 @@ def _with_trusted(plan: Plan, trusted: Sequence[str]) -> Plan:
         if loaded.id not in ORG_AWARE_CHECKS:
             continue
         current = plan.evaluation.params_for(loaded)
-        base = tuple(getattr(current, "trusted_accounts", ()))
+        if "trusted_accounts" not in type(current).model_fields:
+            continue
+        base = tuple(current.trusted_accounts)  # type: ignore[attr-defined]
         params.setdefault(loaded.id, {})["trusted_accounts"] = tuple(
             sorted(set(base) | set(trusted)))
     return dataclasses.replace(

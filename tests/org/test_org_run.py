@@ -171,3 +171,15 @@ def test_no_sts_secret_reaches_any_output(emu: OrgEmulator, tmp_path: Path) -> N
     for text in [*outputs, *lines]:
         for secret in secrets:
             assert secret not in text
+
+
+def test_the_management_account_is_trusted_by_the_external_principal_check(
+        emu: OrgEmulator, tmp_path: Path) -> None:
+    """Every member's ResourceDirectoryAccountAccessRole makes the management account an
+    administrator of it: by design in an organisation, so not a finding there."""
+    plan = plan_for(tmp_path, checks=["external_principal_no_admin_path"])
+    run(emu, tmp_path, accounts=accounts_file(emu, [MANAGEMENT_ID, GOOD]), plan=plan)
+    report = json.loads((tmp_path / "accounts" / GOOD / "report.json").read_text())
+    by_id = {r["resource"]["id"]: r for r in report["results"]}
+    management = by_id[f"account/{MANAGEMENT_ID}"]
+    assert management["status"] == "PASS" and "trusted_accounts" in management["message"]
