@@ -147,6 +147,9 @@ def test_expected_failures_name_resources_of_the_demo(
         "group": {g.name for g in demo.groups},
         "policy": {p.name for p in demo.policies},
         "role": {r.name for r in demo.roles},
+        # external_principal_no_admin_path: the node ids of accounts that trust policies name
+        "external": {f"account/{a}" for r in demo.roles
+                     for a in re.findall(r"acs:ram::(\d+):root", json.dumps(r.trust_policy))},
     }
     for check_id, outcome in expected.items():
         if "status" in outcome:
