@@ -66,13 +66,14 @@ def baseline_results(users: int, rng: random.Random) -> list[Result]:
 
 
 def day_results(base: list[Result], day: int, rng: random.Random) -> list[Result]:
-    """Today's results: ~1% flip FAIL<->PASS; every 30th day the MFA check is UNKNOWN."""
+    """Today's results: 5% of FAILs get fixed and 0.5% of PASSes start failing (about 1% of
+    results change, the FAIL share stays near 9%); every 30th day the MFA check is UNKNOWN."""
     out = []
     for r in base:
         if day % 30 == 29 and r.check_id == MFA:
             out.append(r.model_copy(update={"status": Status.UNKNOWN,
                                             "message": "credential report unreadable"}))
-        elif rng.random() < 0.01:
+        elif rng.random() < (0.05 if r.status is Status.FAIL else 0.005):
             flipped = Status.PASS if r.status is Status.FAIL else Status.FAIL
             out.append(r.model_copy(update={"status": flipped,
                                             "message": f"{r.resource.name}: now {flipped}"}))
