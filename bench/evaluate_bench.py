@@ -1,0 +1,176 @@
+"""Offline evaluation at scale: is ``ram-audit evaluate`` linear in the snapshot?
+
+Collects one snapshot of a generated 2,000-user world through the real collector (the
+local emulator, no latency), then scales it by cloning every user, group, policy and role
+under new names (structure kept: memberships, attachments, keys), and times the whole
+command ``ram-audit evaluate SNAPSHOT --format json`` as a subprocess for each size.
+
+Prints, per size: users, results, wall seconds, peak RSS, and microseconds per user (a
+linear evaluation keeps that last column flat). Goal (issue 8): 10,000 users in <= 2.0 s
+and <= 300 MiB. Usage::
+
+    python bench/evaluate_bench.py [--sizes 5000,10000,20000] [--exclude-checks ID,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from auditor.collector import collect_snapshot
+from auditor.collector.credentials import ResolvedCredentials
+from auditor.demo import emulator_settings
+from auditor.emulator import Emulator
+from auditor.emulator.generate import AUDITOR_KEY_ID, AUDITOR_KEY_SECRET, generate_world
+from auditor.sections import Section
+from auditor.snapshot import AccountSnapshot, Group, Policy, PolicyAttachment, Role, User
+from auditor.snapshot_file import save_snapshot
+
+BASE_USERS = 2000
+
+
+def base_snapshot() -> AccountSnapshot:
+    """A 2,000-user world collected through the SDK (credential report mode)."""
+    world = generate_world(BASE_USERS, seed=7)
+    credentials = ResolvedCredentials(AUDITOR_KEY_ID, AUDITOR_KEY_SECRET, source="bench")
+    with Emulator(world) as emulator:
+        settings = emulator_settings(
+            emulator, requests_per_second=5000.0, credential_report_poll_s=0.0
+        )
+        return collect_snapshot(settings, list(Section), credentials=credentials)
+
+
+def _renamed(name: str, copy: int) -> str:
+    return name if copy == 0 else f"{name}-c{copy}"
+
+
+def scaled(snapshot: AccountSnapshot, factor: int) -> AccountSnapshot:
+    """``factor`` copies of every user, group, custom policy and role (system policies are
+    shared, attached to every copy)."""
+    users: list[User] = []
+    groups: list[Group] = []
+    roles: list[Role] = []
+    for copy in range(factor):
+        users += [
+            u.model_copy(
+                update={
+                    "name": _renamed(u.name, copy),
+                    "id": f"{u.id}{copy}",
+                    "access_keys": tuple(
+                        k.model_copy(update={"id": f"{k.id}{copy}"}) for k in u.access_keys
+                    ),
+                }
+            )
+            for u in snapshot.users
+        ]
+        groups += [
+            g.model_copy(
+                update={
+                    "name": _renamed(g.name, copy),
+                    "members": tuple(_renamed(m, copy) for m in g.members),
+                }
+            )
+            for g in snapshot.groups
+        ]
+        roles += [
+            r.model_copy(update={"name": _renamed(r.name, copy), "id": f"{r.id}{copy}"})
+            for r in snapshot.roles
+        ]
+    policies: list[Policy] = []
+    for policy in snapshot.policies:
+        copies = range(factor) if policy.type == "Custom" else [0]
+        for copy in copies:
+            links = [
+                PolicyAttachment(
+                    principal_type=a.principal_type, principal_name=_renamed(a.principal_name, c)
+                )
+                for a in policy.attachments
+                for c in (range(factor) if policy.type == "System" else [copy])
+            ]
+            policies.append(
+                policy.model_copy(
+                    update={
+                        "name": _renamed(policy.name, copy),
+                        "attachments": tuple(links),
+                        "attachment_count": len(links),
+                    }
+                )
+            )
+    return snapshot.model_copy(
+        update={
+            "users": tuple(users),
+            "groups": tuple(groups),
+            "roles": tuple(roles),
+            "policies": tuple(policies),
+        }
+    )
+
+
+def run_evaluate(path: Path, exclude: str) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MiB) and result count of one whole ``evaluate`` command."""
+    out = Path(tempfile.mkdtemp(prefix="ram-audit-eval-"))
+    command = [
+        sys.executable,
+        "-m",
+        "auditor",
+        "evaluate",
+        str(path),
+        "--format",
+        "json",
+        "--output-dir",
+        str(out),
+        "-q",
+        "--unknown-ok",
+    ]
+    if exclude:
+        command += ["--exclude-checks", exclude]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"evaluate failed ({done.returncode}): {done.stderr.strip()}")
+    results = len(json.loads((out / "report.json").read_text())["results"])
+    return wall, max(peak, before) / 1024, results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        default="2000,10000,20000",
+        help="user counts, multiples of 2,000 (default 2000,10000,20000)",
+    )
+    parser.add_argument("--exclude-checks", default="", help="checks left out of the run")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"collecting a {BASE_USERS:,}-user snapshot through the emulator ...", flush=True)
+    base = base_snapshot()
+    workdir = Path(tempfile.mkdtemp(prefix="ram-audit-bench-"))
+    print(f"{'users':>7} {'results':>8} {'wall s':>7} {'RSS MiB':>8} {'µs/user':>8}")
+    for size in sizes:
+        snapshot = scaled(base, max(1, size // BASE_USERS))
+        path = workdir / f"snapshot-{size}.json"
+        save_snapshot(snapshot, path)
+        wall, rss, results = run_evaluate(path, args.exclude_checks)
+        per_user = wall / len(snapshot.users) * 1e6
+        print(
+            f"{len(snapshot.users):>7,} {results:>8,} {wall:>7.2f} {rss:>8.0f} {per_user:>8.0f}",
+            flush=True,
+        )
+    print(
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; RSS is the peak "
+        "of any child so far)"
+    )
+
+
+if __name__ == "__main__":
+    main()
