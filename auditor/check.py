@@ -30,6 +30,7 @@ from auditor.snapshot import (
     CollectionIssue,
     Group,
     Policy,
+    ResourceType,
     Role,
     User,
     ref_of,
@@ -283,12 +284,30 @@ class PerResourceCheck(Check, Generic[ItemT]):
         """The findings for one resource with all its facts (none: not evaluated)."""
         raise NotImplementedError
 
+    #: A fact of *other* resources the verdict may depend on, as (resource type, fact): a
+    #: group whose members are unknown may contain the user being judged.
+    depends_on: ClassVar[tuple[ResourceType, str] | None] = None
+
     def missing(
         self, snapshot: AccountSnapshot, item: ItemT
     ) -> Mapping[str, CollectionIssue]:
-        """The facts this check reads that ``item`` lacks (override to add other
-        resources' facts the verdict depends on, such as a group's members)."""
-        return {f: i for f, i in snapshot.gaps(item).items() if f in self.reads}
+        """The facts this check reads that ``item`` lacks, and the ``depends_on`` fact of
+        every other resource that lacks it."""
+        found = {f: i for f, i in snapshot.gaps(item).items() if f in self.reads}
+        if self.depends_on is not None:
+            kind, fact = self.depends_on
+            found.update(
+                (f"{fact} of {kind} {name}", issue)
+                for name, issue in snapshot.fact_gaps(kind, fact).items()
+            )
+        return found
+
+    def decided_without(
+        self, snapshot: AccountSnapshot, item: ItemT, missing: Mapping[str, CollectionIssue]
+    ) -> bool:
+        """Whether the facts at hand decide ``item`` despite ``missing`` (then
+        :meth:`judge` runs); no by default."""
+        return False
 
     def judge_incomplete(
         self,
@@ -297,8 +316,12 @@ class PerResourceCheck(Check, Generic[ItemT]):
         params: Any,
         missing: Mapping[str, CollectionIssue],
     ) -> Iterable[Finding]:
-        """The findings for a resource lacking ``missing`` facts: UNKNOWN by default."""
-        yield self.unknown(resource_of(item), missing_facts_message(item, missing))
+        """The findings for a resource lacking ``missing`` facts: :meth:`judge`'s when the
+        facts at hand decide, else UNKNOWN naming what failed."""
+        if self.decided_without(snapshot, item, missing):
+            yield from self.judge(snapshot, item, params)
+        else:
+            yield self.unknown(resource_of(item), missing_facts_message(item, missing))
 
     def evaluate(self, snapshot: AccountSnapshot, params: Any) -> Iterable[Finding]:
         evaluated = False

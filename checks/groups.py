@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from auditor.check import CheckMeta, NoParams, PerResourceCheck, missing_facts_message, of_group
+from auditor.check import CheckMeta, NoParams, PerResourceCheck, of_group
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, CollectionIssue, Group
@@ -97,21 +97,9 @@ class GroupHasPolicies(_GroupCheck):
         else:
             yield self.failed(of_group(group), f"Group {group.name} has no policy attached.")
 
-    def missing(self, snapshot: AccountSnapshot, group: Group) -> Mapping[str, CollectionIssue]:
-        """Policies whose attachments could not be listed might be attached to the group."""
-        return {
-            f"attachments of policy {name}": issue
-            for name, issue in snapshot.fact_gaps("policy", "attachments").items()
-        }
+    depends_on = ("policy", "attachments")  # a policy not listed may be attached to it
 
-    def judge_incomplete(
-        self,
-        snapshot: AccountSnapshot,
-        group: Group,
-        params: NoParams,
-        missing: Mapping[str, CollectionIssue],
-    ) -> Iterator[Finding]:
-        if any(snapshot.policies_attached_to("group", group.name)):
-            yield from self.judge(snapshot, group, params)  # one known policy decides
-        else:
-            yield self.unknown(of_group(group), missing_facts_message(group, missing))
+    def decided_without(
+        self, snapshot: AccountSnapshot, group: Group, missing: Mapping[str, CollectionIssue]
+    ) -> bool:
+        return any(snapshot.policies_attached_to("group", group.name))  # one decides

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from auditor.check import CheckMeta, NoParams, PerResourceCheck, missing_facts_message, of_policy
+from auditor.check import CheckMeta, NoParams, PerResourceCheck, of_policy
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, CollectionIssue, Policy
@@ -218,17 +218,10 @@ class PolicyCustomUnused(_CustomPolicyCheck):
     )
     reads = frozenset({"attachments"})
 
-    def judge_incomplete(
-        self,
-        snapshot: AccountSnapshot,
-        policy: Policy,
-        params: NoParams,
-        missing: Mapping[str, CollectionIssue],
-    ) -> Iterator[Finding]:
-        if policy.attachment_count > 0:  # the policy list's AttachmentCount decides
-            yield self.verdict(snapshot, policy)
-        else:
-            yield self.unknown(of_policy(policy), missing_facts_message(policy, missing))
+    def decided_without(
+        self, snapshot: AccountSnapshot, policy: Policy, missing: Mapping[str, CollectionIssue]
+    ) -> bool:
+        return policy.attachment_count > 0  # the policy list's AttachmentCount decides
 
     def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
         if policy.attachment_count == 0 and not policy.attachments:

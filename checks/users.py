@@ -300,25 +300,12 @@ class UserInGroup(_UserCheck):
         else:
             yield self.failed(of_user(user), "The user belongs to no group.")
 
-    def missing(self, snapshot: AccountSnapshot, user: User) -> Mapping[str, CollectionIssue]:
-        """Groups whose members could not be listed might contain the user."""
-        return {
-            f"members of group {name}": issue
-            for name, issue in snapshot.fact_gaps("group", "members").items()
-        }
+    depends_on = ("group", "members")  # a group not listed may contain the user
 
-    def judge_incomplete(
-        self,
-        snapshot: AccountSnapshot,
-        user: User,
-        params: CheckParams,
-        missing: Mapping[str, CollectionIssue],
-    ) -> Iterator[Finding]:
-        yield from (
-            self.judge(snapshot, user, params)
-            if snapshot.groups_of(user.name)
-            else [self.unknown(of_user(user), missing_facts_message(user, missing))]
-        )
+    def decided_without(
+        self, snapshot: AccountSnapshot, user: User, missing: Mapping[str, CollectionIssue]
+    ) -> bool:
+        return bool(snapshot.groups_of(user.name))  # one known group decides
 
 
 class UserNoDirectPolicies(_UserCheck):
@@ -357,24 +344,12 @@ class UserNoDirectPolicies(_UserCheck):
         else:
             yield self.passed(of_user(user), "No policy is attached directly to the user.")
 
-    def missing(self, snapshot: AccountSnapshot, user: User) -> Mapping[str, CollectionIssue]:
-        """Policies whose attachments could not be listed might be attached to the user."""
-        return {
-            f"attachments of policy {name}": issue
-            for name, issue in snapshot.fact_gaps("policy", "attachments").items()
-        }
+    depends_on = ("policy", "attachments")  # a policy not listed may be attached to it
 
-    def judge_incomplete(
-        self,
-        snapshot: AccountSnapshot,
-        user: User,
-        params: CheckParams,
-        missing: Mapping[str, CollectionIssue],
-    ) -> Iterator[Finding]:
-        if any(snapshot.policies_attached_to("user", user.name)):
-            yield from self.judge(snapshot, user, params)  # one known direct policy decides
-        else:
-            yield self.unknown(of_user(user), missing_facts_message(user, missing))
+    def decided_without(
+        self, snapshot: AccountSnapshot, user: User, missing: Mapping[str, CollectionIssue]
+    ) -> bool:
+        return any(snapshot.policies_attached_to("user", user.name))  # one decides
 
 
 class UserAdminAccessAllowlisted(_UserCheck):
