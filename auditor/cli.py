@@ -814,6 +814,107 @@ def org_accounts(
                    err=True)
 
 
+# --- policy engine: query and graph (policy-analysis.md §6) ---------------------------------
+
+
+def _snapshot_source(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--snapshot FILE (offline), else the collector flags (collect like ``run``)."""
+    func = _quiet_option()(_collector_options(func))
+    return click.option("--snapshot", "snapshot_path", type=click.Path(path_type=Path),
+                        help="Answer from this snapshot (ram-audit collect) instead of "
+                        "collecting.")(func)
+
+
+def _engine(kw: dict[str, Any]) -> Any:
+    """The policy engine of --snapshot, or of a fresh collection of the identity sections."""
+    from auditor.policy import PolicyEngine
+    from auditor.progress import Progress
+    from auditor.sections import Section
+    from auditor.snapshot_file import load_snapshot
+
+    _configure_logging(kw["quiet"])
+    if kw["snapshot_path"] is not None:
+        try:
+            return PolicyEngine.from_snapshot(load_snapshot(kw["snapshot_path"]))
+        except UsageError as exc:
+            _die(str(exc), EXIT_USAGE)
+    sections = frozenset({Section.USERS, Section.GROUPS, Section.POLICIES, Section.ROLES})
+    snapshot = _collect(sections, _collector_settings(kw), Progress(quiet=kw["quiet"]))
+    return PolicyEngine.from_snapshot(snapshot)
+
+
+def _answer(kind: str, fmt: str, *args: Any, **kwargs: Any) -> None:
+    from auditor.policy import query
+
+    engine = _engine(kwargs.pop("kw"))
+    try:
+        answer = getattr(query, kind)(engine, *args, **kwargs)
+    except UsageError as exc:
+        _die(str(exc), EXIT_USAGE)
+    text = getattr(query, f"{kind}_text")(answer) if fmt == "text" else json.dumps(answer,
+                                                                                   indent=2)
+    click.echo(text)
+
+
+_QUERY_FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
+                             default="text", show_default=True, help="Answer format.")
+
+
+@cli.group()
+def query() -> None:
+    """Ask the policy engine: can a principal do X, who can, how can it become admin."""
+
+
+@query.command("can")
+@click.argument("principal")
+@click.argument("action")
+@click.argument("resource", default="*")
+@_QUERY_FORMAT
+@_snapshot_source
+def query_can(principal: str, action: str, resource: str, fmt: str, **kw: Any) -> None:
+    """Decision and evidence for PRINCIPAL (user/NAME, role/NAME) doing ACTION on RESOURCE
+    (an ARN; default * = every resource). Exit 0 whatever the decision."""
+    _answer("can", fmt, principal, action, resource, kw=kw)
+
+
+@query.command("who-can")
+@click.argument("action")
+@click.argument("resource", default="*")
+@click.option("--paths", is_flag=True,
+              help="Also principals that can get it through an escalation path.")
+@_QUERY_FORMAT
+@_snapshot_source
+def query_who_can(action: str, resource: str, paths: bool, fmt: str, **kw: Any) -> None:
+    """Users and roles allowed (or conditionally allowed) ACTION on RESOURCE."""
+    _answer("who_can", fmt, action, resource, paths=paths, kw=kw)
+
+
+@query.command("paths")
+@click.argument("principal")
+@click.option("--to", "to", default="admin", show_default=True,
+              help="admin, user/NAME or role/NAME.")
+@_QUERY_FORMAT
+@_snapshot_source
+def query_paths(principal: str, to: str, fmt: str, **kw: Any) -> None:
+    """Shortest escalation paths from PRINCIPAL, one per distinct first hop."""
+    _answer("paths", fmt, principal, to=to, kw=kw)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "dot", "graphml", "opengraph"]),
+              default="json", show_default=True,
+              help="json, Graphviz dot, graphml, or BloodHound CE OpenGraph JSON.")
+@click.option("--only-escalation", is_flag=True,
+              help="Only the edges on some path to admin, and their nodes.")
+@_snapshot_source
+def graph(fmt: str, only_escalation: bool, **kw: Any) -> None:
+    """Write the principal graph (users, roles, groups, external principals, admin) to
+    stdout."""
+    from auditor.policy.export import render
+
+    click.echo(render(_engine(kw), fmt, only_escalation=only_escalation), nl=False)
+
+
 cli.add_command(history_command)
 cli.add_command(merge_command)
 
