@@ -18,6 +18,7 @@ from auditor import __version__
 from auditor.check import CheckParams, account
 from auditor.compliance import Framework
 from auditor.findings import Finding, Severity, Status
+from auditor.policy.report_section import escalation_section
 from auditor.registry import LoadedCheck
 from auditor.report import (
     Account,
@@ -333,4 +334,5 @@ def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
         api_calls_by_service=_calls_by_service(snapshot.meta.api_calls),
         checks=infos,
         frameworks=_framework_results(snapshot, evaluation, results),
+        escalation=escalation_section(snapshot, results),
     )

@@ -231,6 +231,42 @@ class NotificationError(_Frozen):
     attempts: int
 
 
+class EscalationHop(_Frozen):
+    """One edge of an escalation path: ``source`` obtains ``target``'s permissions."""
+
+    source: str = Field(description="node id: user/NAME, role/NAME, account/ID, ...")
+    target: str = Field(description="node id, or 'admin'")
+    primitive: str = Field(description="policy-analysis.md primitive id")
+    decision: Literal["ALLOW", "CONDITIONAL"]
+    grants: list[str] = Field(
+        default_factory=list, description="the deciding statements: policy (type, version, "
+        "how held) statement N Effect"
+    )
+
+
+class EscalationPath(_Frozen):
+    decision: Literal["ALLOW", "CONDITIONAL"]
+    hops: list[EscalationHop]
+
+
+class EscalationPrincipal(_Frozen):
+    """A principal whose escalation check FAILs, with its reported paths."""
+
+    node: str
+    check_id: str
+    result_uid: str
+    paths: list[EscalationPath]
+
+
+class EscalationInfo(_Frozen):
+    """The failing principals' paths to full administrator, and the subgraph they form."""
+
+    principals: list[EscalationPrincipal] = Field(default_factory=list)
+    edges: list[EscalationHop] = Field(
+        default_factory=list, description="every hop of the paths above, once"
+    )
+
+
 class AuditReport(_Frozen):
     schema_version: Literal["1"] = REPORT_SCHEMA_VERSION
     tool: Tool
@@ -252,6 +288,10 @@ class AuditReport(_Frozen):
     baseline: BaselineInfo | None = None
     history: HistoryInfo | None = None
     notification_errors: list[NotificationError] = Field(default_factory=list)
+    escalation: EscalationInfo | None = Field(
+        None, description="paths to full administrator of the principals that the escalation "
+        "checks FAIL (policy-analysis.md §7)"
+    )
 
 
 def result_uid(check_id: str, account_id: str, resource: Resource) -> str:

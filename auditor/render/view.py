@@ -13,11 +13,14 @@ from functools import cached_property
 from typing import Final, NamedTuple
 
 from auditor.findings import Resource, Severity, Status
+from auditor.render.graph_layout import Layout, layout
 from auditor.report import (
     AppliedWaiver,
     AuditReport,
     CheckInfo,
     ControlResult,
+    EscalationInfo,
+    EscalationPrincipal,
     HistoryFinding,
     ReportIssue,
     Result,
@@ -240,6 +243,38 @@ class StackRow:
 
 
 @dataclass(frozen=True)
+class EscalationView:
+    """Failing principals with their paths (chains of hops), and the subgraph laid out for
+    an inline SVG (``admin`` rightmost; conditional edges flagged)."""
+
+    principals: list[EscalationPrincipal]
+    graph: Layout
+    conditional: frozenset[tuple[str, str]]  # (source, target) of CONDITIONAL edges
+    #: node id -> its kind (css class): user, role, group, admin, external
+    kinds: dict[str, str]
+
+
+def _node_kind(node: str) -> str:
+    kind = node.partition("/")[0]
+    return kind if kind in ("user", "role", "group", "admin") else "external"
+
+
+def _escalation(info: EscalationInfo | None) -> EscalationView | None:
+    if info is None or not info.principals:
+        return None
+    edges = [(e.source, e.target, e.primitive) for e in info.edges]
+    graph = layout(edges)
+    return EscalationView(
+        principals=sorted(info.principals, key=lambda p: (p.check_id != "external_principal"
+                                                          "_no_admin_path", p.node)),
+        graph=graph,
+        conditional=frozenset((e.source, e.target) for e in info.edges
+                              if e.decision == "CONDITIONAL"),
+        kinds={b.id: _node_kind(b.id) for b in graph.boxes},
+    )
+
+
+@dataclass(frozen=True)
 class ReportView:
     report: AuditReport
     by_status: dict[str, int]
@@ -263,6 +298,7 @@ class ReportView:
     resolved: list[ChangeItem] = field(default_factory=list)
     unverified: list[ChangeItem] = field(default_factory=list)
     trend: list[TrendColumn] = field(default_factory=list)
+    escalation: EscalationView | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -593,6 +629,7 @@ def build_view(report: AuditReport) -> ReportView:
         resolved=resolved,
         unverified=unverified,
         trend=_trend(report),
+        escalation=_escalation(report.escalation),
     )
 
 

@@ -1,0 +1,61 @@
+"""The report's ``escalation`` section (policy-analysis.md §7): for each principal that an
+escalation check FAILs, its paths to ``admin`` hop by hop, and the subgraph they form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from auditor.findings import Status
+from auditor.policy.edges import Edge, path_decision
+from auditor.policy.engine import PolicyEngine
+from auditor.report import (
+    EscalationHop,
+    EscalationInfo,
+    EscalationPath,
+    EscalationPrincipal,
+    Result,
+)
+from auditor.snapshot import AccountSnapshot
+
+#: Checks whose failing resources are principals with paths to admin.
+PATH_CHECKS = ("principal_no_escalation_path", "external_principal_no_admin_path")
+
+
+def node_of(result: Result) -> str:
+    """The node id of a result's resource (users and roles by name, external nodes by id)."""
+    if result.resource.type in ("user", "role"):
+        return f"{result.resource.type}/{result.resource.name}"
+    return result.resource.id
+
+
+def hop(edge: Edge) -> EscalationHop:
+    decision = "CONDITIONAL" if edge.decision.value == "CONDITIONAL" else "ALLOW"
+    grants = list(dict.fromkeys(e.describe() for e in edge.evidence))
+    if edge.via:
+        grants.append("after " + ", ".join(f"{v.source} -[{v.primitive}]-> {v.target}"
+                                           for v in edge.via))
+    return EscalationHop(source=edge.source, target=edge.target, primitive=edge.primitive,
+                         decision=decision, grants=grants)
+
+
+def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]
+                       ) -> EscalationInfo | None:
+    """None when no escalation check FAILs a principal."""
+    failing = [r for r in results if r.check_id in PATH_CHECKS and r.status is Status.FAIL]
+    if not failing:
+        return None
+    engine = PolicyEngine.from_snapshot(snapshot)
+    principals: list[EscalationPrincipal] = []
+    edges: dict[tuple[str, str, str], EscalationHop] = {}
+    for result in failing:
+        node = node_of(result)
+        paths = engine.paths(node)
+        views = []
+        for path in paths:
+            hops = [hop(e) for e in path]
+            for h in hops:
+                edges.setdefault((h.source, h.primitive, h.target), h)
+            views.append(EscalationPath(decision=path_decision(path).value, hops=hops))
+        principals.append(EscalationPrincipal(node=node, check_id=result.check_id,
+                                              result_uid=result.uid, paths=views))
+    return EscalationInfo(principals=principals, edges=list(edges.values()))
