@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from auditor.history.lifecycle import FindingRow, parse_time
 from auditor.history.store import History, HistoryError, RunRow, open_history
@@ -52,6 +50,15 @@ def _open(path: Path | None) -> History:
         _die(str(exc))
 
 
+def _print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Plain aligned columns (thousands of rows print at once, unlike a rich table)."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    lines = [title, "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in rows]
+    click.echo("\n".join(lines))
+
+
 def _fails(counts: dict[str, int]) -> str:
     return "/".join(str(counts.get(s, 0)) for s in _SEVERITIES)
 
@@ -60,20 +67,17 @@ def _print_runs(runs: Sequence[RunRow], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([asdict(run) for run in runs], indent=2))
         return
-    table = Table(title=f"ram-audit history ({len(runs)} runs)", box=None, pad_edge=False)
-    for column in ("run", "collected (UTC)", "account", "complete", "PASS", "FAIL",
-                   "unwaived c/h/m/l", "unknown"):
-        table.add_column(column, no_wrap=column != "account")
-    for run in runs:
-        s = run.by_status
-        table.add_row(
-            str(run.id), run.collected_at[:16].replace("T", " "),
-            run.account_alias or run.account_id, "yes" if run.complete else "no",
-            str(s.get("PASS", 0)), str(s.get("FAIL", 0)),
-            _fails(run.unwaived_failures_by_severity),
-            str(s.get("UNKNOWN", 0) + s.get("ERROR", 0)),
-        )
-    Console().print(table)
+    rows = [
+        (str(run.id), run.collected_at[:16].replace("T", " "),
+         run.account_alias or run.account_id, "yes" if run.complete else "no",
+         str(run.by_status.get("PASS", 0)), str(run.by_status.get("FAIL", 0)),
+         _fails(run.unwaived_failures_by_severity),
+         str(run.by_status.get("UNKNOWN", 0) + run.by_status.get("ERROR", 0)))
+        for run in runs
+    ]
+    _print_table(f"ram-audit history ({len(runs)} runs)",
+                 ("run", "collected (UTC)", "account", "complete", "PASS", "FAIL",
+                  "unwaived c/h/m/l", "unknown"), rows)
 
 
 @click.group("history", invoke_without_command=True)
@@ -138,11 +142,10 @@ def findings_command(
     if fmt == "json":
         click.echo(json.dumps([{**asdict(row), "age_days": age} for row, age in aged], indent=2))
         return
-    table = Table(title=f"ram-audit findings ({len(aged)})", box=None, pad_edge=False)
-    for column in ("check", "severity", "resource", "state", "first seen", "age (days)"):
-        table.add_column(column, no_wrap=column != "resource")
-    for row, age in aged:
-        table.add_row(row.check_id, row.severity,
-                      f"{row.resource_type} {row.resource_name or row.resource_id}",
-                      _state(row), (row.first_seen_at or "")[:10], "" if age is None else str(age))
-    Console().print(table)
+    table = [
+        (row.check_id, row.severity, f"{row.resource_type} {row.resource_name or row.resource_id}",
+         _state(row), (row.first_seen_at or "")[:10], "" if age is None else str(age))
+        for row, age in aged
+    ]
+    _print_table(f"ram-audit findings ({len(aged)})",
+                 ("check", "severity", "resource", "state", "first seen", "age (days)"), table)

@@ -58,3 +58,9 @@ def test_tables_render(db: Path) -> None:
     out = CliRunner().invoke(history_command, ["--history", str(db), "findings"])
     assert out.exit_code == 0 and "reopened" not in out.output
     assert "ram-audit findings (3)" in out.output and "resolved" in out.output
+
+
+def test_an_empty_table_is_just_its_header(db: Path) -> None:
+    out = CliRunner().invoke(history_command, ["--history", str(db), "findings", "--check", "x"])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[0] == "ram-audit findings (0)"
