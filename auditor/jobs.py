@@ -7,6 +7,7 @@ that ``report.json`` carries the history and any notification errors.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from auditor.report import AuditReport, NotificationError
 
 DEFAULT_KEEP_DAYS = 400
 log = logging.getLogger("ram_audit")
+#: One recording at a time in this process: organisation members finish on worker threads
+#: and record into the same file (other processes are handled by the store's lock waits).
+_RECORDING = threading.Lock()
 
 
 def check_history(path: Path) -> None:
@@ -33,7 +37,8 @@ def history_baseline(path: Path, account_id: str) -> AuditReport | None:
 
 
 def record(path: Path, report: AuditReport, keep_days: int = DEFAULT_KEEP_DAYS) -> AuditReport:
-    with open_history(path) as history:
+    """Record ``report`` (one transaction); serialised within the process."""
+    with _RECORDING, open_history(path) as history:
         return record_report(history, report, keep_days=keep_days)
 
 

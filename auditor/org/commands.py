@@ -58,9 +58,9 @@ def check_org_flags(kw: dict[str, Any]) -> None:
     if kw.get("role_arn"):
         raise UsageError("--role-arn and --accounts: each member's role comes from the "
                          "accounts file (role_arn, or --role-name)")
-    for flag in ("history", "notify"):
-        if kw.get(flag):
-            raise UsageError(f"--{flag} is not supported with --accounts (yet)")
+    if kw.get("notify"):
+        raise UsageError("--notify is not supported with --accounts (yet); --history records "
+                         "every audited member")
     if kw.get("baseline") is not None and not Path(kw["baseline"]).is_dir():
         raise UsageError(f"--baseline {kw['baseline']}: with --accounts, the previous "
                          "organisation directory (holding accounts/<id>/report.json)")
@@ -97,6 +97,9 @@ def run_accounts(
     lines = [f"Shard {manifest.shard}: {len(manifest.audited)} of {len(manifest.accounts)} "
              f"member(s) audited, {len(manifest.not_audited)} not audited."]
     lines += [f"Not audited: {item.id}: {item.reason}" for item in manifest.not_audited]
+    if plan.options.history is not None:
+        lines.append(f"History: {len(manifest.audited)} member run(s) recorded in "
+                     f"{plan.options.history} (not-audited members are not recorded).")
     if shard != WHOLE:
         lines.append(f"Manifest: {(output_dir / 'shard-manifest.json').resolve()} (combine the "
                      "shards with 'ram-audit merge')")

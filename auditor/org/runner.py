@@ -77,13 +77,14 @@ def _with_trusted(plan: Plan, trusted: Sequence[str]) -> Plan:
 def member_plan(
     plan: Plan, account_id: str, output_dir: Path, baseline_dir: Path | None
 ) -> Plan:
-    """The organisation plan narrowed to one member: its directory, waivers and baseline."""
+    """The organisation plan narrowed to one member: its directory, waivers and baseline
+    (its run goes into the organisation's ``--history``, if any, as its own run)."""
     baseline_path = baseline_dir / ACCOUNTS_DIR / account_id / "report.json" if baseline_dir \
         else None
     if baseline_path is not None and not baseline_path.is_file():
         baseline_path = None
     options = dataclasses.replace(
-        plan.options, output_dir=output_dir, baseline=baseline_path, history=None, notify=(),
+        plan.options, output_dir=output_dir, baseline=baseline_path, notify=(),
         baseline_history=False,
     )
     return dataclasses.replace(
