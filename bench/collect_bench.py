@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from call_floor import REPORT_USER_LIMIT, expected_calls
-
 from auditor.emulator.generate import generate_world, write_world
 from auditor.emulator.world import World
+
+# The call floor is the test oracle's computation (one place): tests/oracles/call_budget.py.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from oracles.call_budget import REPORT_USER_LIMIT, expected_calls
 
 #: Accounts above this many users get no credential report (Alibaba Cloud's limit).
 _ENDPOINT_LINE = re.compile(r"on http://(\S+)")
@@ -50,7 +52,7 @@ class Result:
 
 
 def call_floor(world: World, *, report: bool) -> dict[str, int]:
-    """The calls the collector's plan needs for ``world`` (see ``bench/call_floor.py``).
+    """The calls the collector's plan needs for ``world`` (see ``tests/oracles/call_budget.py``).
 
     A denied report still costs one GenerateCredentialReport and one GetCredentialReport
     attempt while the account is small enough to have one.

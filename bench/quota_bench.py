@@ -110,9 +110,10 @@ def make_world(users: int, with_keys: int, seed: int, path: Path) -> Any:
 
 
 def floor_calls(world: Any) -> dict[str, int]:
-    """The calls a full collection of ``world`` needs (``bench/call_floor.py``)."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from call_floor import expected_calls
+    """The calls a full collection of ``world`` needs (``tests/oracles/call_budget.py``,
+    the call-budget tests' oracle)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from oracles.call_budget import expected_calls
 
     return expected_calls(world, report=True)
 
@@ -197,7 +198,8 @@ def startup_seconds() -> dict[str, float]:
 def print_table(rows: list[Row], args: argparse.Namespace) -> None:
     print(f"emulator: --latency-ms {args.latency_ms}; collector defaults (100 req/s per API); "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    print("floor calls: what the world needs, one call per page/resource (bench/call_floor.py);")
+    print("floor calls: what the world needs, one call per page/resource "
+          "(tests/oracles/call_budget.py);")
     print("floor s: max over APIs of floor calls / quota (each API has its own quota).")
     head = (f"{'run':52} {'calls':>6} {'floor':>6} {'throttled':>9} {'wall s':>7} "
             f"{'RSS MiB':>7} {'floor s':>7} {'x floor':>7} {'UNKNOWN':>7} {'exit':>4}")
