@@ -14,7 +14,6 @@ import hashlib
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from types import TracebackType
 
 from auditor.emulator.account import Account
 from auditor.emulator.auth import SignedRequest
@@ -22,7 +21,7 @@ from auditor.emulator.dispatch import Backend, Response
 from auditor.emulator.errors import ApiError
 from auditor.emulator.faults import Faults
 from auditor.emulator.org import MemberSpec, OrgSpec, load_org
-from auditor.emulator.server import _RequestHandler, _Server
+from auditor.emulator.server import LocalServer
 from auditor.emulator.sessions import SessionStore
 from auditor.emulator.signing import parse_authorization
 
@@ -115,8 +114,10 @@ class OrgBackend:
                 for value in (session.secret, session.token)]
 
 
-class OrgEmulator:
+class OrgEmulator(LocalServer):
     """A local ResourceManager/RAM/IMS/STS server for one organisation, on a daemon thread."""
+
+    _thread_name = "ram-audit-org-emulator"
 
     def __init__(
         self,
@@ -129,39 +130,7 @@ class OrgEmulator:
     ) -> None:
         self.spec = org if isinstance(org, OrgSpec) else load_org(org)
         self.backend = OrgBackend(self.spec, faults or Faults(), now or datetime.now(timezone.utc))
-        self._address = (host, port)
-        self._server: _Server | None = None
-
-    def start(self) -> OrgEmulator:
-        server = _Server(self._address, _RequestHandler)
-        server.backend = self.backend
-        self._server = server
-        threading.Thread(target=server.serve_forever, args=(0.05,), name="ram-audit-org-emulator",
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> OrgEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def endpoint(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the emulator is not running; use start() or a with block")
-        return f"{self._address[0]}:{self._server.server_address[1]}"
+        super().__init__(self.backend, host, port)
 
     def call_counts(self, account_id: str | None = None) -> dict[str, int]:
         return self.backend.call_counts(account_id)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from auditor.emulator.auth import SignedRequest
@@ -17,6 +17,9 @@ from auditor.emulator.dispatch import Backend, Response
 from auditor.emulator.faults import Faults
 from auditor.emulator.world import World, load_world
 from auditor.errors import UsageError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class PortError(UsageError):
@@ -82,36 +85,24 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """Stay quiet; the emulator is used inside test runs."""
 
 
-class Emulator:
-    """A local RAM/IMS/STS API server for one world, run on a daemon thread.
+class LocalServer:
+    """Serves a :data:`RequestSink` on a loopback port from a daemon thread; the common
+    start/stop/``with``/endpoint part of :class:`Emulator` and the organisation emulator."""
 
-    ``now`` anchors the world's relative timestamps (resolved once, here). Temporary STS
-    credentials expire on the wall clock, which :meth:`advance_clock` can move forward.
-    """
+    _thread_name = "ram-audit-emulator"
 
-    def __init__(
-        self,
-        world: World | str | Path,
-        faults: Faults | None = None,
-        port: int = 0,
-        *,
-        now: datetime | None = None,
-        host: str = "127.0.0.1",
-    ) -> None:
-        self.world = world if isinstance(world, World) else load_world(world)
-        self.backend = Backend(self.world, faults or Faults(), now or datetime.now(timezone.utc))
+    def __init__(self, backend: RequestSink, host: str, port: int) -> None:
+        self._sink = backend
         self._address = (host, port)
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> Emulator:
+    def start(self) -> Self:
         server = _Server(self._address, _RequestHandler)
-        server.backend = self.backend
+        server.backend = self._sink
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,),
-                                        name="ram-audit-emulator",
-                                        daemon=True)
-        self._thread.start()
+        threading.Thread(
+            target=server.serve_forever, args=(0.05,), name=self._thread_name, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -120,7 +111,7 @@ class Emulator:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> Emulator:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
@@ -141,6 +132,27 @@ class Emulator:
     def endpoint(self) -> str:
         """``127.0.0.1:PORT``: pass it as ``Config(endpoint=..., protocol='http')``."""
         return f"{self._address[0]}:{self.port}"
+
+
+class Emulator(LocalServer):
+    """A local RAM/IMS/STS API server for one world, run on a daemon thread.
+
+    ``now`` anchors the world's relative timestamps (resolved once, here). Temporary STS
+    credentials expire on the wall clock, which :meth:`advance_clock` can move forward.
+    """
+
+    def __init__(
+        self,
+        world: World | str | Path,
+        faults: Faults | None = None,
+        port: int = 0,
+        *,
+        now: datetime | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.world = world if isinstance(world, World) else load_world(world)
+        self.backend = Backend(self.world, faults or Faults(), now or datetime.now(timezone.utc))
+        super().__init__(self.backend, host, port)
 
     @property
     def call_counts(self) -> dict[str, int]:
