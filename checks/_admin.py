@@ -7,6 +7,7 @@ such a principal is UNKNOWN, never "not an administrator".
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -38,6 +39,9 @@ def admin_verdict(snapshot: AccountSnapshot, policy: Policy) -> bool | str:
     return is_admin_equivalent(policy)
 
 
+_INDEXES: dict[int, tuple[weakref.ref[AccountSnapshot], AdminIndex]] = {}
+
+
 @dataclass(frozen=True)
 class AdminHolding:
     """A principal's admin-equivalent grants, and what leaves its admin access open."""
@@ -51,6 +55,18 @@ class AdminIndex:
 
     def __init__(self, snapshot: AccountSnapshot) -> None:
         self.snapshot = snapshot
+
+    @classmethod
+    def of(cls, snapshot: AccountSnapshot) -> AdminIndex:
+        """The index of ``snapshot``, built once per snapshot object (every admin check of a
+        run shares it)."""
+        key = id(snapshot)
+        cached = _INDEXES.get(key)
+        if cached is not None and cached[0]() is snapshot:
+            return cached[1]
+        index = cls(snapshot)
+        _INDEXES[key] = (weakref.ref(snapshot, lambda _: _INDEXES.pop(key, None)), index)
+        return index
 
     @cached_property
     def verdicts(self) -> dict[tuple[str, str], bool | str]:

@@ -90,7 +90,7 @@ class RoleAdminAccessAllowlisted(_RoleCheck):
     def judge(
         self, snapshot: AccountSnapshot, role: Role, params: RoleAdminAccessAllowlistedParams
     ) -> Iterator[Finding]:
-        holding = self._index(snapshot).holding("role", role.name)
+        holding = AdminIndex.of(snapshot).holding("role", role.name)
         if holding.grants:
             held = f"Role {role.name} holds admin-equivalent {'; '.join(holding.grants)}"
             if role.name in params.allowed_roles:
@@ -112,15 +112,9 @@ class RoleAdminAccessAllowlisted(_RoleCheck):
         missing: Mapping[str, CollectionIssue],
     ) -> Iterator[Finding]:
         # Unknown whether it is service-linked: it matters only if it may hold admin.
-        holding = self._index(snapshot).holding("role", role.name)
+        holding = AdminIndex.of(snapshot).holding("role", role.name)
         if holding.grants or holding.doubts:
             yield self.unknown(of_role(role), missing_facts_message(role, missing))
-
-    def _index(self, snapshot: AccountSnapshot) -> AdminIndex:
-        index = getattr(self, "_admin_index", None)
-        if index is None or index.snapshot is not snapshot:
-            index = self._admin_index = AdminIndex(snapshot)
-        return index
 
 
 class RoleTrustRestrictedParams(CheckParams):

@@ -383,7 +383,7 @@ class UserAdminAccessAllowlisted(_UserCheck):
     none_message = "No RAM user holds an admin-equivalent policy."
 
     def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
-        holding = self._index(snapshot).holding("user", user.name)
+        holding = AdminIndex.of(snapshot).holding("user", user.name)
         if holding.grants:
             source = "; ".join(holding.grants)
             if user.name in params.allowed_users:
@@ -398,9 +398,3 @@ class UserAdminAccessAllowlisted(_UserCheck):
                 f"Could not decide whether user {user.name} holds administrator access: "
                 f"{'; '.join(holding.doubts)}.",
             )
-
-    def _index(self, snapshot: AccountSnapshot) -> AdminIndex:
-        index = getattr(self, "_admin_index", None)
-        if index is None or index.snapshot is not snapshot:
-            index = self._admin_index = AdminIndex(snapshot)
-        return index
