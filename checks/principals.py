@@ -145,6 +145,31 @@ def describe_unknown(edge: Edge) -> str:
     return f"{edge.source} -[{edge.primitive}]-> {edge.target}" + (f" ({why})" if why else "")
 
 
+def path_verdict(
+    check: Check,
+    engine: PolicyEngine,
+    node: str,
+    resource: Resource,
+    who: str,
+    exempt: bool,
+    exempt_by: str,
+) -> Finding:
+    """FAIL with the paths when ``node`` can become admin (PASS naming them when
+    ``exempt`` by the ``exempt_by`` parameter); UNKNOWN when only unknown edges or gaps
+    leave it open; PASS otherwise."""
+    paths = engine.paths(node)
+    if paths and exempt:
+        return check.passed(resource, f"{cap(who)} is in {exempt_by}; " + paths_message(who, paths))
+    if paths:
+        return check.failed(resource, paths_message(who, paths))
+    reason = unknown_reason(engine, node)
+    if reason is not None:
+        return check.unknown(
+            resource, f"Could not decide whether {who} can become a full administrator: {reason}."
+        )
+    return check.passed(resource, f"{cap(who)} has no path to full administrator.")
+
+
 class PrincipalNoEscalationPathParams(CheckParams):
     allowed_principals: tuple[PrincipalName, ...] = ()
 
@@ -189,17 +214,8 @@ class PrincipalNoEscalationPath(Check):
             evaluated = True
             resource = resource_of_node(item)
             who = f"{node.partition('/')[0]} {item.name}"
-            paths = engine.paths(node)
-            if paths and allowlisted(node, params.allowed_principals):
-                yield self.passed(resource, f"{cap(who)} is in allowed_principals; "
-                                  + paths_message(who, paths))
-            elif paths:
-                yield self.failed(resource, paths_message(who, paths))
-            elif (reason := unknown_reason(engine, node)) is not None:
-                yield self.unknown(resource, f"Could not decide whether {who} can become a "
-                                   f"full administrator: {reason}.")
-            else:
-                yield self.passed(resource, f"{cap(who)} has no path to full administrator.")
+            exempt = allowlisted(node, params.allowed_principals)
+            yield path_verdict(self, engine, node, resource, who, exempt, "allowed_principals")
         if not evaluated:
             yield self.not_applicable(account(snapshot), "Every user and role is a full "
                                       "administrator, frozen or service-linked, or none exists.")
@@ -248,19 +264,9 @@ class ExternalPrincipalNoAdminPath(Check):
         for node in nodes:
             resource = external_resource(node)
             who = f"external principal {node}"
-            paths = engine.paths(node)
             trusted = node.startswith("account/") and (
                 node.partition("/")[2] in params.trusted_accounts)
-            if paths and trusted:
-                yield self.passed(resource, f"{cap(who)} is in trusted_accounts; "
-                                  + paths_message(who, paths))
-            elif paths:
-                yield self.failed(resource, paths_message(who, paths))
-            elif (reason := unknown_reason(engine, node)) is not None:
-                yield self.unknown(resource, f"Could not decide whether {who} can become a "
-                                   f"full administrator: {reason}.")
-            else:
-                yield self.passed(resource, f"{cap(who)} has no path to full administrator.")
+            yield path_verdict(self, engine, node, resource, who, trusted, "trusted_accounts")
         if not nodes:
             yield self.not_applicable(account(snapshot), "No trust policy names an external "
                                       "account, identity provider or anyone.")
