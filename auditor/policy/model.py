@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from auditor.per_snapshot import per_snapshot
 from auditor.policy.patterns import (
     ActionMatcher,
     ResourcePattern,
@@ -301,3 +302,8 @@ def build_model(snapshot: AccountSnapshot) -> PolicyModel:
         )
         model.trusts[role.name] = _role_trust(snapshot, role, gaps)
     return model
+
+
+#: The model of a snapshot, built once per snapshot object: the engine and the per-document
+#: checks share it, so every document is parsed once per run.
+policy_model = per_snapshot(build_model)

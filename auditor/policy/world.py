@@ -14,7 +14,7 @@ from auditor.policy.model import (
     Holding,
     PolicyModel,
     Statement,
-    build_model,
+    policy_model,
 )
 from auditor.policy.patterns import ResourcePattern, compile_wildcard, has_wildcard
 from auditor.policy.trust import named_exactly
@@ -52,7 +52,7 @@ class World:
     def __init__(self, snapshot: AccountSnapshot) -> None:
         self.snapshot = snapshot
         self.account_id = snapshot.account_id
-        self.model: PolicyModel = build_model(snapshot)
+        self.model: PolicyModel = policy_model(snapshot)
         self.users: dict[str, User] = {u.name: u for u in snapshot.users}
         self.roles: dict[str, Role] = {r.name: r for r in snapshot.roles}
         self.groups: dict[str, Group] = {g.name: g for g in snapshot.groups}
