@@ -7,18 +7,14 @@ such a principal is UNKNOWN, never "not an administrator".
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from auditor.per_snapshot import per_snapshot
+from auditor.policy.documents import is_admin_equivalent
+from auditor.policy.model import policy_model
 from auditor.snapshot import AccountSnapshot, Policy
-from checks._policy import (
-    ADMINISTRATOR_ACCESS,
-    MalformedPolicyError,
-    is_admin_equivalent,
-    parse_statements,
-)
 
 
 def policy_label(policy: Policy) -> str:
@@ -26,20 +22,17 @@ def policy_label(policy: Policy) -> str:
 
 
 def admin_verdict(snapshot: AccountSnapshot, policy: Policy) -> bool | str:
-    """True or False when the policy's document decides; else why it cannot be read."""
-    if policy.type == "System" and policy.name == ADMINISTRATOR_ACCESS:
+    """True or False when the policy's document decides (AdministratorAccess by name);
+    else why it cannot be read."""
+    parsed = policy_model(snapshot).policies[(policy.type, policy.name)]
+    if is_admin_equivalent(parsed):
         return True
     issue = snapshot.gaps(policy).get("document")
     if issue is not None:
         return f"its document could not be read ({issue.describe()})"
-    try:
-        parse_statements(policy.document)
-    except MalformedPolicyError as exc:
-        return f"its document cannot be analysed ({exc})"
-    return is_admin_equivalent(policy)
-
-
-_INDEXES: dict[int, tuple[weakref.ref[AccountSnapshot], AdminIndex]] = {}
+    if parsed.document.error is not None:
+        return f"its document cannot be analysed ({parsed.document.error})"
+    return False
 
 
 @dataclass(frozen=True)
@@ -56,17 +49,11 @@ class AdminIndex:
     def __init__(self, snapshot: AccountSnapshot) -> None:
         self.snapshot = snapshot
 
-    @classmethod
-    def of(cls, snapshot: AccountSnapshot) -> AdminIndex:
+    @staticmethod
+    def of(snapshot: AccountSnapshot) -> AdminIndex:
         """The index of ``snapshot``, built once per snapshot object (every admin check of a
         run shares it)."""
-        key = id(snapshot)
-        cached = _INDEXES.get(key)
-        if cached is not None and cached[0]() is snapshot:
-            return cached[1]
-        index = cls(snapshot)
-        _INDEXES[key] = (weakref.ref(snapshot, lambda _: _INDEXES.pop(key, None)), index)
-        return index
+        return _admin_index(snapshot)
 
     @cached_property
     def verdicts(self) -> dict[tuple[str, str], bool | str]:
@@ -126,3 +113,6 @@ class AdminIndex:
         if principal_type == "user":
             doubts += self.unlisted_groups
         return AdminHolding(tuple(sorted(grants)), tuple(doubts))
+
+
+_admin_index = per_snapshot(AdminIndex)

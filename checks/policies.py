@@ -11,16 +11,16 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from auditor.check import CheckMeta, NoParams, PerResourceCheck, of_policy
 from auditor.findings import Finding, Severity
-from auditor.sections import Section
-from auditor.snapshot import AccountSnapshot, CollectionIssue, Policy
-from checks._policy import (
-    MalformedPolicyError,
+from auditor.policy.documents import (
     escalation_actions,
     is_admin_equivalent,
-    parse_statements,
+    statements,
     unconditioned_non_read_grants,
     uses_not_elements,
 )
+from auditor.policy.model import MalformedDocument, ParsedPolicy, policy_model
+from auditor.sections import Section
+from auditor.snapshot import AccountSnapshot, CollectionIssue, Policy
 
 _POLICY_SYNTAX_URL = "https://www.alibabacloud.com/help/en/ram/policy-structure-and-syntax"
 _POLICY_ELEMENTS_URL = "https://www.alibabacloud.com/help/en/ram/policy-elements"
@@ -50,6 +50,11 @@ def custom_policies(snapshot: AccountSnapshot) -> tuple[Policy, ...]:
     return tuple(p for p in snapshot.policies if p.type == "Custom")
 
 
+def parsed(snapshot: AccountSnapshot, policy: Policy) -> ParsedPolicy:
+    """The policy's default version as the engine parsed it (once per snapshot)."""
+    return policy_model(snapshot).policies[(policy.type, policy.name)]
+
+
 class _CustomPolicyCheck(PerResourceCheck[Policy]):
     """One finding per custom policy; UNKNOWN when its document was not read or cannot be
     analysed."""
@@ -66,7 +71,7 @@ class _CustomPolicyCheck(PerResourceCheck[Policy]):
     ) -> Iterator[Finding]:
         try:
             yield self.verdict(snapshot, policy)
-        except MalformedPolicyError as exc:
+        except MalformedDocument as exc:
             yield self.unknown(
                 of_policy(policy),
                 f"Custom policy {policy.name} (version {policy.default_version or '?'}) "
@@ -74,7 +79,7 @@ class _CustomPolicyCheck(PerResourceCheck[Policy]):
             )
 
     def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
-        """PASS/FAIL for one policy; raise MalformedPolicyError for an unreadable one."""
+        """PASS/FAIL for one policy; raise MalformedDocument for an unreadable one."""
         raise NotImplementedError
 
 
@@ -103,8 +108,9 @@ class PolicyNoFullAdmin(_CustomPolicyCheck):
     )
 
     def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
-        parse_statements(policy.document)  # an unreadable document is UNKNOWN, not PASS
-        if is_admin_equivalent(policy):
+        document = parsed(snapshot, policy)
+        statements(document.document)  # an unreadable document is UNKNOWN, not PASS
+        if is_admin_equivalent(document):
             return self.failed(
                 of_policy(policy),
                 f"Custom policy {policy.name} allows every action on every resource "
@@ -139,7 +145,7 @@ class PolicyNoAllowNotAction(_CustomPolicyCheck):
     )
 
     def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
-        found = uses_not_elements(policy)
+        found = uses_not_elements(parsed(snapshot, policy).document)
         if found:
             return self.failed(
                 of_policy(policy),
@@ -180,10 +186,13 @@ class PolicyNoPrivilegeEscalation(_CustomPolicyCheck):
     none_message = "The account has no custom policy that is not admin-equivalent."
 
     def items(self, snapshot: AccountSnapshot, params: NoParams) -> Iterable[Policy]:
-        return tuple(p for p in custom_policies(snapshot) if not is_admin_equivalent(p))
+        return tuple(
+            p for p in custom_policies(snapshot)
+            if not is_admin_equivalent(parsed(snapshot, p))
+        )
 
     def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
-        found = escalation_actions(policy)
+        found = escalation_actions(parsed(snapshot, policy).document)
         if found:
             return self.failed(
                 of_policy(policy),
@@ -259,7 +268,7 @@ class PolicySensitiveActionsConditioned(_CustomPolicyCheck):
     )
 
     def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
-        grants = unconditioned_non_read_grants(policy)
+        grants = unconditioned_non_read_grants(parsed(snapshot, policy).document)
         if grants:
             return self.failed(
                 of_policy(policy),

@@ -21,11 +21,11 @@ from auditor.check import (
     of_role,
 )
 from auditor.findings import Finding, Severity
+from auditor.policy.model import MalformedDocument, policy_model
+from auditor.policy.trusted import TrustedPrincipal, trusted_principals
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, CollectionIssue, Role
 from checks._admin import AdminIndex
-from checks._policy import MalformedPolicyError, TrustedPrincipal
-from checks._policy import trusted_principals as parse_trusted_principals
 
 _TRUST_POLICY_URL = (
     "https://www.alibabacloud.com/help/en/ram/user-guide/edit-the-trust-policy-of-a-ram-role"
@@ -160,8 +160,8 @@ class RoleTrustRestricted(_RoleCheck):
         self, snapshot: AccountSnapshot, role: Role, params: RoleTrustRestrictedParams
     ) -> Iterator[Finding]:
         try:
-            principals = parse_trusted_principals(role.trust_policy)
-        except MalformedPolicyError as exc:
+            principals = trusted_principals(policy_model(snapshot).trusts[role.name].document)
+        except MalformedDocument as exc:
             yield self.unknown(
                 of_role(role), f"The trust policy of role {role.name} cannot be read: {exc}."
             )

@@ -6,9 +6,10 @@ from collections.abc import Iterator, Sequence
 
 from auditor.check import Check, CheckMeta, NoParams, account, missing_sections_message
 from auditor.findings import Finding, Severity
+from auditor.policy.model import policy_model
+from auditor.policy.trusted import federated_providers
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
-from checks._policy import federated_providers
 
 _SSO_SETTINGS_URL = (
     "https://www.alibabacloud.com/help/en/ram/developer-reference/"
@@ -52,7 +53,9 @@ class SsoEnabled(Check):
         if sso.user_sso_enabled:
             yield self.passed(account(snapshot), "User-based SSO is enabled.")
             return
-        federated = federated_providers(r.trust_policy for r in snapshot.roles)
+        federated = federated_providers(
+            t.document for t in policy_model(snapshot).trusts.values()
+        )
         used = sorted(p.name for p in sso.providers if p.arn.lower() in federated)
         if used:
             yield self.passed(

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from auditor.policy.documents import is_read_only_pattern
 from auditor.snapshot import Policy
 from auditor.testing import assert_by_prefix, make_snapshot, run_check
-from checks._policy import is_read_only_pattern
 from checks.policies import PolicySensitiveActionsConditioned
 
 #: What read-only templates (vendor "ReadOnly" policies, audit roles) grant on Resource "*".

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from auditor.findings import Status
+from auditor.policy.model import parse_document
+from auditor.policy.trusted import TrustedPrincipal
+from auditor.policy.trusted import trusted_principals as classify
 from auditor.snapshot import Role
 from auditor.testing import ACCOUNT_ID, assert_by_prefix, make_snapshot, run_check
-from checks._policy import trusted_principals
 from checks.roles import RoleTrustRestricted
 
 FOREIGN = "9999888877776666"
@@ -23,6 +25,10 @@ def trust(principal: Any, condition: dict[str, Any] | None = None) -> dict[str, 
     if condition:
         statement["Condition"] = condition
     return {"Version": "1", "Statement": [statement]}
+
+
+def trusted_principals(document: Any) -> tuple[TrustedPrincipal, ...]:
+    return classify(parse_document(document, trust=True))
 
 
 def kind_of(kind: str, value: str) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""Policy-document analysis: normalisation, wildcard matching, admin, escalation, trust."""
+"""Per-document judgements on the engine's parsed model (``auditor.policy.documents`` and
+``auditor.policy.trusted``): normalisation, wildcards, admin, escalation, trust principals."""
 
 from __future__ import annotations
 
@@ -6,20 +7,18 @@ from typing import Any
 
 import pytest
 
-from auditor.snapshot import Policy
-from checks._policy import (
-    MalformedPolicyError,
+from auditor.policy.documents import (
     escalation_actions,
-    federated_providers,
     is_admin_equivalent,
     is_read_only_pattern,
-    matches_every_action,
-    parse_statements,
-    trusted_principals,
+    statements,
     unconditioned_non_read_grants,
     uses_not_elements,
-    wildcard_match,
 )
+from auditor.policy.model import Document, MalformedDocument, ParsedPolicy, parse_document
+from auditor.policy.patterns import compile_wildcard, matches_every_action
+from auditor.policy.trusted import TrustedPrincipal, federated_providers
+from auditor.policy.trusted import trusted_principals as classify
 
 OWN = "1234567890123456"
 
@@ -35,8 +34,21 @@ def allow(action: Any = None, resource: Any = "*", **extra: Any) -> dict[str, An
     return stmt
 
 
-def custom(document: Any, name: str = "p") -> Policy:
-    return Policy(name=name, type="Custom", document=document)
+def custom(document: Any) -> Document:
+    return parse_document(document)
+
+
+def policy(document: Any, name: str = "p", policy_type: str = "Custom") -> ParsedPolicy:
+    arn = f"acs:ram::{OWN}:policy/{name}"
+    return ParsedPolicy(name, policy_type, "v1", parse_document(document), arn)  # type: ignore[arg-type]
+
+
+def trusted_principals(document: Any) -> tuple[TrustedPrincipal, ...]:
+    return classify(parse_document(document, trust=True))
+
+
+def wildcard_match(pattern: str, value: str) -> bool:
+    return compile_wildcard(pattern).fullmatch(value) is not None
 
 
 @pytest.mark.parametrize(
@@ -79,13 +91,13 @@ def test_is_read_only_pattern(pattern: str, expected: bool) -> None:
 
 
 def test_parse_normalises_strings_and_lists() -> None:
-    (stmt,) = parse_statements(
+    (stmt,) = statements(custom(
         {"Statement": {"Effect": "Allow", "Action": "ecs:*", "Resource": ["a", "b"]}}
-    )
-    assert stmt.action == ("ecs:*",)
-    assert stmt.resource == ("a", "b")
+    ))
+    assert stmt.action is not None and stmt.action.patterns == ("ecs:*",)
+    assert tuple(r.text for r in stmt.resource or ()) == ("a", "b")
     assert stmt.not_action is None
-    assert stmt.condition == {}
+    assert stmt.condition == ()
 
 
 @pytest.mark.parametrize(
@@ -105,8 +117,8 @@ def test_parse_normalises_strings_and_lists() -> None:
     ],
 )
 def test_malformed_documents_raise(document: Any) -> None:
-    with pytest.raises(MalformedPolicyError):
-        parse_statements(document)
+    with pytest.raises(MalformedDocument):
+        statements(custom(document))
 
 
 @pytest.mark.parametrize(
@@ -128,12 +140,12 @@ def test_malformed_documents_raise(document: Any) -> None:
     ],
 )
 def test_is_admin_equivalent(document: Any, expected: bool) -> None:
-    assert is_admin_equivalent(custom(document)) is expected
+    assert is_admin_equivalent(policy(document)) is expected
 
 
 def test_administrator_access_system_policy_is_admin_by_name() -> None:
-    assert is_admin_equivalent(Policy(name="AdministratorAccess", type="System"))
-    assert not is_admin_equivalent(Policy(name="AdministratorAccess", type="Custom"))
+    assert is_admin_equivalent(policy(None, "AdministratorAccess", "System"))
+    assert not is_admin_equivalent(policy(None, "AdministratorAccess", "Custom"))
 
 
 @pytest.mark.parametrize(
@@ -242,13 +254,14 @@ def test_trusted_principals_star_and_condition() -> None:
     assert conditioned.conditioned
     denied = doc({"Effect": "Deny", "Action": "sts:AssumeRole", "Principal": {"RAM": "*"}})
     assert trusted_principals(denied) == ()
-    with pytest.raises(MalformedPolicyError):
+    with pytest.raises(MalformedDocument):
         trusted_principals(doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": 3}))
 
 
 def test_federated_providers_skips_malformed() -> None:
     arn = f"acs:ram::{OWN}:oidc-provider/GitHub"
-    assert federated_providers([trust({"Federated": arn}), None]) == {arn.lower()}
+    documents = [parse_document(trust({"Federated": arn}), trust=True), parse_document(None)]
+    assert federated_providers(documents) == {arn.lower()}
 
 
 ALL_BUT_ESCALATION = [
