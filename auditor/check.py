@@ -187,7 +187,7 @@ class Check:
 
     # Result helpers bind the check id.
     def result(self, status: Status, resource: Resource, message: str) -> Finding:
-        return Finding(check_id=self.meta.id, status=status, resource=resource, message=message)
+        return Finding.of(self.meta.id, status, resource, message)
 
     def passed(self, resource: Resource, message: str) -> Finding:
         return self.result(Status.PASS, resource, message)
@@ -204,27 +204,27 @@ class Check:
 
 # Resource constructors, so every check names resources the same way.
 def account(snapshot: AccountSnapshot) -> Resource:
-    return Resource(type="account", id=snapshot.account_id, name=snapshot.account_alias)
+    return Resource.of("account", snapshot.account_id, snapshot.account_alias)
 
 
 def of_user(user: User) -> Resource:
-    return Resource(type="user", id=user.id, name=user.name)
+    return Resource.of("user", user.id, user.name)
 
 
 def of_access_key(key: AccessKey, user: User) -> Resource:
-    return Resource(type="access_key", id=key.id, name=user.name)
+    return Resource.of("access_key", key.id, user.name)
 
 
 def of_group(group: Group) -> Resource:
-    return Resource(type="group", id=group.id, name=group.name)
+    return Resource.of("group", group.id, group.name)
 
 
 def of_policy(policy: Policy) -> Resource:
-    return Resource(type="policy", id=f"{policy.type}:{policy.name}", name=policy.name)
+    return Resource.of("policy", f"{policy.type}:{policy.name}", policy.name)
 
 
 def of_role(role: Role) -> Resource:
-    return Resource(type="role", id=role.id, name=role.name)
+    return Resource.of("role", role.id, role.name)
 
 
 def resource_of(item: User | Group | Policy | Role) -> Resource:
@@ -293,13 +293,13 @@ class PerResourceCheck(Check, Generic[ItemT]):
     ) -> Mapping[str, CollectionIssue]:
         """The facts this check reads that ``item`` lacks, and the ``depends_on`` fact of
         every other resource that lacks it."""
-        found = {f: i for f, i in snapshot.gaps(item).items() if f in self.reads}
+        gaps = snapshot.gaps(item)
+        found = {f: i for f, i in gaps.items() if f in self.reads} if gaps else {}
         if self.depends_on is not None:
             kind, fact = self.depends_on
-            found.update(
-                (f"{fact} of {kind} {name}", issue)
-                for name, issue in snapshot.fact_gaps(kind, fact).items()
-            )
+            others = snapshot.fact_gaps(kind, fact)
+            if others:
+                found.update((f"{fact} of {kind} {name}", i) for name, i in others.items())
         return found
 
     def decided_without(
@@ -331,14 +331,14 @@ class PerResourceCheck(Check, Generic[ItemT]):
                 findings = self.judge_incomplete(snapshot, item, params, missing)
             else:
                 findings = self.judge(snapshot, item, params)
+            frozen = isinstance(item, User) and item.frozen
             for finding in findings:
                 evaluated = True
-                yield _mark_frozen(finding, item)
+                yield _mark_frozen(finding) if frozen else finding
         if not evaluated:
             yield self.not_applicable(account(snapshot), self.none_message)
 
 
-def _mark_frozen(finding: Finding, item: User | Group | Policy | Role) -> Finding:
-    if isinstance(item, User) and getattr(item, "frozen", False):
-        return finding.model_copy(update={"message": f"{finding.message} (frozen user)"})
-    return finding
+def _mark_frozen(finding: Finding) -> Finding:
+    """A frozen user's finding says so."""
+    return finding.model_copy(update={"message": f"{finding.message} (frozen user)"})

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor import __version__
-from auditor.check import CheckParams, account
+from auditor.check import CheckMeta, CheckParams, account
 from auditor.compliance import Framework
-from auditor.findings import Finding, Severity, Status
+from auditor.findings import Finding, Resource, Severity, Status, trusted
 from auditor.policy.report_section import escalation_section
 from auditor.registry import LoadedCheck
 from auditor.report import (
@@ -174,17 +174,14 @@ def _framework_results(
 
 def summarise(results: Sequence[Result]) -> Summary:
     """Counts by status, and FAIL counts by severity (all, and unwaived only)."""
-    by_status = Counter({s.value: 0 for s in Status})
-    by_status.update(r.status.value for r in results)
+    statuses = [r.status for r in results]  # list.count: no Python-level enum hashing
     failures = [r for r in results if r.status is Status.FAIL]
-    by_severity = Counter({s.value: 0 for s in Severity})
-    by_severity.update(r.severity.value for r in failures)
-    unwaived = Counter({s.value: 0 for s in Severity})
-    unwaived.update(r.severity.value for r in failures if not r.waived)
+    severities = [r.severity for r in failures]
+    unwaived = [r.severity for r in failures if not r.waived]
     return Summary(
-        by_status=dict(by_status),
-        by_severity=dict(by_severity),
-        unwaived_failures_by_severity=dict(unwaived),
+        by_status={s.value: statuses.count(s) for s in Status},
+        by_severity={s.value: severities.count(s) for s in Severity},
+        unwaived_failures_by_severity={s.value: unwaived.count(s) for s in Severity},
     )
 
 
@@ -275,6 +272,46 @@ def _report_issue(
     )
 
 
+#: The fields :func:`_results` sets (the others keep their defaults); one shared set.
+_GIVEN = {"uid", "check_id", "title", "severity", "status", "resource", "message", "doc_url",
+          "compliance"}
+
+
+def _results(
+    meta: CheckMeta,
+    severity: Severity,
+    compliance: dict[str, list[str]],
+    account_id: str,
+    findings: Iterable[Finding],
+) -> list[Result]:
+    """One check's findings as report results.
+
+    Built without validation (:func:`~auditor.findings.trusted`: tens of thousands per
+    run) when a finding's values have their field types, as the check helpers make them;
+    the results of one check share its ``compliance`` mapping (results are frozen).
+    """
+    severity = Severity(severity)
+    out = []
+    for f in findings:
+        status, resource, message = f.status, f.resource, f.message
+        uid = result_uid(meta.id, account_id, resource)
+        if status.__class__ is Status and resource.__class__ is Resource and (
+            message.__class__ is str
+        ):
+            fields = {
+                "uid": uid, "check_id": meta.id, "title": meta.title, "severity": severity,
+                "status": status, "resource": resource, "message": message, "waived": False,
+                "waiver": None, "doc_url": meta.doc_url, "compliance": compliance,
+                "change": None, "first_seen": None, "age_days": None, "lifecycle": None,
+            }
+            out.append(trusted(Result, fields, _GIVEN))
+        else:
+            out.append(Result(uid=uid, check_id=meta.id, title=meta.title, severity=severity,
+                              status=status, resource=resource, message=message,
+                              doc_url=meta.doc_url, compliance=compliance))
+    return out
+
+
 def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
     """Run every selected check and assemble the report (no waivers or baseline yet)."""
     results: list[Result] = []
@@ -303,20 +340,8 @@ def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:
                 pack=loaded.pack,
             )
         )
-        for finding in run_check(loaded, snapshot, params):
-            results.append(
-                Result(
-                    uid=result_uid(meta.id, snapshot.account_id, finding.resource),
-                    check_id=meta.id,
-                    title=meta.title,
-                    severity=severity,
-                    status=finding.status,
-                    resource=finding.resource,
-                    message=finding.message,
-                    doc_url=meta.doc_url,
-                    compliance=compliance,
-                )
-            )
+        results += _results(meta, severity, compliance, snapshot.account_id,
+                            run_check(loaded, snapshot, params))
     issues = _report_issues(snapshot.issues, affected, results)
     return AuditReport(
         tool=Tool(version=__version__),

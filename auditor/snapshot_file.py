@@ -22,11 +22,27 @@ def save_snapshot(snapshot: AccountSnapshot, path: Path) -> None:
 
 
 def load_snapshot(path: Path) -> AccountSnapshot:
-    """Read a snapshot; a corrupt or wrong-version file is a :class:`UsageError`."""
+    """Read a snapshot; a corrupt or wrong-version file is a :class:`UsageError`.
+
+    A valid snapshot is parsed and validated in one pass by pydantic (no intermediate
+    Python objects for the whole file); anything else is read again the slow way, which
+    says what is wrong with it.
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read snapshot: {exc.strerror}") from None
+    try:
+        return AccountSnapshot.model_validate_json(raw)
+    except ValidationError:
+        return _diagnose(path, raw)
+
+
+def _diagnose(path: Path, raw: bytes) -> AccountSnapshot:
+    """Why ``raw`` is not a snapshot, as a :class:`UsageError` (or the snapshot, should
+    Python's JSON reader accept what pydantic's refused)."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: not a JSON snapshot: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("meta"), dict):

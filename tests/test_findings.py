@@ -1,0 +1,102 @@
+"""Findings, resources and results built without validation equal validated ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.check import account, of_access_key, of_policy, of_user
+from auditor.engine import _results
+from auditor.findings import Finding, Resource, Severity, Status, trusted
+from auditor.report import Result
+from auditor.snapshot import Policy
+from auditor.testing import make_key, make_snapshot, make_user
+from checks.users import UserConsoleMfaBound
+
+
+class _Name(str):
+    """A str subclass: not a plain string, so the fast paths must validate it."""
+
+
+def _same(fast: Resource | Finding | Result, slow: Resource | Finding | Result) -> None:
+    assert type(fast) is type(slow)
+    assert fast == slow
+    assert repr(fast) == repr(slow)  # also the field order
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert list(fast.__dict__) == list(type(slow).model_fields)
+
+
+def test_resource_helpers_build_what_validation_builds() -> None:
+    user = make_user("alice", keys=[make_key("LTAI1")])
+    policy = Policy(name="Ops", type="Custom")
+    snapshot = make_snapshot(users=(user,))
+    _same(of_user(user), Resource(type="user", id=user.id, name="alice"))
+    _same(of_access_key(user.access_keys[0], user),
+          Resource(type="access_key", id="LTAI1", name="alice"))
+    _same(of_policy(policy), Resource(type="policy", id="Custom:Ops", name="Ops"))
+    _same(account(snapshot), Resource(type="account", id=snapshot.account_id, name="acme"))
+    assert hash(of_user(user)) == hash(Resource(type="user", id=user.id, name="alice"))
+
+
+def test_check_helpers_build_what_validation_builds() -> None:
+    resource = Resource(type="user", id="1", name="bob")
+    check = UserConsoleMfaBound()
+    fast = check.failed(resource, "no MFA")
+    _same(fast, Finding(check_id=check.meta.id, status=Status.FAIL, resource=resource,
+                        message="no MFA"))
+    assert hash(fast) == hash(Finding(check_id=check.meta.id, status=Status.FAIL,
+                                      resource=resource, message="no MFA"))
+
+
+def test_anything_else_is_validated() -> None:
+    assert type(Resource.of("user", "1", _Name("bob")).name) is str
+    with pytest.raises(ValueError):
+        Resource.of("user", "1", 5)  # type: ignore[arg-type]
+    resource = Resource(type="user", id="1")
+    coerced = Finding.of("c", "PASS", resource, "m")  # type: ignore[arg-type]
+    assert coerced.status is Status.PASS
+    with pytest.raises(ValueError):
+        Finding.of("c", "MAYBE", resource, "m")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        Finding.of("c", Status.PASS, {"type": "user"}, "m")  # type: ignore[arg-type]
+
+
+def test_results_are_what_validation_builds() -> None:
+    check = UserConsoleMfaBound()
+    resource = Resource(type="user", id="1", name="bob")
+    compliance = {"cis": ["1.1", "1.2"]}
+    findings = [check.failed(resource, "no MFA"),
+                Finding(check_id=check.meta.id, status=Status.PASS, resource=resource,
+                        message=_Name("validated"))]
+    fast, validated = _results(check.meta, Severity.LOW, compliance, "1234", findings)
+    for result, finding in ((fast, findings[0]), (validated, findings[1])):
+        _same(result, Result(
+            uid=result.uid, check_id=check.meta.id, title=check.meta.title,
+            severity=Severity.LOW, status=finding.status, resource=resource,
+            message=finding.message, doc_url=check.meta.doc_url, compliance=compliance,
+        ))
+
+
+def test_a_copy_never_changes_the_shared_fields_set() -> None:
+    check = UserConsoleMfaBound()
+    resource = Resource(type="user", id="1", name="bob")
+    findings = [check.failed(resource, "a"), check.failed(resource, "b")]
+    first, second = _results(check.meta, Severity.LOW, {}, "1234", findings)
+    assert first.model_fields_set is second.model_fields_set  # shared, by design
+    before = set(second.model_fields_set)
+    waived = first.model_copy(update={"waived": True})
+    assert "waived" in waived.model_fields_set
+    assert second.model_fields_set == before
+    with pytest.raises(ValueError):
+        first.waived = True  # type: ignore[misc]  # frozen: the shared set cannot change
+    assert second.model_fields_set == before
+
+
+def test_trusted_refuses_a_model_that_is_not_frozen() -> None:
+    from pydantic import BaseModel
+
+    class Mutable(BaseModel):
+        x: int
+
+    with pytest.raises(AssertionError):
+        trusted(Mutable, {"x": 1}, {"x"})
