@@ -119,6 +119,9 @@ class RoleAdminAccessAllowlisted(_RoleCheck):
 
 class RoleTrustRestrictedParams(CheckParams):
     trusted_accounts: tuple[AccountId, ...] = ()
+    #: Set by organisation runs (``run --accounts``): the Resource Directory's accounts.
+    #: They are trusted, and a trust to an account outside them is named as such.
+    organisation_accounts: tuple[AccountId, ...] = ()
 
 
 class RoleTrustRestricted(_RoleCheck):
@@ -169,8 +172,16 @@ class RoleTrustRestricted(_RoleCheck):
         problems = self._problems(principals, snapshot.account_id, params)
         if problems:
             yield self.failed(of_role(role), f"Role {role.name} trusts {'; '.join(problems)}.")
-        else:
-            yield self.passed(of_role(role), f"Role {role.name} has a restricted trust policy.")
+            return
+        message = f"Role {role.name} has a restricted trust policy."
+        outside = sorted({
+            p.account_id for p in principals
+            if p.is_foreign(snapshot.account_id) and _outside_organisation(p, params)
+        })
+        if outside:
+            message += (f" It trusts account(s) outside the organisation, with a Condition: "
+                        f"{', '.join(outside)}.")
+        yield self.passed(of_role(role), message)
 
     @staticmethod
     def _problems(
@@ -188,13 +199,23 @@ class RoleTrustRestricted(_RoleCheck):
             elif (
                 principal.is_foreign(own_account)
                 and principal.account_id not in params.trusted_accounts
+                and principal.account_id not in params.organisation_accounts
                 and not principal.conditioned
             ):
+                where = " (outside the organisation)" if params.organisation_accounts else ""
                 problems.append(
-                    f"foreign account {principal.account_id} ({principal.value}) without a "
-                    "Condition"
+                    f"foreign account {principal.account_id}{where} ({principal.value}) "
+                    "without a Condition"
                 )
         return problems
+
+
+def _outside_organisation(principal: TrustedPrincipal, params: RoleTrustRestrictedParams) -> bool:
+    """In an organisation run: an account neither in the organisation nor trusted."""
+    return bool(params.organisation_accounts) and (
+        principal.account_id not in params.organisation_accounts
+        and principal.account_id not in params.trusted_accounts
+    )
 
 
 class RoleMaxSessionShortParams(CheckParams):

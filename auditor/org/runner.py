@@ -32,7 +32,9 @@ from auditor.render import load_report
 
 log = logging.getLogger("ram_audit.org")
 
-#: Checks whose ``trusted_accounts`` parameter gets the organisation's accounts.
+#: Checks told the organisation's accounts: through their ``organisation_accounts``
+#: parameter (trusted, and named when a trust goes outside them), else added to
+#: ``trusted_accounts``.
 ORG_AWARE_CHECKS = ("role_trust_restricted", "external_principal_no_admin_path")
 ACCOUNTS_DIR = "accounts"
 
@@ -58,18 +60,20 @@ def refuse_admin_role(accounts: AccountsFile, allow_admin_role: bool) -> None:
 
 
 def _with_trusted(plan: Plan, trusted: Sequence[str]) -> Plan:
-    """The plan with the organisation's accounts added to each org-aware check's
-    ``trusted_accounts`` (the checks themselves are unchanged)."""
+    """The plan with the organisation's accounts given to each org-aware check (the checks
+    themselves are unchanged)."""
     params = {k: dict(v) for k, v in plan.evaluation.params.items()}
     for loaded in plan.evaluation.checks:
         if loaded.id not in ORG_AWARE_CHECKS:
             continue
         current = plan.evaluation.params_for(loaded)
-        if "trusted_accounts" not in type(current).model_fields:
+        fields = type(current).model_fields
+        field = next((f for f in ("organisation_accounts", "trusted_accounts") if f in fields),
+                     None)
+        if field is None:
             continue
-        base = tuple(current.trusted_accounts)  # type: ignore[attr-defined]
-        params.setdefault(loaded.id, {})["trusted_accounts"] = tuple(
-            sorted(set(base) | set(trusted)))
+        base = tuple(getattr(current, field))
+        params.setdefault(loaded.id, {})[field] = tuple(sorted(set(base) | set(trusted)))
     return dataclasses.replace(
         plan, evaluation=dataclasses.replace(plan.evaluation, params=params))
 

@@ -157,6 +157,30 @@ def test_role_trust_trusted_accounts_param_matters() -> None:
     )
 
 
+def test_role_trust_in_an_organisation_run_names_accounts_outside_it() -> None:
+    """organizations.md: the organisation's accounts are trusted, and a trust to an account
+    outside the organisation says so (FAIL without a Condition, named in the PASS with one)."""
+    member = "5555444433332222"
+    snap = make_snapshot(
+        roles=[
+            role("pass_member", principal={"RAM": f"acs:ram::{member}:root"}),
+            role("fail_outside", principal={"RAM": f"acs:ram::{FOREIGN}:root"}),
+            role("pass_outside_conditioned", principal={"RAM": f"acs:ram::{FOREIGN}:root"},
+                 condition=EXTERNAL_ID),
+        ]
+    )
+    findings = run_check(RoleTrustRestricted, snap, organisation_accounts=[member])
+    assert_by_prefix(findings)
+    messages = {f.resource.name: f.message for f in findings}
+    assert f"foreign account {FOREIGN} (outside the organisation)" in messages["fail_outside"]
+    assert f"outside the organisation, with a Condition: {FOREIGN}" in messages[
+        "pass_outside_conditioned"]
+    assert "outside" not in messages["pass_member"]
+    # Outside an organisation run nothing is said about organisations.
+    plain = run_check(RoleTrustRestricted, snap, trusted_accounts=[member])
+    assert not any("organisation" in f.message for f in plain)
+
+
 def test_role_trust_unreadable_is_unknown() -> None:
     snap = make_snapshot(roles=[role("broken", trust_policy=None)])
     (finding,) = run_check(RoleTrustRestricted, snap)
