@@ -20,9 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from auditor import __version__
 from auditor.errors import UsageError
-from auditor.findings import Severity
 from auditor.history.commands import history_command
 from auditor.jobs import DEFAULT_KEEP_DAYS
 from auditor.notify.policy import NOTIFY_ON
@@ -43,8 +41,10 @@ if TYPE_CHECKING:  # loaded by the commands that use them: --help stays light
     from auditor.sections import Section
     from auditor.snapshot import AccountSnapshot
 
-#: --min-severity and --fail-on take the same severities, in any case.
-SEVERITY_CHOICES = tuple(s.value for s in Severity)
+#: --min-severity and --fail-on take the same severities, in any case: the values of
+#: ``auditor.findings.Severity`` (a test keeps them equal), written out so that --help does
+#: not load pydantic.
+SEVERITY_CHOICES = ("critical", "high", "medium", "low", "info")
 FAIL_ON_CHOICES = (*SEVERITY_CHOICES, "never")
 #: shared/spec/interface.md; auditor.pipeline has them too, but importing it loads every
 #: renderer (jinja2, prometheus-client, ...), which --help does not need.
@@ -336,6 +336,7 @@ def _baseline_is_history(kw: dict[str, Any]) -> bool:
 
 
 def _options(**kw: Any) -> Options:
+    from auditor.findings import Severity
     from auditor.pipeline import Options, split_list
 
     return Options(
@@ -473,8 +474,20 @@ def _summary(
     click.echo(f"Exit code {code}: {reason}.", err=True)
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--version``, as click's version_option prints it; the version (importlib.metadata)
+    is looked up only then."""
+    if not value or ctx.resilient_parsing:
+        return
+    import auditor
+
+    click.echo(f"ram-audit, version {auditor.__version__}")
+    ctx.exit()
+
+
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
-@click.version_option(__version__, prog_name="ram-audit")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version and exit.")
 def cli() -> None:
     """Audit an Alibaba Cloud account's RAM security posture."""
 

@@ -9,12 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from auditor.history.lifecycle import FindingRow, parse_time
-from auditor.history.store import History, HistoryError, RunRow, open_history
+if TYPE_CHECKING:  # imported where used: ``ram-audit --help`` loads this module
+    from auditor.history.lifecycle import FindingRow
+    from auditor.history.store import History, RunRow
 
 _SEVERITIES = ("critical", "high", "medium", "low")
 EXIT_USAGE = 2
@@ -40,6 +41,8 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _open(path: Path | None) -> History:
+    from auditor.history.store import HistoryError, open_history
+
     if path is None:
         _die("no history: give --history FILE or set RAM_AUDIT_HISTORY")
     if not path.is_file():
@@ -100,6 +103,8 @@ def history_command(
 
 def _age(row: FindingRow, latest: dict[str, str]) -> int | None:
     """Days open: to its resolution, or to the account's latest run while open."""
+    from auditor.history.lifecycle import parse_time
+
     opened = row.opened_at
     if opened is None:
         return None

@@ -9,11 +9,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from auditor.findings import Severity, Status
-from auditor.notify.messages import Notice
-from auditor.report import AuditReport, Result
+if TYPE_CHECKING:  # imported where used: the CLI reads NOTIFY_ON for --help
+    from auditor.notify.messages import Notice
+    from auditor.report import AuditReport, Result
 
 NotifyOn = Literal["new", "fail", "always"]
 NOTIFY_ON: tuple[NotifyOn, ...] = ("new", "fail", "always")
@@ -30,6 +30,9 @@ def _label(result: Result, compared: bool) -> str:
 
 def notices(report: AuditReport, fail_on: str, mode: NotifyOn) -> list[Notice]:
     """The findings to list for ``mode``."""
+    from auditor.findings import Severity, Status
+    from auditor.notify.messages import Notice
+
     threshold = Severity.LOW if fail_on == "never" else Severity(fail_on)
     compared = report.baseline is not None or report.history is not None
     found = [
