@@ -21,6 +21,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from auditor.render.timefmt import rfc3339, utc_text
 from auditor.render.view import (
     NOT_RUN,
     SCORE_EXPLAINED,
@@ -69,7 +70,8 @@ def _environment() -> Environment:
         SCORE_EXPLAINED=SCORE_EXPLAINED,
         NOT_RUN=NOT_RUN,
     )
-    env.filters.update(breakable=breakable, thousands=thousands)
+    env.filters.update(breakable=breakable, thousands=thousands, rfc3339=rfc3339,
+                       utc_text=utc_text)
     return env
 
 

@@ -15,6 +15,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from auditor.render import render_report
 from auditor.render.csv_report import COLUMNS, render_csv
+from auditor.render.html import render_html
 from auditor.render.junit import render_junit
 from auditor.render.markdown import render_markdown
 from auditor.render.openmetrics import render_openmetrics
@@ -207,6 +208,9 @@ def test_one_timestamp_style_across_formats(kit) -> None:
     xml = JUnitXml.fromstring(render_junit(report).decode())
     assert {suite.timestamp for suite in xml} == {expected}
     assert f"Collected {expected} " in render_markdown(report).decode()
+    html = render_html(report).decode()
+    assert f'datetime="{expected}"' in html and "2026-11-28 10:00:00 UTC" in html
+    assert "+00:00" not in html and "+08:00" not in html
     utc_report = kit.make_report(kit.typical_results())
     assert json.loads(utc_report.model_dump_json())["collected_at"] == expected
     assert RFC3339_Z.fullmatch(expected)
