@@ -129,7 +129,7 @@ def unknown_edges(engine: PolicyEngine, node: str) -> list[Edge]:
     toward = engine.finder.toward(ADMIN, unknown_as_allow=True)
     seen, queue, found = {node}, [node], []
     while queue:
-        for edge in engine.graph().edges_from(queue.pop()):
+        for edge in engine.escalation_graph().edges_from(queue.pop()):
             if edge.decision is Decision.UNKNOWN and (
                     edge.target == ADMIN or edge.target in toward):
                 found.append(edge)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from auditor.policy.decisions import Authorization, Decision, lowest
 from auditor.policy.edges import ADMIN, FullAdmin, Node, Path, path_decision
+from auditor.policy.escalation import build_escalation_graph
 from auditor.policy.graph import Graph, build_graph
 from auditor.policy.model import ParsedPolicy
 from auditor.policy.paths import PathFinder
@@ -61,7 +63,9 @@ class PolicyEngine:
             "group": frozenset(self.world.groups),
         }
         self._graph: Graph | None = None
+        self._escalation: Graph | None = None
         self._paths: PathFinder | None = None
+        self._full_paths: PathFinder | None = None
 
     @classmethod
     def from_snapshot(cls, snapshot: AccountSnapshot) -> PolicyEngine:
@@ -145,7 +149,7 @@ class PolicyEngine:
         if not paths:
             return found
         direct = {w.node for w in found}
-        finder = self.finder
+        finder = self._finder({ADMIN, *direct})
         for node in self.world.sources():
             if node in direct:
                 continue
@@ -192,25 +196,44 @@ class PolicyEngine:
     # --- graph ---------------------------------------------------------------------------
 
     def graph(self) -> Graph:
-        """The principal graph (built on first use)."""
+        """The principal graph, every edge (built on first use: for export and queries)."""
         if self._graph is None:
             self._graph = build_graph(self.world)
         return self._graph
+
+    def escalation_graph(self) -> Graph:
+        """The edges into ``admin`` and into every node with an edge path to it, in the
+        order of :meth:`graph` (see :mod:`auditor.policy.escalation`): enough for every
+        question about paths to ``admin``, without the full graph's holder × target edges.
+        The full graph itself when it is built already."""
+        if self._escalation is None:
+            self._escalation = (self._graph if self._graph is not None
+                                else build_escalation_graph(self.world))
+        return self._escalation
 
     def node(self, node_id: str) -> Node | None:
         return self.graph().nodes.get(node_id)
 
     @property
     def finder(self) -> PathFinder:
+        """Paths to ``admin`` (on :meth:`escalation_graph`)."""
         if self._paths is None:
-            self._paths = PathFinder(self.graph())
+            self._paths = PathFinder(self.escalation_graph())
         return self._paths
+
+    def _finder(self, goals: Iterable[str]) -> PathFinder:
+        """:attr:`finder` for paths to ``admin``; one on the full graph for other goals."""
+        if set(goals) == {ADMIN}:
+            return self.finder
+        if self._full_paths is None:
+            self._full_paths = PathFinder(self.graph())
+        return self._full_paths
 
     def full_admins(self) -> list[FullAdmin]:
         """Users, roles and joinable groups that are full administrators (§3)."""
         return [
             FullAdmin(e.source, e.evidence, e.exceptions)
-            for e in self.graph().edges
+            for e in self.escalation_graph().into.get(ADMIN, ())
             if e.primitive == "full-admin" and e.decision is Decision.ALLOW
             and e.source != "root"
         ]
@@ -221,9 +244,9 @@ class PolicyEngine:
         A principal that can make itself admin outright has no edges but that one, so its
         paths to another principal are not listed (it can act as anyone).
         """
-        return self.finder.paths(source, to)
+        return self._finder([to]).paths(source, to)
 
     def can_reach(self, source: str, to: str = ADMIN, *, unknown_as_allow: bool = False
                   ) -> bool:
         """Whether a usable path exists (``unknown_as_allow``: were unknown edges ALLOW)."""
-        return self.finder.can_reach(source, to, unknown_as_allow=unknown_as_allow)
+        return self._finder([to]).can_reach(source, to, unknown_as_allow=unknown_as_allow)

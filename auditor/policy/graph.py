@@ -4,7 +4,7 @@ every primitive's edges, built once."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,21 +146,24 @@ class GraphBuilder:
         return g
 
     def _principal(self, node: str, *, take_over: bool) -> None:
-        full = full_admin_edge(self.world, node)
-        if full is not None:
-            self.graph.add_edge(full)
-            if full.decision is Decision.ALLOW:
-                self.admins.add(node)
-                return  # it can already do everything: its other edges add nothing
-        grants = list(self.edges.self_grant(node))
-        for edge in grants:
+        for edge in self._admin_edges(node):
             self.graph.add_edge(edge)
-        if any(e.decision is Decision.ALLOW for e in grants):
-            self.admins.add(node)
-            return  # it can make itself admin: its take-over edges add nothing
-        if take_over:
+        if take_over and node not in self.admins:
             for edge in self.edges.take_over(node):
                 self.graph.add_edge(edge)
+
+    def _admin_edges(self, node: str) -> list[Edge]:
+        """``node``'s edges to ``admin`` (full-admin, then self-grants); records it in
+        :attr:`admins` when one is ALLOW (its take-over edges would then add nothing)."""
+        full = full_admin_edge(self.world, node)
+        if full is not None and full.decision is Decision.ALLOW:
+            self.admins.add(node)
+            return [full]  # it can already do everything: its other edges add nothing
+        found = [] if full is None else [full]
+        grants = list(self.edges.self_grant(node))
+        if any(e.decision is Decision.ALLOW for e in grants):
+            self.admins.add(node)  # it can make itself admin
+        return found + grants
 
     def _externals(self) -> None:
         w = self.world
@@ -183,21 +186,33 @@ class GraphBuilder:
             if edge is not None:
                 self.graph.add_edge(edge)
 
-    def _bfs(self, source: str) -> dict[str, Edge | None]:
-        parents: dict[str, Edge | None] = {source: None}
+    def _forward(self, node: str) -> Iterable[Edge]:
+        """``node``'s out-edges in the graph (the BFS skips those to ``admin``)."""
+        return self.graph.edges_from(node)
+
+    def _bfs(self, source: str, parents: dict[str, Edge | None]) -> Iterator[str]:
+        """Nodes reachable from ``source`` without ``admin``, nearest first, as found
+        (``parents`` gets each one's edge as it is yielded)."""
+        parents[source] = None
         queue = deque([source])
+        yield source
         while queue:
-            for edge in self.graph.edges_from(queue.popleft()):
+            for edge in self._forward(queue.popleft()):
                 if edge.usable and edge.target != ADMIN and edge.target not in parents:
                     parents[edge.target] = edge
                     queue.append(edge.target)
-        return parents
+                    yield edge.target
 
     def _reachable_edge(self, source: str) -> Edge | None:
         w, builder = self.world, self.edges
-        parents = self._bfs(source)
+        cands = {(action, kind): w.candidates(source, action, kind) for action, kind in (
+            ("ram:AttachPolicyToUser", "user"), ("ram:AttachPolicyToRole", "role"),
+            ("ram:AttachPolicyToGroup", "group"))}
+        if not any(cands.values()):
+            return None  # no principal it may attach to: no need to walk
+        parents: dict[str, Edge | None] = {}
         best: Edge | None = None
-        for node in parents:  # BFS order: nearest first
+        for node in self._bfs(source, parents):  # BFS order: nearest first
             kind, _, name = node.partition("/")
             if node == source or node in self.admins or kind not in ("user", "role"):
                 continue
@@ -208,7 +223,7 @@ class GraphBuilder:
                 options += [("ram:AttachPolicyToGroup", "group", g.name)
                             for g in w.groups_of(name)]
             for action, target_kind, target in options:
-                if target not in w.candidates(source, action, target_kind):
+                if target not in cands[(action, target_kind)]:
                     continue
                 auth = builder.best_attach(source, action, w.arn(target_kind, target))
                 if auth is None:

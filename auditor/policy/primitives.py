@@ -8,7 +8,7 @@ each candidate is then authorized precisely.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass
 
 from auditor.policy.authorize import (
@@ -95,6 +95,13 @@ PRIMITIVES: tuple[Primitive, ...] = (
 )
 
 PRIMITIVE_IDS = frozenset(p.id for p in PRIMITIVES)
+#: The order in which :meth:`EdgeBuilder.take_over` yields one source's edges (then by
+#: target): the full graph keeps it, and the escalation graph sorts its edges by it.
+TAKE_OVER_ORDER = {p: i for i, p in enumerate((
+    "create-access-key", "create-login-profile", "update-login-profile", "assume-role",
+    "update-role-trust", "pass-role-ecs", "join-group"))}
+#: Target names by kind (``user``, ``role``, ``group``) a take-over search is limited to.
+Within = Mapping[str, Set[str]]
 
 
 def _edge(source: str, target: str, primitive: str, auths: list[Authorization],
@@ -104,6 +111,14 @@ def _edge(source: str, target: str, primitive: str, auths: list[Authorization],
     if decision not in (Decision.ALLOW, Decision.CONDITIONAL, Decision.UNKNOWN):
         return None
     return Edge(source, target, primitive, decision, tuple(auths), notes)
+
+
+def _some(within: Within | None, kind: str) -> bool:
+    return within is None or bool(within.get(kind))
+
+
+def _part(within: Within | None, kind: str) -> Set[str] | None:
+    return None if within is None else within.get(kind, frozenset())
 
 
 def best_of(auths: list[Authorization]) -> Authorization:
@@ -148,25 +163,32 @@ class EdgeBuilder:
 
     # --- take-over --------------------------------------------------------------------
 
-    def take_over(self, node: str) -> Iterator[Edge]:
+    def has_take_over(self, node: str) -> bool:
+        """Whether ``node`` holds some Allow of a take-over action (a superset)."""
+        return bool(self.az.allowed_actions(node) & _TAKE_OVER)
+
+    def take_over(self, node: str, within: Within | None = None) -> Iterator[Edge]:
+        """The take-over edges of ``node`` (only onto the targets ``within``, by kind,
+        when given: the same edges, in the same order, as the unrestricted ones)."""
         allowed = self.az.allowed_actions(node)
         if not allowed & _TAKE_OVER:
             return
         kind, name = self._kind_name(node)
-        if allowed & _CREDENTIALS:
-            yield from self._user_credentials(node, kind, name)
-        if allowed & _ROLES:
-            yield from self._roles(node, name)
-        if kind == "user" and "ram:addusertogroup" in allowed:
-            yield from self._join_group(node, name)
+        if allowed & _CREDENTIALS and _some(within, "user"):
+            yield from self._user_credentials(node, kind, name, _part(within, "user"))
+        if allowed & _ROLES and _some(within, "role"):
+            yield from self._roles(node, name, _part(within, "role"))
+        if kind == "user" and "ram:addusertogroup" in allowed and _some(within, "group"):
+            yield from self._join_group(node, name, _part(within, "group"))
 
-    def _user_credentials(self, node: str, kind: str, name: str) -> Iterator[Edge]:
+    def _user_credentials(self, node: str, kind: str, name: str,
+                          within: Set[str] | None = None) -> Iterator[Edge]:
         w = self.world
         for action in ("ram:CreateAccessKey", "ram:CreateLoginProfile", "ram:UpdateLoginProfile"):
-            granted = w.decide_targets(node, action, "user")
+            granted = w.decide_targets(node, action, "user", within=within)
             if not granted:
                 continue
-            deletes = (w.decide_targets(node, "ram:DeleteAccessKey", "user")
+            deletes = (w.decide_targets(node, "ram:DeleteAccessKey", "user", within=within)
                        if action == "ram:CreateAccessKey" else {})
             for target in sorted(granted):
                 if kind == "user" and target == name:
@@ -200,11 +222,12 @@ class EdgeBuilder:
                 if edge is not None:
                     yield edge
 
-    def _roles(self, node: str, name: str) -> Iterator[Edge]:
+    def _roles(self, node: str, name: str, within: Set[str] | None = None) -> Iterator[Edge]:
         w = self.world
-        updatable = w.decide_targets(node, "ram:UpdateRole", "role", Context(ram_trust=True))
+        updatable = w.decide_targets(node, "ram:UpdateRole", "role", Context(ram_trust=True),
+                                     within=within)
         assumable = w.decide_targets(node, ASSUME_ROLE, "role",
-                                     within=w.trusting(node) | updatable.keys())
+                                     within=w.trusting(node, within) | updatable.keys())
         for target in sorted(assumable):
             if node == f"role/{target}" or not w.may_trust(target, node):
                 continue
@@ -223,7 +246,7 @@ class EdgeBuilder:
                 if edge is not None:
                     yield edge
         ecs = Context(service=ECS)
-        passable = w.decide_targets(node, "ram:PassRole", "role", ecs)
+        passable = w.decide_targets(node, "ram:PassRole", "role", ecs, within=within)
         if not passable:
             return
         run = best_of([self.az.authorize(node, "ecs:RunInstances", "*", ecs),
@@ -240,9 +263,10 @@ class EdgeBuilder:
             if edge is not None:
                 yield edge
 
-    def _join_group(self, node: str, name: str) -> Iterator[Edge]:
+    def _join_group(self, node: str, name: str, within: Set[str] | None = None
+                    ) -> Iterator[Edge]:
         w = self.world
-        groups = w.decide_targets(node, "ram:AddUserToGroup", "group")
+        groups = w.decide_targets(node, "ram:AddUserToGroup", "group", within=within)
         if not groups:
             return
         on_self = self.az.authorize(node, "ram:AddUserToGroup", w.arn("user", name))

@@ -3,7 +3,8 @@ policies, and the targets each statement's Resource patterns can cover."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from auditor.policy.authorize import NO_CONTEXT, Authorizer, Context, evidence
@@ -44,6 +45,35 @@ class AdminPolicy:
     label: str
     conditioned: bool = False
     assumed: bool = False  # not in the snapshot: AdministratorAccess, which every account has
+
+
+class Decided(Mapping[str, Authorization]):
+    """Targets and their decisions, each decided when looked up (a broad grant has one
+    target per principal of its kind; most are never looked up)."""
+
+    __slots__ = ("_decide", "_targets")
+
+    def __init__(self, targets: frozenset[str],
+                 decide: Callable[[str], Authorization]) -> None:
+        self._targets = targets
+        self._decide = decide
+
+    def __getitem__(self, target: str) -> Authorization:
+        if target not in self._targets:
+            raise KeyError(target)
+        return self._decide(target)
+
+    def __contains__(self, target: object) -> bool:
+        return target in self._targets
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+
+_NONE = Decided(frozenset(), lambda t: Authorization("", t, Decision.IMPLICIT_DENY))
 
 
 class World:
@@ -164,14 +194,15 @@ class World:
 
     def decide_targets(self, node: str, action: str, kind: TargetKind,
                        context: Context = NO_CONTEXT,
-                       within: set[str] | frozenset[str] | None = None,
-                       ) -> dict[str, Authorization]:
-        """The targets of ``kind`` that ``node`` may do ``action`` on (ALLOW or
-        CONDITIONAL), decided as :meth:`Authorizer.authorize` would, in one pass over
-        the statements' precomputed target sets."""
+                       within: AbstractSet[str] | None = None,
+                       ) -> Mapping[str, Authorization]:
+        """The targets of ``kind`` (of ``within``, when given) that ``node`` may do
+        ``action`` on (ALLOW or CONDITIONAL), decided as :meth:`Authorizer.authorize`
+        would: the target set from the statements' precomputed target sets, each target's
+        decision when it is looked up."""
         matching = self.authorizer.matching(node, action)
         if not matching:
-            return {}
+            return _NONE
         allows: list[tuple[Evidence, frozenset[str], bool]] = []
         denies: list[tuple[Evidence, frozenset[str], bool]] = []
         for holding, stmt, via_ims in matching:
@@ -190,27 +221,27 @@ class World:
                 hard = not (via_ims or stmt.conditioned or stmt.not_resource is not None)
                 denies.append((self._evidence_of(holding, stmt, note), targets, hard))
         if not allows:
-            return {}
-        candidates = frozenset().union(*(t for _, t, _ in allows))
-        if within is not None:
-            candidates = candidates & within
+            return _NONE
+        if within is None:
+            candidates = frozenset().union(*(t for _, t, _ in allows))
+        else:  # each set & a small ``within`` costs the smaller of the two
+            candidates = frozenset().union(*(t & within for _, t, _ in allows))
         if not denies and len(allows) == 1:
             ev, _, conditioned = allows[0]
             uniform = Decision.CONDITIONAL if conditioned else Decision.ALLOW
-            return {t: Authorization(action, self.arn(kind, t), uniform, (ev,))
-                    for t in candidates}
-        out: dict[str, Authorization] = {}
-        for target in candidates:
-            hard_deny = [e for e, t, hard in denies if hard and target in t]
-            if hard_deny:
-                continue
+            return Decided(candidates, lambda t: Authorization(
+                action, self.arn(kind, t), uniform, (ev,)))
+
+        def decide(target: str) -> Authorization:
             soft = [e for e, t, hard in denies if not hard and target in t]
             plain = [e for e, t, cond in allows if not cond and target in t]
             cond = [e for e, t, c in allows if c and target in t]
             decision = Decision.ALLOW if plain and not soft else Decision.CONDITIONAL
             chosen = plain if decision is Decision.ALLOW else plain + cond + soft
-            out[target] = Authorization(action, self.arn(kind, target), decision, tuple(chosen))
-        return out
+            return Authorization(action, self.arn(kind, target), decision, tuple(chosen))
+
+        # a hard Deny covering a target removes it
+        return Decided(candidates.difference(*(t for _, t, hard in denies if hard)), decide)
 
     def candidates(self, node: str, action: str, kind: TargetKind) -> frozenset[str]:
         """Names of ``kind`` objects that some Allow statement of ``node`` for ``action``
@@ -234,8 +265,9 @@ class World:
             return key in self.authorizer.allowed_actions(node)
         return any(stmt.allows for _, stmt, _ in self.authorizer.matching(node, action))
 
-    def trusting(self, node: str) -> set[str]:
-        """Roles whose trust policy may name ``node`` (a superset)."""
+    def trusting(self, node: str, among: AbstractSet[str] | None = None) -> set[str]:
+        """Roles (of ``among``, when given) whose trust policy may name ``node`` (a
+        superset)."""
         if self._broad is None:
             self._broad = set()
             self._exact: dict[str, set[str]] = {}
@@ -246,7 +278,10 @@ class World:
                 else:
                     for n in named:
                         self._exact.setdefault(n, set()).add(role)
-        return self._broad | self._exact.get(node.lower(), set())
+        exact = self._exact.get(node.lower(), set())
+        if among is None:
+            return self._broad | exact
+        return {r for r in among if r in self._broad or r in exact}
 
     def sources(self) -> Iterator[str]:
         """Own principal nodes that hold permissions: live users and roles."""

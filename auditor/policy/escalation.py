@@ -1,0 +1,167 @@
+"""The escalation graph: the part of the principal graph that paths to ``admin`` use.
+
+A path to ``admin`` (usable, or usable were unknown edges ALLOW) only takes edges whose
+target can itself reach ``admin``. The full graph binds one take-over edge to each
+(holder, target) of a broad grant (``ram:CreateAccessKey`` on ``user/*``), so it grows with
+holders × targets; this graph is searched backwards from ``admin`` instead: each round asks
+the take-over holders only for edges onto the targets found in the round before.
+
+Its edges are exactly the full graph's edges into ``admin`` and into the nodes with any
+edge path to it (every edge is usable or unknown), in the full graph's order, so the path
+searches of :class:`~auditor.policy.paths.PathFinder` toward ``admin`` give identical
+answers on either graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from auditor.policy.decisions import Decision
+from auditor.policy.edges import ADMIN, ROOT, Edge
+from auditor.policy.graph import ATTACH_ACTIONS, Graph, GraphBuilder
+from auditor.policy.primitives import TAKE_OVER_ORDER, Within
+from auditor.policy.trust import external_nodes, trust_decision
+from auditor.policy.world import World
+
+#: Sort key reproducing the full graph's build order (see :meth:`GraphBuilder.build`).
+Key = tuple[int | str, ...]
+
+
+class _Lazy:
+    """The items of an iterator, computed as far as some reader has got, shared by all."""
+
+    def __init__(self, items: Iterator[Edge]) -> None:
+        self._items = items
+        self.seen: list[Edge] = []
+        self.done = False
+
+    def __iter__(self) -> Iterator[Edge]:
+        i = 0
+        while True:
+            if i < len(self.seen):
+                yield self.seen[i]
+                i += 1
+                continue
+            if self.done:
+                return
+            item = next(self._items, None)
+            if item is None:
+                self.done = True
+                return
+            self.seen.append(item)
+
+
+class EscalationGraphBuilder(GraphBuilder):
+    """Builds the escalation graph of one world (see the module docstring)."""
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
+        self._out: dict[str, _Lazy] = {}
+        self._rank: dict[str, int] = {}
+        self._keyed: list[tuple[Key, Edge]] = []
+
+    def build(self) -> Graph:
+        w = self.world
+        root = Edge(ROOT, ADMIN, "full-admin", Decision.ALLOW,
+                    notes=("the account root can do everything",))
+        self._keyed.append(((-1,), root))
+        sources = list(w.sources())
+        for node in sources:
+            self._head(node)
+        groups = {"group": frozenset(w.groups)}
+        joined = sorted({e.target for node in sources if self._takes_over(node)
+                         for e in self.edges.take_over(node, groups)})
+        for group in joined:
+            self._head(group)
+        externals = self._external_edges()
+        for source in [*sources, *joined]:
+            if source in self.admins or not any(w.has_allow(source, a) for a in ATTACH_ACTIONS):
+                continue
+            edge = self._reachable_edge(source)
+            if edge is not None:
+                self._keyed.append(((2, self._rank[source]), edge))
+        holders = [n for n in [*sources, *joined] if self._takes_over(n)]
+        self._backwards(holders, externals)
+        self._out.clear()
+        return self._graph(sources)
+
+    def _head(self, node: str) -> None:
+        """``node``'s edges to ``admin`` and its place in the build order."""
+        rank = self._rank[node] = len(self._rank)
+        for i, edge in enumerate(self._admin_edges(node)):
+            self._keyed.append(((0, rank, 0, i, ""), edge))
+
+    def _takes_over(self, node: str) -> bool:
+        return node not in self.admins and self.edges.has_take_over(node)
+
+    def _forward(self, node: str) -> Iterable[Edge]:
+        """Every out-edge of ``node`` (for the walks of attach-admin-to-reachable), each
+        built when a walk first gets that far; admins have none but those to ``admin``."""
+        found = self._out.get(node)
+        if found is None:
+            edges: Iterator[Edge] = iter(())
+            if node in self._rank and node not in self.admins:
+                edges = self.edges.take_over(node)
+            found = self._out[node] = _Lazy(edges)
+        return found
+
+    def _external_edges(self) -> list[tuple[Key, Edge]]:
+        w = self.world
+        found: list[tuple[Key, Edge]] = []
+        for name in sorted(w.roles):
+            trust = w.model.trusts[name]
+            if trust.service_linked:
+                continue
+            for node in sorted(set(external_nodes(trust, w.account_id))):
+                decision = trust_decision(trust, node, w.account_id)
+                if decision.decision.grants or decision.decision is Decision.UNKNOWN:
+                    edge = Edge(node, f"role/{name}", "assume-role", decision.decision,
+                                (decision,))
+                    found.append(((1, name, node), edge))
+        return found
+
+    def _backwards(self, holders: list[str], externals: list[tuple[Key, Edge]]) -> None:
+        """Adds the edges into every node with an edge path to ``admin``, round by round."""
+        reach = {ADMIN} | {e.source for _, e in self._keyed}
+        frontier = reach - {ADMIN}
+        while frontier:
+            within: dict[str, set[str]] = {"user": set(), "role": set(), "group": set()}
+            for node in frontier:
+                kind, _, name = node.partition("/")
+                if kind in within:
+                    within[kind].add(name)
+            found: set[str] = set()
+            for holder in holders:
+                for edge in self._onto(holder, within, frontier):
+                    rank = self._rank[holder]
+                    at: Key = (0, rank, 1, TAKE_OVER_ORDER[edge.primitive], edge.target)
+                    self._keyed.append((at, edge))
+                    found.add(edge.source)
+            for key, edge in externals:
+                if edge.target in frontier:
+                    self._keyed.append((key, edge))
+                    found.add(edge.source)
+            frontier = found - reach
+            reach |= found
+
+    def _onto(self, holder: str, within: Within, frontier: set[str]) -> Iterable[Edge]:
+        cached = self._out.get(holder)
+        if cached is not None and cached.done:
+            return [e for e in cached if e.target in frontier]
+        return self.edges.take_over(holder, within)
+
+    def _graph(self, sources: list[str]) -> Graph:
+        w, g = self.world, Graph()
+        g.add_node(ADMIN)
+        g.add_node(ROOT)
+        for user in w.snapshot.users:
+            g.add_node(f"user/{user.name}", frozen=user.frozen)
+        for role in w.snapshot.roles:
+            g.add_node(f"role/{role.name}", service_linked=role.is_service_linked)
+        for _, edge in sorted(self._keyed, key=lambda k: k[0]):
+            g.add_edge(edge)
+        return g
+
+
+def build_escalation_graph(world: World) -> Graph:
+    return EscalationGraphBuilder(world).build()

@@ -1,0 +1,214 @@
+"""The escalation graph (auditor/policy/escalation.py) against the full graph: on many
+generated worlds it holds exactly the full graph's edges into ``admin`` and into every node
+with an edge path to it, in the same order, so every answer about paths to ``admin``
+(paths, reachability with and without unknown edges, unknown edges, full admins) is the
+same; and it leaves out the take-over edges onto principals that lead nowhere."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from policy_worlds import (
+    ACCT,
+    ADMIN_POLICY,
+    OTHER,
+    admin_policy,
+    allow,
+    deny,
+    group,
+    group_arn,
+    policy,
+    policy_arn,
+    role,
+    role_arn,
+    trusts,
+    user_arn,
+)
+
+from auditor.policy import ADMIN, PolicyEngine
+from auditor.policy.escalation import build_escalation_graph
+from auditor.policy.paths import PathFinder
+from auditor.snapshot import CollectionIssue, ResourceRef
+from auditor.testing import make_snapshot, make_user
+from checks.principals import unknown_edges, unknown_reason
+
+ACTIONS = (
+    "ram:CreateAccessKey", "ram:DeleteAccessKey", "ram:CreateLoginProfile",
+    "ram:UpdateLoginProfile", "sts:AssumeRole", "ram:UpdateRole", "ram:PassRole",
+    "ecs:RunInstances", "ram:AddUserToGroup", "ram:AttachPolicyToUser",
+    "ram:AttachPolicyToRole", "ram:AttachPolicyToGroup", "ram:CreatePolicy",
+    "ram:CreatePolicyVersion", "ram:CreateRole", "ram:*", "ram:Create*",
+)
+
+
+def _resource(rng: random.Random, users: list[str], roles: list[str]) -> Any:
+    choices = [
+        "*", user_arn("*"), role_arn("*"), group_arn("*"), user_arn(rng.choice(users)),
+        role_arn(rng.choice(roles)), user_arn(rng.choice(users)[:2] + "*"),
+        group_arn(f"g{rng.randrange(3)}"), ADMIN_POLICY, policy_arn("*"),
+        [user_arn("*"), ADMIN_POLICY], [role_arn("*"), policy_arn("*")],
+    ]
+    return rng.choice(choices)
+
+
+def _statement(rng: random.Random, users: list[str], roles: list[str]) -> dict[str, Any]:
+    action = rng.choice(ACTIONS) if rng.random() < 0.8 else rng.sample(ACTIONS, 3)
+    extra: dict[str, Any] = {}
+    if rng.random() < 0.12:
+        extra["Condition"] = {"Bool": {"acs:MFAPresent": "true"}}
+    build = deny if rng.random() < 0.15 else allow
+    return build(action, _resource(rng, users, roles), **extra)
+
+
+def _trust(rng: random.Random, users: list[str], roles: list[str]) -> list[dict[str, Any]]:
+    options: list[dict[str, Any]] = [
+        trusts({"RAM": f"acs:ram::{ACCT}:root"}),
+        trusts({"RAM": user_arn(rng.choice(users))}),
+        trusts({"RAM": role_arn(rng.choice(roles))}),
+        trusts({"RAM": f"acs:ram::{OTHER}:root"}),
+        trusts({"Service": "ecs.aliyuncs.com"}),
+        trusts({"RAM": user_arn("u1*")}),
+        trusts({"RAM": f"acs:ram::{ACCT}:root"},
+               Condition={"StringEquals": {"sts:ExternalId": "x"}}),
+        trusts({"RAM": user_arn(rng.choice(users))}, effect="Deny"),
+        trusts({"Federated": f"acs:ram::{ACCT}:saml-provider/idp"}),
+        trusts("*"),
+    ]
+    return rng.sample(options, rng.randint(1, 3))
+
+
+def random_world(seed: int) -> PolicyEngine:
+    """A small world of broad and narrow grants, trusts, Denies, conditions, unreadable
+    documents, frozen users and unknown user facts: different each seed."""
+    rng = random.Random(seed)
+    users = [f"u{i}" for i in range(rng.randint(6, 14))]
+    roles = [f"r{i}" for i in range(rng.randint(3, 7))]
+    made_users = tuple(
+        make_user(u, console=rng.random() < 0.5, mfa=rng.random() < 0.2,
+                  status="freeze" if rng.random() < 0.08 else "active")
+        for u in users)
+    made_roles = [
+        role(r, document=None) if rng.random() < 0.06 else
+        role(r, *_trust(rng, users, roles), service_linked=rng.random() < 0.05)
+        for r in roles]
+    groups = [group(f"g{i}", *rng.sample(users, rng.randint(0, 4))) for i in range(3)]
+    principals = [f"user/{u}" for u in users] + [f"role/{r}" for r in roles] + [
+        f"group/g{i}" for i in range(3)]
+    policies = [
+        policy(f"p{i}", document=None, to=rng.sample(principals, 1))
+        if rng.random() < 0.05 else
+        policy(f"p{i}", *(_statement(rng, users, roles) for _ in range(rng.randint(1, 3))),
+               to=rng.sample(principals, rng.randint(1, 4)))
+        for i in range(rng.randint(6, 14))]
+    policies.append(admin_policy(to=rng.sample(principals, rng.randint(0, 2))))
+    issues = [
+        CollectionIssue(section="users", action="ram:ListX", code="Throttling", message="slow",
+                        resource=ResourceRef(type="user", name=u), facts=(fact,))
+        for u in users if rng.random() < 0.1
+        for fact in [rng.choice(("access_keys", "login_profile", "mfa"))]]
+    snapshot = make_snapshot(users=made_users, roles=tuple(made_roles), groups=tuple(groups),
+                             policies=tuple(policies), issues=tuple(issues))
+    return PolicyEngine(snapshot)
+
+
+def nodes(eng: PolicyEngine) -> Iterator[str]:
+    yield from eng.world.sources()
+    yield from eng.external_nodes()
+    yield from (f"group/{g}" for g in eng.world.groups)
+
+
+def assert_same_answers(seed: int) -> dict[str, int]:
+    """The escalation graph is the full graph cut to the edges into nodes that may reach
+    admin, and every path question gets the same answer on both."""
+    eng, oracle = random_world(seed), random_world(seed)
+    full = oracle.graph()  # the oracle engine answers on the full graph
+    assert oracle.escalation_graph() is full
+    core = build_escalation_graph(eng.world)
+    reach = set(PathFinder(full).toward(ADMIN, unknown_as_allow=True)) | {ADMIN}
+    assert core.edges == [e for e in full.edges if e.target in reach]
+    assert core.into.get(ADMIN, []) == full.into.get(ADMIN, [])
+    assert [a.to_dict() for a in eng.full_admins()] == [
+        a.to_dict() for a in oracle.full_admins()]
+    for node in nodes(eng):
+        assert eng.paths(node) == oracle.paths(node), node
+        for unknown in (False, True):
+            assert eng.can_reach(node, unknown_as_allow=unknown) == oracle.can_reach(
+                node, unknown_as_allow=unknown), node
+        if node.partition("/")[0] != "group":
+            assert unknown_edges(eng, node) == unknown_edges(oracle, node), node
+            assert unknown_reason(eng, node) == unknown_reason(oracle, node), node
+    return {
+        "paths": sum(len(oracle.paths(n)) for n in nodes(oracle)),
+        "long": sum(1 for n in nodes(oracle) for p in oracle.paths(n) if len(p) >= 3),
+        "unknown": sum(1 for e in full.edges if e.decision.value == "UNKNOWN"),
+        "reachable": sum(1 for e in full.edges if e.primitive == "attach-admin-to-reachable"),
+        "external": sum(1 for n in oracle.external_nodes() if oracle.paths(n)),
+        "cut": len(full.edges) - len(core.edges),
+    }
+
+
+SEEDS = range(60)
+
+
+def test_escalation_graph_answers_like_the_full_graph_on_generated_worlds() -> None:
+    totals: dict[str, int] = {}
+    for seed in SEEDS:
+        for key, value in assert_same_answers(seed).items():
+            totals[key] = totals.get(key, 0) + value
+    # the worlds exercise what the escalation graph must keep and what it may leave out
+    assert all(totals[k] > 0 for k in
+               ("paths", "long", "unknown", "reachable", "external", "cut")), totals
+
+
+def chain_parts() -> dict[str, Any]:
+    """account/OTHER → role/vendor → user/ops → role/deploy → user/helpdesk →
+    group/admins → admin, each hop narrow; the vendor may also take over idle."""
+    return {
+        "users": (make_user("helpdesk", console=True), make_user("ops"), make_user("idle")),
+        "roles": (role("vendor", trusts({"RAM": f"acs:ram::{OTHER}:root"})),
+                  role("deploy", trusts({"RAM": user_arn("ops")}))),
+        "groups": (group("admins"),),
+        "policies": (
+            policy("v", allow("ram:CreateAccessKey", [user_arn("ops"), user_arn("idle")]),
+                   to=["role/vendor"]),
+            policy("o", allow("sts:AssumeRole", role_arn("deploy")), to=["user/ops"]),
+            policy("d", allow("ram:UpdateLoginProfile", user_arn("helpdesk")),
+                   to=["role/deploy"]),
+            policy("h", allow("ram:AddUserToGroup", "*"), to=["user/helpdesk"]),
+            admin_policy(to=["group/admins"]),
+        ),
+    }
+
+
+def test_every_round_of_the_backward_search_is_kept() -> None:
+    """Each hop's target is only known to lead to admin after the round before: none of
+    the six rounds is dropped, and the dead end (idle) is left out."""
+    eng = PolicyEngine(make_snapshot(**chain_parts()))
+    oracle = PolicyEngine(make_snapshot(**chain_parts()))
+    oracle.graph()
+    paths = eng.paths(f"account/{OTHER}")
+    assert [[(e.source, e.primitive, e.target) for e in p] for p in paths] == [[
+        (f"account/{OTHER}", "assume-role", "role/vendor"),
+        ("role/vendor", "create-access-key", "user/ops"),
+        ("user/ops", "assume-role", "role/deploy"),
+        ("role/deploy", "update-login-profile", "user/helpdesk"),
+        ("user/helpdesk", "join-group", "group/admins"),
+        ("group/admins", "full-admin", "admin"),
+    ]]
+    assert paths == oracle.paths(f"account/{OTHER}")
+    core = eng.escalation_graph()
+    assert core is not oracle.graph()
+    assert [e.target for e in core.edges_from("role/vendor")] == ["user/ops"]
+    assert [e.target for e in oracle.graph().edges_from("role/vendor")] == [
+        "user/idle", "user/ops"]
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_the_full_graph_is_unchanged_by_an_earlier_escalation_graph(seed: int) -> None:
+    """Building the escalation graph first leaves the export's full graph identical."""
+    eng, oracle = random_world(seed), random_world(seed)
+    eng.paths("user/u0")
+    assert eng.graph().to_dict() == oracle.graph().to_dict()
