@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,18 +48,26 @@ class Faults(BaseModel):
     seed: int = 0
 
 
-class _TokenBucket:
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.tokens = max(rate, 1.0)
-        self.stamp = time.monotonic()
+class QuotaWindow:
+    """Alibaba Cloud's flow control, ``<n>/1(s)``: at most ``n`` calls in any one-second
+    window (a sliding window, the strictest reading of the quota; no burst on top).
+
+    A fractional rate below 1 admits one call per ``1/rate`` seconds; above 1 the count
+    per window is the rate rounded down.
+    """
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = max(1, math.floor(rate))
+        self.window_s = self.capacity / rate
+        self._clock = clock
+        self._admitted: deque[float] = deque()
 
     def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(max(self.rate, 1.0), self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        now = self._clock()
+        while self._admitted and now - self._admitted[0] >= self.window_s:
+            self._admitted.popleft()
+        if len(self._admitted) < self.capacity:
+            self._admitted.append(now)
             return True
         return False
 
@@ -68,7 +78,7 @@ class FaultInjector:
     def __init__(self, faults: Faults, account_id: str) -> None:
         self.faults = faults
         self._account_id = account_id
-        self._buckets: dict[str, _TokenBucket] = {}
+        self._windows: dict[str, QuotaWindow] = {}
         self._lock = threading.Lock()
 
     def delay(self) -> None:
@@ -93,8 +103,10 @@ class FaultInjector:
         rate = self.faults.qps_limit.get(action, self.faults.qps_limit.get("*"))
         if rate is not None:
             with self._lock:
-                bucket = self._buckets.setdefault(action, _TokenBucket(rate))
-                admitted = bucket.take()
+                window = self._windows.get(action)
+                if window is None:
+                    window = self._windows[action] = QuotaWindow(rate)
+                admitted = window.take()
             if not admitted:
                 raise ApiError("Throttling.Api", 400, "Request was denied due to api flow control.")
         if service == "sts":

@@ -15,6 +15,7 @@ from alibabacloud_tea_openapi.exceptions import (
 from emulator_support import NOW, make_world, ram, sts
 
 from auditor.emulator import Emulator, Faults
+from auditor.emulator.faults import QuotaWindow
 
 
 def _outcomes(faults: Faults, calls: int = 30) -> list[str]:
@@ -82,8 +83,29 @@ def test_qps_limit_per_action() -> None:
         assert codes[:2] == ["ok", "ok"]
         assert codes.count("Throttling.Api/400") >= 3
         assert client.get_password_policy().body.password_policy is not None  # other actions
-        time.sleep(0.6)
+        time.sleep(1.05)  # the one-second window has passed
         assert client.get_account_alias().body.account_alias == "acme"
+
+
+def test_quota_window_admits_no_burst_beyond_the_rate() -> None:
+    """<n>/1(s): n calls in any one-second window, whatever happened before (a token
+    bucket would also admit a refill on top of its initial burst)."""
+    now = [0.0]
+    window = QuotaWindow(100, clock=lambda: now[0])
+    admitted = []
+    for i in range(400):  # offered at 200/s for 2 s
+        now[0] = i * 0.005
+        if window.take():
+            admitted.append(now[0])
+    assert len(admitted) == 200
+    for start in admitted:  # no one-second window holds more than 100
+        assert sum(1 for t in admitted if start <= t < start + 1.0) <= 100
+    now[0] = admitted[-1] + 0.25
+    assert not window.take()  # still 100 in the last second
+    slow = QuotaWindow(0.5, clock=lambda: now[0])
+    assert slow.take() and not slow.take()
+    now[0] += 2.0
+    assert slow.take()
 
 
 def test_faults_are_deterministic_by_seed() -> None:
