@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from alibabacloud_ims20190815 import models as ims
@@ -56,8 +57,30 @@ _REPORT = "ims:GetCredentialReport"
 _Answer = tuple[str, Any, "ApiError | None"]
 
 
+@dataclass(frozen=True)
+class RootAnswers:
+    """The answers (or errors) of the two root APIs, read before the credential report is
+    ready: they do not depend on it."""
+
+    practice_body: Any
+    practice_error: ApiError | None
+    mfa_body: Any
+    mfa_error: ApiError | None
+
+
+def read_root_answers(ctx: RunContext) -> RootAnswers:
+    """GetAccountSecurityPracticeReport and GetAccountMFAInfo; failures are kept, not raised
+    (:func:`read_root` records them once it knows what the report made up for)."""
+    practice_body, practice_error = _call(ctx, _PRACTICE)
+    mfa_body, mfa_error = _call(ctx, _MFA_INFO)
+    return RootAnswers(practice_body, practice_error, mfa_body, mfa_error)
+
+
 def read_root(
-    ctx: RunContext, root_row: ReportRow | None, report_error: ApiError | None = None
+    ctx: RunContext,
+    root_row: ReportRow | None,
+    report_error: ApiError | None = None,
+    read: RootAnswers | None = None,
 ) -> RootAccount | None:
     """Each root fact from the first source that states it (see ``RootAccount.SOURCES``).
 
@@ -66,12 +89,16 @@ def read_root(
     GetAccountMFAInfo, the security-practice report or the row's ``mfa_active``. A fact no
     source stated is None, with a ``missing`` issue per source saying why; a failed read
     that another source made up for is a ``degraded`` note. None when no fact is known.
+    ``read``: the two APIs' answers if already read (else they are read here).
     """
-    practice_body, practice_error = _call(ctx, _PRACTICE)
+    if read is None:
+        read = read_root_answers(ctx)
+    practice_error, mfa_error, mfa_body = read.practice_error, read.mfa_error, read.mfa_body
     practice = dig(
-        practice_body, "account_security_practice_info", "account_security_practice_user_info"
+        read.practice_body,
+        "account_security_practice_info",
+        "account_security_practice_user_info",
     )
-    mfa_body, mfa_error = _call(ctx, _MFA_INFO)
     row_error = None
     if root_row is None:
         row_error = report_error or ApiError(

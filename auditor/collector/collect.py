@@ -6,7 +6,7 @@ import logging
 import re
 import signal
 from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -14,11 +14,13 @@ from alibabacloud_sts20150401 import models as sts
 
 import auditor
 from auditor.collector.account import (
+    RootAnswers,
     read_alias,
     read_caller,
     read_password_policy,
     read_root,
     read_root_activity,
+    read_root_answers,
     read_security_preference,
     read_sso,
 )
@@ -74,9 +76,11 @@ def collect_snapshot(
     caller = read_caller(ctx)
     if check_account is not None:
         check_account(caller.account_id)
-    alias = read_alias(ctx)
 
-    tasks: dict[str, Callable[[], dict[str, object]]] = {}
+    # The alias and every section side by side: none waits for another's calls.
+    tasks: dict[str, Callable[[], dict[str, object]]] = {
+        "account_alias": lambda: {"account_alias": read_alias(ctx)},
+    }
     if wanted & {Section.USERS, Section.ROOT, Section.ROOT_ACTIVITY}:
         tasks["users"] = lambda: _users_and_root(ctx, settings, wanted, started)
     readers: list[tuple[Section, str, Callable[[RunContext], object]]] = [
@@ -109,7 +113,6 @@ def collect_snapshot(
             credential_report_generated_at=report_at,
         ),
         caller=caller,
-        account_alias=alias,
         issues=tuple(sorted(ctx.issues, key=lambda i: _SECTION_ORDER[i.section])),
         **parts,
     )
@@ -185,7 +188,22 @@ def _unless_aborted(api: ApiCaller, task: Callable[[], dict[str, object]]) -> di
 def _users_and_root(
     ctx: RunContext, settings: CollectorSettings, wanted: frozenset[Section], started: datetime
 ) -> dict[str, object]:
-    """Users, root and root activity: they share the user list and the credential report."""
+    """Users, root and root activity: they share the user list and the credential report.
+
+    The root APIs' own answers do not depend on the report: they are read meanwhile.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="ram-audit-root") as side:
+        root_answers = side.submit(read_root_answers, ctx) if Section.ROOT in wanted else None
+        return _users_and_root_parts(ctx, settings, wanted, started, root_answers)
+
+
+def _users_and_root_parts(
+    ctx: RunContext,
+    settings: CollectorSettings,
+    wanted: frozenset[Section],
+    started: datetime,
+    root_answers: Future[RootAnswers] | None,
+) -> dict[str, object]:
     parts: dict[str, object] = {}
     listed: list[ListedUser] | None = None
     if Section.USERS in wanted:
@@ -200,9 +218,11 @@ def _users_and_root(
         _note_report_age(ctx, report.generated_at, started)
         parts["_report_generated_at"] = report.generated_at
 
-    if Section.ROOT in wanted:
+    if root_answers is not None:
         ctx.progress("root account")
-        parts["root"] = read_root(ctx, report.root_row if report else None, report_error)
+        parts["root"] = read_root(
+            ctx, report.root_row if report else None, report_error, root_answers.result()
+        )
     if Section.ROOT_ACTIVITY in wanted:
         if report is None and report_error is not None:
             ctx.record(Section.ROOT_ACTIVITY, report_error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from alibabacloud_ram20150501 import models as ram
@@ -170,20 +171,27 @@ def read_policies(ctx: RunContext) -> tuple[Policy, ...] | None:
     def needs_entities(p: Any) -> bool:
         return (count(p) or 0) > 0 and id(p) not in learned
 
-    texts = list(
-        ctx.fan_out(
-            "policy documents",
-            lambda p: _guard(ctx, Section.POLICIES, document, p, _policy_ref(p), "document"),
-            wanted,
+    # Documents and attachments are independent reads of each policy: side by side.
+    with ThreadPoolExecutor(1, thread_name_prefix="ram-audit-attachments") as side:
+        attached_read = side.submit(
+            lambda: list(
+                ctx.fan_out(
+                    "policy attachments",
+                    lambda p: _guard(
+                        ctx, Section.POLICIES, attachments, p, _policy_ref(p), "attachments"
+                    ),
+                    [p for p in wanted if needs_entities(p)],
+                )
+            )
         )
-    )
-    attached = list(
-        ctx.fan_out(
-            "policy attachments",
-            lambda p: _guard(ctx, Section.POLICIES, attachments, p, _policy_ref(p), "attachments"),
-            [p for p in wanted if needs_entities(p)],
+        texts = list(
+            ctx.fan_out(
+                "policy documents",
+                lambda p: _guard(ctx, Section.POLICIES, document, p, _policy_ref(p), "document"),
+                wanted,
+            )
         )
-    )
+        attached = attached_read.result()
     attached_iter = iter(attached)
     policies = []
     for p, text in zip(wanted, texts, strict=True):
