@@ -36,7 +36,7 @@ class Holds:
         handle = emu.backend.handle
 
         def held(request: Any) -> Any:
-            action = request.headers.get("x-acs-action") or dict(request.query).get("Action")
+            action = str(request.headers.get("x-acs-action") or dict(request.query)["Action"])
             self._event(action).set()
             for awaited in sorted(self._holds.get(action, ())):
                 if not self._event(awaited).wait(HOLD_S):
