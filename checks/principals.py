@@ -9,6 +9,7 @@ attachments or group members).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 
 from auditor.check import (
@@ -22,7 +23,7 @@ from auditor.check import (
     of_user,
 )
 from auditor.findings import Finding, Resource, Severity
-from auditor.policy import ADMIN, Decision, Edge, Path, PolicyEngine, path_decision
+from auditor.policy import ADMIN, Decision, Edge, Evidence, Path, PolicyEngine, path_decision
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, Role, User
 
@@ -58,23 +59,51 @@ def allowlisted(node: str, allowed: Sequence[str]) -> bool:
     return node in allowed or name in allowed
 
 
-def describe_hop(edge: Edge) -> str:
-    """``-[update-login-profile: Helpdesk (Custom, v1, group:helpdesk) statement 0 Allow]->
-    user/admin`` (``conditional`` when the hop is)."""
-    grants = "; ".join(dict.fromkeys(e.describe() for e in edge.evidence)) or "; ".join(
-        edge.notes[:1])
-    flag = ", conditional" if edge.decision is Decision.CONDITIONAL else ""
-    via = ""
-    if edge.via:
-        via = " (after " + " ".join(describe_hop(v) for v in edge.via) + ")"
-    return f"-[{edge.primitive}{flag}: {grants}]-> {edge.target}{via}"
+class HopTexts:
+    """The texts of one engine's hops, each written once: the hop onto an administrator
+    ends the path of every principal that can take it over, and one grant opens a
+    principal's paths onto many targets."""
+
+    def __init__(self) -> None:
+        self._hops: dict[int, tuple[Edge, str]] = {}
+        self._grants: dict[int, tuple[Evidence, str]] = {}
+
+    def grant(self, ev: Evidence) -> str:
+        found = self._grants.get(id(ev))
+        if found is None:
+            found = self._grants[id(ev)] = (ev, ev.describe())
+        return found[1]
+
+    def hop(self, edge: Edge) -> str:
+        """``-[update-login-profile: Helpdesk (Custom, v1, group:helpdesk) statement 0
+        Allow]-> user/admin`` (``conditional`` when the hop is)."""
+        found = self._hops.get(id(edge))
+        if found is None:
+            grants = "; ".join(dict.fromkeys(self.grant(e) for e in edge.evidence)) or (
+                "; ".join(edge.notes[:1]))
+            flag = ", conditional" if edge.decision is Decision.CONDITIONAL else ""
+            via = ""
+            if edge.via:
+                via = " (after " + " ".join(self.hop(v) for v in edge.via) + ")"
+            found = self._hops[id(edge)] = (
+                edge, f"-[{edge.primitive}{flag}: {grants}]-> {edge.target}{via}")
+        return found[1]
+
+    def path(self, path: Path) -> str:
+        """``user/a -[…]-> user/b -[…]-> admin`` with ``(conditional)`` when a hop is."""
+        chain = " ".join(self.hop(e) for e in path)
+        flag = " (conditional)" if path_decision(path) is Decision.CONDITIONAL else ""
+        return f"{path[0].source} {chain}{flag}"
 
 
-def describe_path(path: Path) -> str:
-    """``user/a -[…]-> user/b -[…]-> admin`` with ``(conditional)`` when a hop is."""
-    chain = " ".join(describe_hop(e) for e in path)
-    flag = " (conditional)" if path_decision(path) is Decision.CONDITIONAL else ""
-    return f"{path[0].source} {chain}{flag}"
+_TEXTS: weakref.WeakKeyDictionary[PolicyEngine, HopTexts] = weakref.WeakKeyDictionary()
+
+
+def texts_of(engine: PolicyEngine) -> HopTexts:
+    found = _TEXTS.get(engine)
+    if found is None:
+        found = _TEXTS[engine] = HopTexts()
+    return found
 
 
 def first_grants(paths: Iterable[Path]) -> str:
@@ -103,11 +132,11 @@ def held_phrase(held: str) -> str:
     return {"direct": "attached directly", "role": "attached to the role"}.get(held, held)
 
 
-def paths_message(who: str, paths: Sequence[Path]) -> str:
+def paths_message(who: str, paths: Sequence[Path], texts: HopTexts) -> str:
     """The FAIL message: every path, hop by hop, and the grants to remove."""
     conditional = all(path_decision(p) is Decision.CONDITIONAL for p in paths)
     how = "conditionally " if conditional else ""
-    listed = " | ".join(f"path {i}: {describe_path(p)}" for i, p in enumerate(paths, 1))
+    listed = " | ".join(f"path {i}: {texts.path(p)}" for i, p in enumerate(paths, 1))
     return (f"{cap(who)} can {how}become a full administrator through {len(paths)} "
             f"path{'s' if len(paths) != 1 else ''}: {listed}. To cut the path"
             f"{'s' if len(paths) != 1 else ''}, remove {first_grants(paths)}.")
@@ -158,10 +187,11 @@ def path_verdict(
     ``exempt`` by the ``exempt_by`` parameter); UNKNOWN when only unknown edges or gaps
     leave it open; PASS otherwise."""
     paths = engine.paths(node)
-    if paths and exempt:
-        return check.passed(resource, f"{cap(who)} is in {exempt_by}; " + paths_message(who, paths))
     if paths:
-        return check.failed(resource, paths_message(who, paths))
+        message = paths_message(who, paths, texts_of(engine))
+        if exempt:
+            return check.passed(resource, f"{cap(who)} is in {exempt_by}; {message}")
+        return check.failed(resource, message)
     reason = unknown_reason(engine, node)
     if reason is not None:
         return check.unknown(

@@ -141,6 +141,7 @@ class EdgeBuilder:
     def __init__(self, world: World) -> None:
         self.world = world
         self.az = world.authorizer
+        self._ecs_trust: dict[str, Authorization] = {}  # role -> whether ECS may assume it
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -256,10 +257,14 @@ class EdgeBuilder:
         for target in sorted(passable):
             if node == f"role/{target}":
                 continue
-            trust = trust_decision(w.model.trusts[target], f"service/{ECS}", w.account_id)
-            if not (trust.decision.grants or trust.decision is Decision.UNKNOWN):
+            ecs_trust = self._ecs_trust.get(target)
+            if ecs_trust is None:
+                ecs_trust = self._ecs_trust[target] = trust_decision(
+                    w.model.trusts[target], f"service/{ECS}", w.account_id)
+            if not (ecs_trust.decision.grants or ecs_trust.decision is Decision.UNKNOWN):
                 continue
-            edge = _edge(node, f"role/{target}", "pass-role-ecs", [passable[target], run, trust])
+            edge = _edge(node, f"role/{target}", "pass-role-ecs",
+                         [passable[target], run, ecs_trust])
             if edge is not None:
                 yield edge
 
