@@ -5,11 +5,13 @@ local emulator, no latency), then scales it by cloning every user, group, policy
 under new names (structure kept: memberships, attachments, keys), and times the whole
 command ``ram-audit evaluate SNAPSHOT --format json`` as a subprocess for each size.
 
-Prints, per size: users, results, wall seconds, peak RSS, and microseconds per user (a
-linear evaluation keeps that last column flat). Goal (issue 8): 10,000 users in <= 2.0 s
+Prints, per size: users, results, wall seconds, CPU seconds (user + sys: the figure to
+trust on a shared machine), peak RSS, and microseconds of wall time per user (a linear
+evaluation keeps that last column flat). Goal (issue 8): 10,000 users in <= 2.0 s
 and <= 300 MiB. Usage::
 
     python bench/evaluate_bench.py [--sizes 5000,10000,20000] [--exclude-checks ID,...]
+        [--snapshots DIR]
 """
 
 from __future__ import annotations
@@ -113,8 +115,9 @@ def scaled(snapshot: AccountSnapshot, factor: int) -> AccountSnapshot:
     )
 
 
-def run_evaluate(path: Path, exclude: str) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MiB) and result count of one whole ``evaluate`` command."""
+def run_evaluate(path: Path, exclude: str) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (user + sys), peak RSS (MiB) and result count of one
+    whole ``evaluate`` command."""
     out = Path(tempfile.mkdtemp(prefix="ram-audit-eval-"))
     command = [
         sys.executable,
@@ -131,15 +134,17 @@ def run_evaluate(path: Path, exclude: str) -> tuple[float, float, int]:
     ]
     if exclude:
         command += ["--exclude-checks", exclude]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    peak = after.ru_maxrss
     if done.returncode not in (0, 1):
         raise SystemExit(f"evaluate failed ({done.returncode}): {done.stderr.strip()}")
     results = len(json.loads((out / "report.json").read_text())["results"])
-    return wall, max(peak, before) / 1024, results
+    return wall, cpu, max(peak, before.ru_maxrss) / 1024, results
 
 
 def main() -> None:
@@ -150,20 +155,32 @@ def main() -> None:
         help="user counts, multiples of 2,000 (default 2000,10000,20000)",
     )
     parser.add_argument("--exclude-checks", default="", help="checks left out of the run")
+    parser.add_argument(
+        "--snapshots",
+        type=Path,
+        help="directory for the snapshots (snapshot-SIZE.json): kept after the run, and "
+        "those already there are reused instead of collecting again (for profiling)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"collecting a {BASE_USERS:,}-user snapshot through the emulator ...", flush=True)
-    base = base_snapshot()
-    workdir = Path(tempfile.mkdtemp(prefix="ram-audit-bench-"))
-    print(f"{'users':>7} {'results':>8} {'wall s':>7} {'RSS MiB':>8} {'µs/user':>8}")
+    workdir = args.snapshots or Path(tempfile.mkdtemp(prefix="ram-audit-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    base: AccountSnapshot | None = None
+    print(f"{'users':>7} {'results':>8} {'wall s':>7} {'CPU s':>7} {'RSS MiB':>8} "
+          f"{'µs/user':>8}")
     for size in sizes:
-        snapshot = scaled(base, max(1, size // BASE_USERS))
         path = workdir / f"snapshot-{size}.json"
-        save_snapshot(snapshot, path)
-        wall, rss, results = run_evaluate(path, args.exclude_checks)
-        per_user = wall / len(snapshot.users) * 1e6
+        if not path.exists():
+            if base is None:
+                print(f"collecting a {BASE_USERS:,}-user snapshot through the emulator ...",
+                      flush=True)
+                base = base_snapshot()
+            save_snapshot(scaled(base, max(1, size // BASE_USERS)), path)
+        users = len(json.loads(path.read_text(encoding="utf-8"))["users"])
+        wall, cpu, rss, results = run_evaluate(path, args.exclude_checks)
+        per_user = wall / users * 1e6
         print(
-            f"{len(snapshot.users):>7,} {results:>8,} {wall:>7.2f} {rss:>8.0f} {per_user:>8.0f}",
+            f"{users:>7,} {results:>8,} {wall:>7.2f} {cpu:>7.2f} {rss:>8.0f} {per_user:>8.0f}",
             flush=True,
         )
     print(
