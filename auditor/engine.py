@@ -8,6 +8,7 @@ NOT_APPLICABLE when it yields nothing.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,7 +34,6 @@ from auditor.report import (
     Result,
     Summary,
     Tool,
-    result_uid,
 )
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, CollectionIssue
@@ -291,24 +291,27 @@ def _results(
     the results of one check share its ``compliance`` mapping (results are frozen).
     """
     severity = Severity(severity)
+    check_id, title, doc_url = meta.id, meta.title, meta.doc_url
+    key = f"{check_id}\x1f{account_id}\x1f"  # result_uid's, inlined
+    sha256 = hashlib.sha256
     out = []
     for f in findings:
         status, resource, message = f.status, f.resource, f.message
-        uid = result_uid(meta.id, account_id, resource)
+        uid = sha256(f"{key}{resource.type}\x1f{resource.id}".encode()).hexdigest()[:32]
         if status.__class__ is Status and resource.__class__ is Resource and (
             message.__class__ is str
         ):
             fields = {
-                "uid": uid, "check_id": meta.id, "title": meta.title, "severity": severity,
+                "uid": uid, "check_id": check_id, "title": title, "severity": severity,
                 "status": status, "resource": resource, "message": message, "waived": False,
-                "waiver": None, "doc_url": meta.doc_url, "compliance": compliance,
+                "waiver": None, "doc_url": doc_url, "compliance": compliance,
                 "change": None, "first_seen": None, "age_days": None, "lifecycle": None,
             }
             out.append(trusted(Result, fields, _GIVEN))
         else:
-            out.append(Result(uid=uid, check_id=meta.id, title=meta.title, severity=severity,
+            out.append(Result(uid=uid, check_id=check_id, title=title, severity=severity,
                               status=status, resource=resource, message=message,
-                              doc_url=meta.doc_url, compliance=compliance))
+                              doc_url=doc_url, compliance=compliance))
     return out
 
 

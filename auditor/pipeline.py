@@ -25,7 +25,7 @@ from auditor.notify import Target, parse_target
 from auditor.notify.policy import NotifyOn
 from auditor.registry import CheckRegistry
 from auditor.render import check_formats, load_report, render_report, stale_reports
-from auditor.report import AuditReport
+from auditor.report import AuditReport, Result
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
 from auditor.waivers import (
@@ -218,17 +218,21 @@ def build_report(plan: Plan, snapshot: AccountSnapshot) -> AuditReport:
 
 def exit_code(report: AuditReport, fail_on: FailOn, *, unknown_ok: bool = False) -> int:
     """0 clean, 1 unwaived FAIL at/above ``fail_on``, 4 incomplete (UNKNOWN/ERROR)."""
-    if fail_on != "never":
-        threshold = Severity(fail_on)
-        if any(
-            r.status is Status.FAIL and not r.waived and r.severity.at_least(threshold)
-            for r in report.results
-        ):
-            return EXIT_FAILURES
+    if fail_on != "never" and any(_failing(report, Severity(fail_on))):
+        return EXIT_FAILURES
     incomplete = any(r.status in (Status.UNKNOWN, Status.ERROR) for r in report.results)
     if incomplete and not unknown_ok:
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def _failing(report: AuditReport, threshold: Severity) -> Iterator[Result]:
+    """The unwaived FAIL results at or above ``threshold``."""
+    severe = tuple(s for s in Severity if s.at_least(threshold))  # ``in``: no enum hashing
+    return (
+        r for r in report.results
+        if r.status is Status.FAIL and not r.waived and r.severity in severe
+    )
 
 
 def exit_reason(report: AuditReport, fail_on: FailOn, code: int) -> str:
@@ -236,11 +240,7 @@ def exit_reason(report: AuditReport, fail_on: FailOn, code: int) -> str:
     undecided = sum(r.status in (Status.UNKNOWN, Status.ERROR) for r in report.results)
     incomplete = f"{undecided} result(s) UNKNOWN/ERROR" if undecided else "no UNKNOWN/ERROR"
     if code == EXIT_FAILURES:
-        threshold = Severity(fail_on)
-        failing = sum(
-            r.status is Status.FAIL and not r.waived and r.severity.at_least(threshold)
-            for r in report.results
-        )
+        failing = sum(1 for _ in _failing(report, Severity(fail_on)))
         also = f" (also incomplete: {incomplete}; 1 takes precedence over 4)" if undecided else ""
         return f"{failing} unwaived failure(s) at or above {fail_on}{also}"
     if code == EXIT_INCOMPLETE:

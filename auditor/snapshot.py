@@ -384,6 +384,10 @@ class AccountSnapshot(_Frozen):
             return _NO_GAPS
         return self._gaps.get(_key_of(item), _NO_GAPS)
 
+    def has_gaps(self) -> bool:
+        """Whether any resource lacks a fact (see :meth:`gaps`)."""
+        return bool(self._gaps)
+
     def fact_gaps(self, resource_type: ResourceType, fact: str) -> Mapping[str, CollectionIssue]:
         """Name -> issue of every resource of ``resource_type`` whose ``fact`` is unknown."""
         return self._fact_gaps.get((resource_type, fact), _NO_GAPS)

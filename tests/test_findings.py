@@ -7,7 +7,7 @@ import pytest
 from auditor.check import account, of_access_key, of_policy, of_user
 from auditor.engine import _results
 from auditor.findings import Finding, Resource, Severity, Status, trusted
-from auditor.report import Result
+from auditor.report import Result, result_uid
 from auditor.snapshot import Policy
 from auditor.testing import make_key, make_snapshot, make_user
 from checks.users import UserConsoleMfaBound
@@ -70,6 +70,7 @@ def test_results_are_what_validation_builds() -> None:
                         message=_Name("validated"))]
     fast, validated = _results(check.meta, Severity.LOW, compliance, "1234", findings)
     for result, finding in ((fast, findings[0]), (validated, findings[1])):
+        assert result.uid == result_uid(check.meta.id, "1234", resource)
         _same(result, Result(
             uid=result.uid, check_id=check.meta.id, title=check.meta.title,
             severity=Severity.LOW, status=finding.status, resource=resource,

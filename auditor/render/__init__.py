@@ -4,34 +4,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from auditor.errors import UsageError, first_problem
 from auditor.render.atomic import OutputError, write_files
-from auditor.render.csv_report import render_csv
-from auditor.render.html import render_html
-from auditor.render.json_report import render_json
-from auditor.render.junit import DEFAULT_FAIL_ON, render_junit
-from auditor.render.markdown import render_markdown
-from auditor.render.ocsf import render_ocsf
-from auditor.render.openmetrics import render_openmetrics
 from auditor.report import REPORT_SCHEMA_VERSION, AuditReport
 
 Renderer = Callable[[AuditReport], bytes]
 
-#: format name -> (file name, renderer)
-_RENDERERS: dict[str, tuple[str, Renderer]] = {
-    "html": ("report.html", render_html),
-    "json": ("report.json", render_json),
-    "csv": ("report.csv", render_csv),
-    "junit": ("report.junit.xml", render_junit),
-    "markdown": ("report.md", render_markdown),
-    "openmetrics": ("report.prom", render_openmetrics),
-    "ocsf": ("report.ocsf.jsonl", render_ocsf),
+#: format name -> (file name, module and function of its renderer), imported when used
+#: (Jinja, prometheus_client and junitparser cost an ``evaluate --format json`` nothing)
+_RENDERERS: dict[str, tuple[str, str]] = {
+    "html": ("report.html", "html:render_html"),
+    "json": ("report.json", "json_report:render_json"),
+    "csv": ("report.csv", "csv_report:render_csv"),
+    "junit": ("report.junit.xml", "junit:render_junit"),
+    "markdown": ("report.md", "markdown:render_markdown"),
+    "openmetrics": ("report.prom", "openmetrics:render_openmetrics"),
+    "ocsf": ("report.ocsf.jsonl", "ocsf:render_ocsf"),
 }
 FORMATS: tuple[str, ...] = tuple(_RENDERERS)
+
+
+def renderer(name: str) -> Callable[..., bytes]:
+    """The render function of format ``name`` (junit's also takes ``fail_on``)."""
+    module, _, function = _RENDERERS[name][1].partition(":")
+    found: Callable[..., bytes] = getattr(import_module(f"auditor.render.{module}"), function)
+    return found
 
 
 class ReportFileError(UsageError):
@@ -52,22 +54,22 @@ def render_report(
     formats: Sequence[str],
     output_dir: Path,
     *,
-    fail_on: str = DEFAULT_FAIL_ON,
+    fail_on: str | None = None,
 ) -> list[Path]:
     """Write each requested format atomically into ``output_dir``; return the paths written.
 
     Every format is rendered in memory first, so an interrupt or a renderer error while
     rendering leaves the output directory untouched. ``fail_on`` decides which FAILs are
-    JUnit failures (as it decides exit code 1).
+    JUnit failures (as it decides exit code 1; by default JUnit's own, ``high``).
     """
     check_formats(formats)
     files: dict[Path, bytes] = {}
     for name in dict.fromkeys(formats):  # de-duplicate, keep order
-        filename, renderer = _RENDERERS[name]
-        if name == "junit":
-            files[output_dir / filename] = render_junit(report, fail_on)
+        filename = _RENDERERS[name][0]
+        if name == "junit" and fail_on is not None:
+            files[output_dir / filename] = renderer(name)(report, fail_on)
         else:
-            files[output_dir / filename] = renderer(report)
+            files[output_dir / filename] = renderer(name)(report)
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -109,6 +111,6 @@ def stale_reports(output_dir: Path, formats: Sequence[str]) -> list[Path]:
     chosen = set(formats)
     return [
         output_dir / filename
-        for name, (filename, _renderer) in _RENDERERS.items()
+        for name, (filename, _) in _RENDERERS.items()
         if name not in chosen and (output_dir / filename).is_file()
     ]
