@@ -12,8 +12,12 @@ whole ``ram-audit`` command in a child process against ``ram-audit emulator`` in
 
 "throttled" counts the Throttling answers the collector received (each one cost a retry);
 "floor" is the calls the world needs; "x floor" is the wall time over the quota's bound, max
-over APIs of those calls / quota. The load average is printed: on a busy machine the
-emulator and the collector compete for the CPU and the wall times mean little.
+over APIs of those calls / quota; "CPU s" the run's own user+sys seconds. The load average
+is printed: on a busy machine the emulator and the collector compete for the CPU and the
+wall times mean little (CPU seconds less so). Under the table, each row's wall time by
+phase: start-up (interpreter and ``auditor.cli`` imports), preparation (configuration,
+checks, SDK imports, credentials) up to the first API call, collection, then evaluation,
+reports and exit.
 
     python bench/quota_bench.py              # all three rows (~1 min)
     python bench/quota_bench.py --rows small shared
@@ -44,6 +48,8 @@ class Row:
     floor_calls: int
     throttled: int
     wall_s: float
+    cpu_s: float
+    phases: dict[str, float]
     rss_mib: float
     floor_s: float
     unknown: int | None
@@ -51,14 +57,21 @@ class Row:
 
 
 class _CountThrottles(logging.Filter):
-    """Counts the collector's "throttled ..." debug records and drops every debug record."""
+    """Counts the collector's "throttled ..." debug records and drops every debug record;
+    notes when the collection started (its first progress line) and ended."""
 
     def __init__(self) -> None:
         super().__init__()
         self.count = 0
+        self.marks: dict[str, float] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno >= logging.INFO:
+            message = record.getMessage()
+            if message == "identity":
+                self.marks.setdefault("collect_start", time.monotonic())
+            elif message.startswith("done: "):
+                self.marks["collect_end"] = time.monotonic()
             return True
         if record.getMessage().startswith("throttled "):
             self.count += 1
@@ -66,7 +79,8 @@ class _CountThrottles(logging.Filter):
 
 
 def child(stats_file: str, argv: list[str]) -> None:
-    """Child process: ``ram-audit ARGV`` with a throttle counter; writes stats on exit."""
+    """Child process: ``ram-audit ARGV`` with a throttle counter; writes stats on exit
+    (with CLOCK_MONOTONIC times of its phases, comparable with the parent's on Linux)."""
     counter = _CountThrottles()
     logger = logging.getLogger("ram_audit.collector")
     logger.setLevel(logging.DEBUG)
@@ -76,11 +90,24 @@ def child(stats_file: str, argv: list[str]) -> None:
     try:
         from auditor.cli import main
 
+        counter.marks["cli_imported"] = time.monotonic()
         main()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
-    Path(stats_file).write_text(json.dumps({"throttled": counter.count, "exit": code}))
+    counter.marks["done"] = time.monotonic()
+    Path(stats_file).write_text(json.dumps({"throttled": counter.count, "exit": code,
+                                            "marks": counter.marks}))
     sys.exit(code)
+
+
+def phases(started: float, ended: float, marks: dict[str, float]) -> dict[str, float]:
+    """Wall seconds per phase from the child's marks (empty if a mark is missing)."""
+    names = ("cli_imported", "collect_start", "collect_end")
+    if any(name not in marks for name in names):
+        return {}
+    points = [started, *(marks[name] for name in names), ended]
+    labels = ("start-up", "preparation", "collection", "evaluation, reports, exit")
+    return {label: b - a for label, a, b in zip(labels, points[:-1], points[1:], strict=True)}
 
 
 def make_world(users: int, with_keys: int, seed: int, path: Path) -> Any:
@@ -163,7 +190,8 @@ def run_row(label: str, world: Any, world_file: Path, command: str, qps: float,
                                 env=env, stdout=subprocess.DEVNULL,
                                 stderr=None if args.verbose else subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.monotonic() - started
+        ended = time.monotonic()
+        wall = ended - started
         proc.returncode = os.waitstatus_to_exitcode(status)
     finally:
         emulator.stop()
@@ -177,6 +205,7 @@ def run_row(label: str, world: Any, world_file: Path, command: str, qps: float,
         unknown = sum(1 for r in report["results"] if r["status"] == "UNKNOWN")
     floor = floor_calls(world)
     return Row(label, sum(calls.values()), sum(floor.values()), counted["throttled"], wall,
+               usage.ru_utime + usage.ru_stime, phases(started, ended, counted["marks"]),
                usage.ru_maxrss / 1024, max(floor.values()) / qps, unknown, counted["exit"])
 
 
@@ -202,14 +231,19 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
           "(tests/oracles/call_budget.py);")
     print("floor s: max over APIs of floor calls / quota (each API has its own quota).")
     head = (f"{'run':52} {'calls':>6} {'floor':>6} {'throttled':>9} {'wall s':>7} "
-            f"{'RSS MiB':>7} {'floor s':>7} {'x floor':>7} {'UNKNOWN':>7} {'exit':>4}")
+            f"{'CPU s':>6} {'RSS MiB':>7} {'floor s':>7} {'x floor':>7} {'UNKNOWN':>7} "
+            f"{'exit':>4}")
     print(head)
     print("-" * len(head))
     for r in rows:
         unknown = "-" if r.unknown is None else str(r.unknown)
-        print(f"{r.label:52} {r.calls:6d} {r.floor_calls:6d} {r.throttled:9d} {r.wall_s:7.1f} "
-              f"{r.rss_mib:7.0f} {r.floor_s:7.2f} {r.wall_s / r.floor_s:7.2f} {unknown:>7} "
-              f"{r.exit_code:4d}")
+        print(f"{r.label:52} {r.calls:6d} {r.floor_calls:6d} {r.throttled:9d} {r.wall_s:7.2f} "
+              f"{r.cpu_s:6.2f} {r.rss_mib:7.0f} {r.floor_s:7.2f} {r.wall_s / r.floor_s:7.2f} "
+              f"{unknown:>7} {r.exit_code:4d}")
+    for r in rows:
+        if r.phases:
+            print(f"{r.label}: " + "; ".join(f"{name} {seconds:.2f} s"
+                                              for name, seconds in r.phases.items()))
 
 
 def main(argv: list[str] | None = None) -> None:
