@@ -7,13 +7,12 @@ waivers and the baseline, renders the reports and computes the exit code.
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor._gc import no_cyclic_gc
 from auditor.baseline import apply_baseline
 from auditor.compliance import Framework, load_frameworks
 from auditor.config import AuditConfig, FailOn, discover_config, load_config
@@ -266,32 +265,15 @@ def finish(plan: Plan, snapshot: AccountSnapshot) -> tuple[AuditReport, list[Pat
     """Evaluate ``snapshot``, record it in the history, notify, write the reports and
     return them with the exit code (which notifications never change)."""
     options = plan.options
-    with _gc_paused():
+    with no_cyclic_gc():
         report = build_report(plan, snapshot)
     if options.history is not None:
         report = record(options.history, report, options.history_keep)
     code = exit_code(report, plan.fail_on, unknown_ok=options.unknown_ok)
     report = notify(report, plan.notify_targets, mode=options.notify_on, fail_on=plan.fail_on,
                     exit_code=code, report_url=options.report_url)
-    with _gc_paused():
+    with no_cyclic_gc():
         paths = render_report(report, options.formats, options.output_dir, fail_on=plan.fail_on)
     warn_after_run(report, plan.options)
     return report, paths, code
 
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside the block.
-
-    Evaluating and rendering allocate one result per resource and check (70,000 at 10,000
-    users) and keep them all: every collection would scan them all again for nothing (half
-    the CPU time of a large evaluation). They form no cycles; the collector resumes after.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from auditor._gc import no_cyclic_gc
 from auditor.errors import UsageError, first_problem
 from auditor.render.atomic import OutputError, write_files
 from auditor.snapshot import SNAPSHOT_SCHEMA_VERSION, AccountSnapshot
+
+#: ``model_dump_json``'s bytes, without its str round trip (two more copies of the file).
+_SNAPSHOT: TypeAdapter[AccountSnapshot] = TypeAdapter(AccountSnapshot)
 
 
 def save_snapshot(snapshot: AccountSnapshot, path: Path) -> None:
@@ -18,7 +22,7 @@ def save_snapshot(snapshot: AccountSnapshot, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{path.parent}: cannot create directory: {exc.strerror}") from None
-    write_files({path: (snapshot.model_dump_json(indent=2) + "\n").encode()})
+    write_files({path: _SNAPSHOT.dump_json(snapshot, indent=2) + b"\n"})
 
 
 def load_snapshot(path: Path) -> AccountSnapshot:
@@ -33,7 +37,8 @@ def load_snapshot(path: Path) -> AccountSnapshot:
     except OSError as exc:
         raise UsageError(f"{path}: cannot read snapshot: {exc.strerror}") from None
     try:
-        return AccountSnapshot.model_validate_json(raw)
+        with no_cyclic_gc():
+            return AccountSnapshot.model_validate_json(raw)
     except ValidationError:
         return _diagnose(path, raw)
 

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from auditor._gc import no_cyclic_gc
 from auditor.collector import collect_snapshot
 from auditor.demo import auditor_credentials, demo_world, emulator_settings
 from auditor.emulator import Emulator
-from auditor.pipeline import Options, _gc_paused, finish, prepare
+from auditor.pipeline import Options, finish, prepare
+from auditor.render.json_report import render_json
 from auditor.report import AuditReport, Result
 from auditor.snapshot import AccountSnapshot
 from auditor.snapshot_file import load_snapshot, save_snapshot
@@ -44,6 +46,11 @@ def written(snapshot_path: Path, tmp_path_factory: pytest.TempPathFactory
     return report, paths[0].read_bytes()
 
 
+def test_a_saved_snapshot_is_the_models_own_serialisation(snapshot_path: Path) -> None:
+    snapshot = load_snapshot(snapshot_path)
+    assert snapshot_path.read_bytes() == (snapshot.model_dump_json(indent=2) + "\n").encode()
+
+
 def test_loading_in_one_pass_reads_what_json_then_validation_reads(snapshot_path: Path) -> None:
     slow = AccountSnapshot.model_validate(json.loads(snapshot_path.read_text(encoding="utf-8")))
     fast = load_snapshot(snapshot_path)
@@ -54,6 +61,7 @@ def test_loading_in_one_pass_reads_what_json_then_validation_reads(snapshot_path
 def test_report_json_is_the_models_own_serialisation(written: tuple[AuditReport, bytes]) -> None:
     report, data = written
     assert data == (report.model_dump_json(indent=2) + "\n").encode()
+    assert render_json(report) == data
     assert AuditReport.model_validate_json(data) == report
 
 
@@ -80,13 +88,13 @@ def test_the_summary_counts_every_result(written: tuple[AuditReport, bytes]) -> 
 
 def test_garbage_collection_resumes_after_the_run(written: tuple[AuditReport, bytes]) -> None:
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), _gc_paused():
+    with pytest.raises(RuntimeError), no_cyclic_gc():
         assert not gc.isenabled()
         raise RuntimeError("a check or renderer failed")
     assert gc.isenabled()
     gc.disable()
     try:
-        with _gc_paused():
+        with no_cyclic_gc():
             pass
         assert not gc.isenabled()  # left as the caller had it
     finally:

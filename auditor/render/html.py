@@ -8,12 +8,9 @@ passing rows of large checks travel once, as compact JSON in a non-executed
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,6 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from auditor._gc import no_cyclic_gc
 from auditor.render.timefmt import rfc3339, utc_text
 from auditor.render.view import (
     NOT_RUN,
@@ -92,25 +90,11 @@ def json_for_script(data: object) -> Markup:
     )
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: rendering allocates many short-lived objects
-    next to a large report, and each collection would re-scan the whole report (rendering
-    10,000 users took twice as long); nothing made here needs the collector."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def render_html(report: AuditReport) -> bytes:
     script = _asset("report.js")
     if "</" in script:
         raise ValueError("report.js must not contain '</' (it is inlined in a <script>)")
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         view = build_view(report)
         html = (
             _environment()

@@ -1,0 +1,25 @@
+"""Pausing the cyclic garbage collector around bulk allocation."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside the block, then as the caller had it.
+
+    For code that allocates objects by the hundred thousand and keeps them (loading a
+    snapshot, evaluating, rendering: 70,000 results at 10,000 users): each collection would
+    scan everything allocated so far again, for nothing (it doubled the time of a large
+    evaluation). They form no cycles; reference counting still frees what is dropped.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
