@@ -16,11 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from auditor.policy.decisions import Decision
 from auditor.policy.edges import ADMIN, ROOT, Edge
-from auditor.policy.graph import ATTACH_ACTIONS, Graph, GraphBuilder
+from auditor.policy.graph import ATTACH_ACTIONS, ROOT_EDGE, Graph, GraphBuilder, external_edges
 from auditor.policy.primitives import TAKE_OVER_ORDER, Within
-from auditor.policy.trust import external_nodes, trust_decision
 from auditor.policy.world import World
 
 #: Sort key reproducing the full graph's build order (see :meth:`GraphBuilder.build`).
@@ -62,9 +60,7 @@ class EscalationGraphBuilder(GraphBuilder):
 
     def build(self) -> Graph:
         w = self.world
-        root = Edge(ROOT, ADMIN, "full-admin", Decision.ALLOW,
-                    notes=("the account root can do everything",))
-        self._keyed.append(((-1,), root))
+        self._keyed.append(((-1,), ROOT_EDGE))
         sources = list(w.sources())
         for node in sources:
             self._head(node)
@@ -73,7 +69,8 @@ class EscalationGraphBuilder(GraphBuilder):
                          for e in self.edges.take_over(node, groups)})
         for group in joined:
             self._head(group)
-        externals = self._external_edges()
+        externals: list[tuple[Key, Edge]] = [
+            ((1, e.target, e.source), e) for e in external_edges(w)]
         for source in [*sources, *joined]:
             if source in self.admins or not any(w.has_allow(source, a) for a in ATTACH_ACTIONS):
                 continue
@@ -103,21 +100,6 @@ class EscalationGraphBuilder(GraphBuilder):
             if node in self._rank and node not in self.admins:
                 edges = self.edges.take_over(node)
             found = self._out[node] = _Lazy(edges)
-        return found
-
-    def _external_edges(self) -> list[tuple[Key, Edge]]:
-        w = self.world
-        found: list[tuple[Key, Edge]] = []
-        for name in sorted(w.roles):
-            trust = w.model.trusts[name]
-            if trust.service_linked:
-                continue
-            for node in sorted(set(external_nodes(trust, w.account_id))):
-                decision = trust_decision(trust, node, w.account_id)
-                if decision.decision.grants or decision.decision is Decision.UNKNOWN:
-                    edge = Edge(node, f"role/{name}", "assume-role", decision.decision,
-                                (decision,))
-                    found.append(((1, name, node), edge))
         return found
 
     def _backwards(self, holders: list[str], externals: list[tuple[Key, Edge]]) -> None:

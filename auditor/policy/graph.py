@@ -56,6 +56,23 @@ class Graph:
         return {"nodes": [n.to_dict() for n in nodes], "edges": [e.to_dict() for e in edges]}
 
 
+ROOT_EDGE = Edge(ROOT, ADMIN, "full-admin", Decision.ALLOW,
+                 notes=("the account root can do everything",))
+
+
+def external_edges(world: World) -> Iterator[Edge]:
+    """``account/…``, ``anyone``, ``federated/…`` and ``service/…`` onto the roles whose
+    trust may let them in (ALLOW, CONDITIONAL or UNKNOWN), by role, then node."""
+    for name in sorted(world.roles):
+        trust = world.model.trusts[name]
+        if trust.service_linked:
+            continue
+        for node in sorted(set(external_nodes(trust, world.account_id))):
+            decision = trust_decision(trust, node, world.account_id)
+            if decision.decision.grants or decision.decision is Decision.UNKNOWN:
+                yield Edge(node, f"role/{name}", "assume-role", decision.decision, (decision,))
+
+
 def reaches(graph: Graph, goal: str) -> set[str]:
     """Nodes with a usable path to ``goal`` (``goal`` included)."""
     seen = {goal}
@@ -130,8 +147,7 @@ class GraphBuilder:
         w, g = self.world, self.graph
         g.add_node(ADMIN)
         g.add_node(ROOT)
-        g.add_edge(Edge(ROOT, ADMIN, "full-admin", Decision.ALLOW,
-                        notes=("the account root can do everything",)))
+        g.add_edge(ROOT_EDGE)
         for user in w.snapshot.users:
             g.add_node(f"user/{user.name}", frozen=user.frozen)
         for role in w.snapshot.roles:
@@ -141,7 +157,8 @@ class GraphBuilder:
         joined = sorted({e.target for e in g.edges if e.primitive == "join-group"})
         for group in joined:
             self._principal(group, take_over=True)
-        self._externals()
+        for edge in external_edges(w):
+            g.add_edge(edge)
         self._attach_to_reachable([*w.sources(), *joined])
         return g
 
@@ -164,18 +181,6 @@ class GraphBuilder:
         if any(e.decision is Decision.ALLOW for e in grants):
             self.admins.add(node)  # it can make itself admin
         return found + grants
-
-    def _externals(self) -> None:
-        w = self.world
-        for name in sorted(w.roles):
-            trust = w.model.trusts[name]
-            if trust.service_linked:
-                continue
-            for node in sorted(set(external_nodes(trust, w.account_id))):
-                decision = trust_decision(trust, node, w.account_id)
-                edge = Edge(node, f"role/{name}", "assume-role", decision.decision, (decision,))
-                if decision.decision.grants or decision.decision is Decision.UNKNOWN:
-                    self.graph.add_edge(edge)
 
     def _attach_to_reachable(self, sources: list[str]) -> None:
         w = self.world
