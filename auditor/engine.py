@@ -174,7 +174,7 @@ def _framework_results(
 
 def summarise(results: Sequence[Result]) -> Summary:
     """Counts by status, and FAIL counts by severity (all, and unwaived only)."""
-    statuses = [r.status for r in results]  # list.count: no Python-level enum hashing
+    statuses = [r.status for r in results]  # counted in C: no per-result .value
     failures = [r for r in results if r.status is Status.FAIL]
     severities = [r.severity for r in failures]
     unwaived = [r.severity for r in failures if not r.waived]
@@ -294,6 +294,12 @@ def _results(
     check_id, title, doc_url = meta.id, meta.title, meta.doc_url
     key = f"{check_id}\x1f{account_id}\x1f"  # result_uid's, inlined
     sha256 = hashlib.sha256
+    template: dict[str, Any] = {  # every field in declaration order; four set per result
+        "uid": "", "check_id": check_id, "title": title, "severity": severity,
+        "status": Status.PASS, "resource": None, "message": "", "waived": False,
+        "waiver": None, "doc_url": doc_url, "compliance": compliance,
+        "change": None, "first_seen": None, "age_days": None, "lifecycle": None,
+    }
     out = []
     for f in findings:
         status, resource, message = f.status, f.resource, f.message
@@ -301,12 +307,9 @@ def _results(
         if status.__class__ is Status and resource.__class__ is Resource and (
             message.__class__ is str
         ):
-            fields = {
-                "uid": uid, "check_id": check_id, "title": title, "severity": severity,
-                "status": status, "resource": resource, "message": message, "waived": False,
-                "waiver": None, "doc_url": doc_url, "compliance": compliance,
-                "change": None, "first_seen": None, "age_days": None, "lifecycle": None,
-            }
+            fields = template.copy()
+            fields["uid"], fields["status"] = uid, status
+            fields["resource"], fields["message"] = resource, message
             out.append(trusted(Result, fields, _GIVEN))
         else:
             out.append(Result(uid=uid, check_id=check_id, title=title, severity=severity,

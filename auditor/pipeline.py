@@ -227,7 +227,7 @@ def exit_code(report: AuditReport, fail_on: FailOn, *, unknown_ok: bool = False)
 
 def _failing(report: AuditReport, threshold: Severity) -> Iterator[Result]:
     """The unwaived FAIL results at or above ``threshold``."""
-    severe = tuple(s for s in Severity if s.at_least(threshold))  # ``in``: no enum hashing
+    severe = tuple(s for s in Severity if s.at_least(threshold))  # no per-result .rank
     return (
         r for r in report.results
         if r.status is Status.FAIL and not r.waived and r.severity in severe
