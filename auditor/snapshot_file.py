@@ -22,7 +22,7 @@ def save_snapshot(snapshot: AccountSnapshot, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{path.parent}: cannot create directory: {exc.strerror}") from None
-    write_files({path: _SNAPSHOT.dump_json(snapshot, indent=2) + b"\n"})
+    write_files({path: (_SNAPSHOT.dump_json(snapshot, indent=2), b"\n")})
 
 
 def load_snapshot(path: Path) -> AccountSnapshot:

@@ -18,6 +18,7 @@ from auditor.collector import collect_snapshot
 from auditor.demo import auditor_credentials, demo_world, emulator_settings
 from auditor.emulator import Emulator
 from auditor.pipeline import Options, finish, prepare
+from auditor.render.atomic import write_atomic
 from auditor.render.json_report import render_json
 from auditor.report import AuditReport, Result
 from auditor.snapshot import AccountSnapshot
@@ -99,3 +100,11 @@ def test_garbage_collection_resumes_after_the_run(written: tuple[AuditReport, by
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_a_file_in_parts_is_written_whole(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    write_atomic(target, (b'{"a": 1}', b"", b"\n"))
+    assert target.read_bytes() == b'{"a": 1}\n'
+    write_atomic(target, b"[]\n")
+    assert target.read_bytes() == b"[]\n"

@@ -10,16 +10,16 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from auditor.errors import UsageError, first_problem
-from auditor.render.atomic import OutputError, write_files
+from auditor.render.atomic import Content, OutputError, write_files
 from auditor.report import REPORT_SCHEMA_VERSION, AuditReport
 
 Renderer = Callable[[AuditReport], bytes]
 
-#: format name -> (file name, module and function of its renderer), imported when used
-#: (Jinja, prometheus_client and junitparser cost an ``evaluate --format json`` nothing)
-_RENDERERS: dict[str, tuple[str, str]] = {
+#: format name -> (file name, renderer, or its module and function: imported when used,
+#: so that Jinja, prometheus_client and junitparser cost ``--format json`` nothing)
+_RENDERERS: dict[str, tuple[str, str | Callable[..., Content]]] = {
     "html": ("report.html", "html:render_html"),
-    "json": ("report.json", "json_report:render_json"),
+    "json": ("report.json", "json_report:render_json_parts"),
     "csv": ("report.csv", "csv_report:render_csv"),
     "junit": ("report.junit.xml", "junit:render_junit"),
     "markdown": ("report.md", "markdown:render_markdown"),
@@ -29,10 +29,14 @@ _RENDERERS: dict[str, tuple[str, str]] = {
 FORMATS: tuple[str, ...] = tuple(_RENDERERS)
 
 
-def renderer(name: str) -> Callable[..., bytes]:
-    """The render function of format ``name`` (junit's also takes ``fail_on``)."""
-    module, _, function = _RENDERERS[name][1].partition(":")
-    found: Callable[..., bytes] = getattr(import_module(f"auditor.render.{module}"), function)
+def renderer(name: str) -> Callable[..., Content]:
+    """The render function of format ``name`` (junit's also takes ``fail_on``): the file's
+    bytes, or its parts in order."""
+    given = _RENDERERS[name][1]
+    if not isinstance(given, str):
+        return given
+    module, _, function = given.partition(":")
+    found: Callable[..., Content] = getattr(import_module(f"auditor.render.{module}"), function)
     return found
 
 
@@ -63,7 +67,7 @@ def render_report(
     JUnit failures (as it decides exit code 1; by default JUnit's own, ``high``).
     """
     check_formats(formats)
-    files: dict[Path, bytes] = {}
+    files: dict[Path, Content] = {}
     for name in dict.fromkeys(formats):  # de-duplicate, keep order
         filename = _RENDERERS[name][0]
         if name == "junit" and fail_on is not None:

@@ -7,7 +7,7 @@ import os
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from auditor.errors import UsageError
@@ -19,7 +19,11 @@ class OutputError(UsageError):
     """An output file or directory that cannot be written (names the path)."""
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
+#: A file's content: bytes, or parts written one after the other (not joined: a copy).
+Content = bytes | Sequence[bytes]
+
+
+def write_atomic(path: Path, data: Content) -> Path:
     """Replace ``path`` with ``data`` so readers see the old file or the new one, never half.
 
     The file is created with mode 0600 (reports describe an account's security posture).
@@ -27,7 +31,10 @@ def write_atomic(path: Path, data: bytes) -> Path:
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
+            if isinstance(data, bytes):
+                tmp.write(data)
+            else:
+                tmp.writelines(data)
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
@@ -39,7 +46,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
-def write_files(files: Mapping[Path, bytes]) -> list[Path]:
+def write_files(files: Mapping[Path, Content]) -> list[Path]:
     """Write each file atomically; SIGINT/SIGTERM wait until all are written.
 
     So an interrupt never leaves a mix of this run's and the previous run's reports. An
