@@ -15,7 +15,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -162,6 +162,30 @@ def _disable_sdk_debug() -> None:
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated
+
+
+class _Entry:
+    """Set by :func:`main`: this process is the ram-audit command, not a test calling cli()."""
+
+    console_script = False
+
+
+@contextlib.contextmanager
+def _loading() -> Iterator[None]:
+    """No cyclic garbage collection while a command loads its modules (the pipeline, the
+    checks, the SDK: some 1,200 modules whose objects live to the end, which each
+    collection would scan again; about a tenth of the loading time). From the console
+    script they are then frozen out of later collections (else the first ones after would
+    scan them all, during the collection)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if _Entry.console_script:
+            gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _check_output_dir(path: Path) -> None:
@@ -506,10 +530,11 @@ def run(**kw: Any) -> None:
     _configure_logging(kw["quiet"])
     if kw.get("accounts") is not None or any(kw.get(f) for f in ORG_ONLY_FLAGS):
         _run_accounts(kw)
-    plan = _prepare(_options(**kw))
-    _check_output_dir(plan.options.output_dir)
-    progress = Progress(quiet=kw["quiet"])
-    settings = _collector_settings(kw)
+    with _loading():
+        plan = _prepare(_options(**kw))
+        _check_output_dir(plan.options.output_dir)
+        progress = Progress(quiet=kw["quiet"])
+        settings = _collector_settings(kw)
     snapshot = _collect(plan.sections, settings, progress, plan.check_account)
     _finish(plan, snapshot, progress)
 
@@ -582,12 +607,13 @@ def collect(output: Path, **kw: Any) -> None:
     from auditor.snapshot_file import save_snapshot
 
     _configure_logging(kw["quiet"])
-    plan = _prepare(_options(**kw))
-    try:
-        check_writable_dir(output.parent, f"--output {output}: directory")
-    except UsageError as exc:
-        _die(str(exc), EXIT_USAGE)
-    settings = _collector_settings(kw)
+    with _loading():
+        plan = _prepare(_options(**kw))
+        try:
+            check_writable_dir(output.parent, f"--output {output}: directory")
+        except UsageError as exc:
+            _die(str(exc), EXIT_USAGE)
+        settings = _collector_settings(kw)
     snapshot = _collect(plan.sections, settings, Progress(quiet=kw["quiet"]))
     try:
         save_snapshot(snapshot, output)
@@ -935,6 +961,7 @@ cli.add_command(merge_command)
 
 def main() -> None:
     """Console-script entry point."""
+    _Entry.console_script = True
     _disable_sdk_debug()
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:

@@ -105,3 +105,37 @@ def test_evaluate_with_history_loads_the_store(tmp_path: Path) -> None:
 def test_severity_choices_are_the_severities() -> None:
     """The CLI spells the severities out (so that --help needs no pydantic)."""
     assert tuple(s.value for s in Severity) == SEVERITY_CHOICES
+
+
+def test_loading_pauses_the_garbage_collector_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tests calling cli() keep a collecting interpreter: nothing frozen, gc back on."""
+    import gc
+
+    from auditor import cli
+
+    monkeypatch.setattr(cli._Entry, "console_script", False)
+    frozen = gc.get_freeze_count()
+    with cli._loading():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_loading_in_the_command_freezes_what_was_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    from auditor import cli
+
+    monkeypatch.setattr(cli._Entry, "console_script", True)
+    try:
+        with cli._loading():
+            loaded = [object() for _ in range(10)]  # tracked objects: lists, instances
+            loaded.append([loaded])
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
