@@ -108,3 +108,25 @@ def test_a_file_in_parts_is_written_whole(tmp_path: Path) -> None:
     assert target.read_bytes() == b'{"a": 1}\n'
     write_atomic(target, b"[]\n")
     assert target.read_bytes() == b"[]\n"
+
+
+class _Node:
+    """Can be weakly referenced and put in a cycle."""
+
+    other: object = None
+
+
+def test_what_a_pause_allocated_is_old_and_still_collectable() -> None:
+    import weakref
+
+    with no_cyclic_gc():
+        kept = [[i] for i in range(20_000)]
+        node = _Node()
+        node.other = node  # a cycle: only the cyclic collector frees it
+        gone = weakref.ref(node)
+        del node
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert id(kept[-1]) in oldest  # not young, to be scanned again by young collections
+    gc.collect()
+    assert gone() is None  # in the oldest generation, not frozen for good
+    assert len(kept) == 20_000
