@@ -14,8 +14,12 @@ def no_cyclic_gc() -> Iterator[None]:
     For code that allocates objects by the hundred thousand and keeps them (loading a
     snapshot, evaluating, rendering: 70,000 results at 10,000 users): each collection would
     scan everything allocated so far again, for nothing (it doubled the time of a large
-    evaluation). They form no cycles; reference counting still frees what is dropped, and
-    they stay collectable: they only skip the young generations.
+    evaluation). They form no cycles; reference counting still frees what is dropped.
+
+    When the collector resumes, they skip the young generations (each young collection
+    would scan them once more): they join the oldest one, still collectable, or, when the
+    process already froze objects out of collections (the ``ram-audit`` command freezes its
+    loaded modules: ``cli._loading``), they are frozen with them.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -23,9 +27,8 @@ def no_cyclic_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            # What the block allocated goes straight to the oldest generation (freeze,
-            # then unfreeze into it): a collection of the young ones would otherwise scan
-            # it all once more as soon as the collector resumes.
+            frozen = gc.get_freeze_count()
             gc.freeze()
-            gc.unfreeze()
+            if not frozen:
+                gc.unfreeze()  # into the oldest generation
             gc.enable()

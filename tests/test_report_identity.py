@@ -130,3 +130,14 @@ def test_what_a_pause_allocated_is_old_and_still_collectable() -> None:
     gc.collect()
     assert gone() is None  # in the oldest generation, not frozen for good
     assert len(kept) == 20_000
+
+
+def test_a_process_that_froze_objects_keeps_them_frozen() -> None:
+    gc.freeze()  # as the ram-audit command does with its modules
+    try:
+        frozen = gc.get_freeze_count()
+        with no_cyclic_gc():
+            kept = [[i] for i in range(1_000)]
+        assert gc.get_freeze_count() >= frozen + len(kept)
+    finally:
+        gc.unfreeze()
