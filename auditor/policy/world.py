@@ -96,6 +96,7 @@ class World:
             },
         )
         self.authorizer.index(GRAPH_ACTIONS)
+        self._arns: dict[tuple[TargetKind, str], str] = {}
         self._names: dict[TargetKind, frozenset[str]] = {
             "user": self.live_users,
             "role": frozenset(n for n, r in self.roles.items() if not r.is_service_linked),
@@ -112,7 +113,12 @@ class World:
         self.has_gaps = any(i.resource is not None for i in snapshot.issues)
 
     def arn(self, kind: TargetKind, name: str) -> str:
-        return f"acs:ram::{self.account_id}:{kind}/{name}"
+        """The ARN of a user, role or group (one string each, however many edges name it)."""
+        key = (kind, name)
+        found = self._arns.get(key)
+        if found is None:
+            found = self._arns[key] = f"acs:ram::{self.account_id}:{kind}/{name}"
+        return found
 
     def groups_of(self, user: str) -> tuple[Group, ...]:
         return self.snapshot.groups_of(user)
@@ -229,8 +235,9 @@ class World:
         if not denies and len(allows) == 1:
             ev, _, conditioned = allows[0]
             uniform = Decision.CONDITIONAL if conditioned else Decision.ALLOW
+            evs = (ev,)
             return Decided(candidates, lambda t: Authorization(
-                action, self.arn(kind, t), uniform, (ev,)))
+                action, self.arn(kind, t), uniform, evs))
 
         def decide(target: str) -> Authorization:
             soft = [e for e, t, hard in denies if not hard and target in t]
