@@ -80,7 +80,7 @@ class EscalationGraphBuilder(GraphBuilder):
         holders = [n for n in [*sources, *joined] if self._takes_over(n)]
         self._backwards(holders, externals)
         self._out.clear()
-        return self._graph(sources)
+        return self._graph()
 
     def _head(self, node: str) -> None:
         """``node``'s edges to ``admin`` and its place in the build order."""
@@ -132,7 +132,7 @@ class EscalationGraphBuilder(GraphBuilder):
             return [e for e in cached if e.target in frontier]
         return self.edges.take_over(holder, within)
 
-    def _graph(self, sources: list[str]) -> Graph:
+    def _graph(self) -> Graph:
         w, g = self.world, Graph()
         g.add_node(ADMIN)
         g.add_node(ROOT)
