@@ -20,7 +20,7 @@ from auditor.policy.authorize import (
 )
 from auditor.policy.decisions import Authorization, Decision, highest, lowest
 from auditor.policy.edges import ADMIN, Edge
-from auditor.policy.trust import ASSUME_ROLE, trust_decision
+from auditor.policy.trust import ASSUME_ROLE, alike_for_own, trust_decision
 from auditor.policy.world import World
 
 ECS = "ecs.aliyuncs.com"
@@ -142,6 +142,24 @@ class EdgeBuilder:
         self.world = world
         self.az = world.authorizer
         self._ecs_trust: dict[str, Authorization] = {}  # role -> whether ECS may assume it
+        self._alike: dict[str, bool] = {}
+        self._by_kind: dict[tuple[str, str], Authorization] = {}
+
+    def _trust(self, role: str, node: str) -> Authorization:
+        """:func:`trust_decision` of the role for an own ``node``, decided once per kind
+        when the trust names no own principal by name (a role trusting the account)."""
+        w = self.world
+        trust = w.model.trusts[role]
+        alike = self._alike.get(role)
+        if alike is None:
+            alike = self._alike[role] = alike_for_own(trust, w.account_id)
+        if not alike:
+            return trust_decision(trust, node, w.account_id)
+        key = (role, node.partition("/")[0])
+        found = self._by_kind.get(key)
+        if found is None:
+            found = self._by_kind[key] = trust_decision(trust, node, w.account_id)
+        return found
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -232,7 +250,7 @@ class EdgeBuilder:
         for target in sorted(assumable):
             if node == f"role/{target}" or not w.may_trust(target, node):
                 continue
-            trust = trust_decision(w.model.trusts[target], node, w.account_id)
+            trust = self._trust(target, node)
             if trust.decision in (Decision.DENY, Decision.IMPLICIT_DENY):
                 continue
             edge = _edge(node, f"role/{target}", "assume-role", [assumable[target], trust])

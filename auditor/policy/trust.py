@@ -202,3 +202,29 @@ def named_exactly(trust: RoleTrust, account_id: str) -> frozenset[str] | None:
                 if account == account_id:
                     found.add(relative.lower())
     return frozenset(found)
+
+
+def alike_for_own(trust: RoleTrust, account_id: str) -> bool:
+    """Whether :func:`trust_decision` is the same for every own user (and for every own
+    role): no applicable statement names an own principal by name, only by the account
+    root, ``*`` or not at all; then one answer per kind serves all."""
+    if not trust.document.readable:
+        return True
+    for stmt in trust.document.statements:
+        if not applies(stmt):
+            continue
+        for principal in (stmt.principal, stmt.not_principal):
+            for element, values in (principal or {}).items():
+                if element != "RAM":
+                    continue
+                for value in values:
+                    if value == "*":
+                        continue
+                    parsed = _ram_value(value)
+                    if parsed is None:
+                        continue
+                    account, relative = parsed
+                    own = compile_wildcard(account).fullmatch(account_id) is not None
+                    if own and compile_wildcard(relative).fullmatch("root") is None:
+                        return False
+    return True

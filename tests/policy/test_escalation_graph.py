@@ -32,6 +32,7 @@ from auditor.policy import ADMIN, PolicyEngine
 from auditor.policy.escalation import build_escalation_graph
 from auditor.policy.paths import PathFinder
 from auditor.policy.primitives import EdgeBuilder
+from auditor.policy.trust import alike_for_own, trust_decision
 from auditor.snapshot import CollectionIssue, ResourceRef
 from auditor.testing import make_snapshot, make_user
 from checks.principals import unknown_edges, unknown_reason
@@ -234,3 +235,24 @@ def test_take_over_within_targets_is_the_full_take_over_cut_to_them() -> None:
                 e for e in every if e.target in chosen], node
             checked += sum(1 for e in every if e.target in chosen)
     assert checked > 0
+
+
+def test_a_trust_alike_for_own_principals_decides_alike_for_each_of_them() -> None:
+    """What lets the edge builder decide a role's trust once per kind holds: such a trust
+    gives every own user (role, group) the same decision and evidence."""
+    alike = named = 0
+    for seed in range(30):
+        eng = random_world(seed)
+        w = eng.world
+        own = [*(f"user/{u}" for u in w.users), *(f"role/{r}" for r in w.roles),
+               *(f"group/{g}" for g in w.groups)]
+        for name, trust in w.model.trusts.items():
+            if not alike_for_own(trust, w.account_id):
+                named += 1
+                continue
+            alike += 1
+            for node in own:
+                first = next(n for n in own if n.partition("/")[0] == node.partition("/")[0])
+                assert trust_decision(trust, node, w.account_id) == trust_decision(
+                    trust, first, w.account_id), (name, node)
+    assert alike > 0 and named > 0
