@@ -6,8 +6,10 @@ under new names (structure kept: memberships, attachments, keys), and times the 
 command ``ram-audit evaluate SNAPSHOT --format json`` as a subprocess for each size.
 
 Prints, per size: users, results, wall seconds, CPU seconds (user + sys: the figure to
-trust on a shared machine), peak RSS, and microseconds of wall time per user (a linear
-evaluation keeps that last column flat). Goal (issue 8): 10,000 users in <= 2.0 s
+trust on a shared machine), peak RSS, microseconds of wall time per user (a linear
+evaluation keeps that column flat), and the size of report.json (what the run must write:
+the escalation checks list one path per distinct first hop, so a principal that can take
+over every user has a path per user that can become admin). Goal (issue 8): 10,000 users in <= 2.0 s
 and <= 300 MiB. Usage::
 
     python bench/evaluate_bench.py [--sizes 5000,10000,20000] [--exclude-checks ID,...]
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -115,9 +118,9 @@ def scaled(snapshot: AccountSnapshot, factor: int) -> AccountSnapshot:
     )
 
 
-def run_evaluate(path: Path, exclude: str) -> tuple[float, float, float, int]:
-    """Wall seconds, CPU seconds (user + sys), peak RSS (MiB) and result count of one
-    whole ``evaluate`` command."""
+def run_evaluate(path: Path, exclude: str) -> tuple[float, float, float, int, float]:
+    """Wall seconds, CPU seconds (user + sys), peak RSS (MiB), result count and
+    report.json size (MiB) of one whole ``evaluate`` command."""
     out = Path(tempfile.mkdtemp(prefix="ram-audit-eval-"))
     command = [
         sys.executable,
@@ -143,8 +146,11 @@ def run_evaluate(path: Path, exclude: str) -> tuple[float, float, float, int]:
     peak = after.ru_maxrss
     if done.returncode not in (0, 1):
         raise SystemExit(f"evaluate failed ({done.returncode}): {done.stderr.strip()}")
-    results = len(json.loads((out / "report.json").read_text())["results"])
-    return wall, cpu, max(peak, before.ru_maxrss) / 1024, results
+    report = out / "report.json"
+    results = len(json.loads(report.read_text(encoding="utf-8"))["results"])
+    size = report.stat().st_size / 2**20
+    shutil.rmtree(out)
+    return wall, cpu, max(peak, before.ru_maxrss) / 1024, results, size
 
 
 def main() -> None:
@@ -167,7 +173,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     base: AccountSnapshot | None = None
     print(f"{'users':>7} {'results':>8} {'wall s':>7} {'CPU s':>7} {'RSS MiB':>8} "
-          f"{'µs/user':>8}")
+          f"{'µs/user':>8} {'JSON MiB':>9}")
     for size in sizes:
         path = workdir / f"snapshot-{size}.json"
         if not path.exists():
@@ -177,10 +183,11 @@ def main() -> None:
                 base = base_snapshot()
             save_snapshot(scaled(base, max(1, size // BASE_USERS)), path)
         users = len(json.loads(path.read_text(encoding="utf-8"))["users"])
-        wall, cpu, rss, results = run_evaluate(path, args.exclude_checks)
+        wall, cpu, rss, results, mib = run_evaluate(path, args.exclude_checks)
         per_user = wall / users * 1e6
         print(
-            f"{users:>7,} {results:>8,} {wall:>7.2f} {cpu:>7.2f} {rss:>8.0f} {per_user:>8.0f}",
+            f"{users:>7,} {results:>8,} {wall:>7.2f} {cpu:>7.2f} {rss:>8.0f} {per_user:>8.0f} "
+            f"{mib:>9.1f}",
             flush=True,
         )
     print(
