@@ -1,8 +1,9 @@
 """Per-API request pacing that reaches the quota without bursting, and yields when throttled.
 
 :class:`AdaptiveLimiter` is a GCRA (virtual scheduling) limiter with no burst tolerance:
-consecutive grants are at least ``1 / rate`` seconds apart, so any one-second window holds
-at most ``ceil(ceiling)`` grants whatever the timing of the callers. On top of it, AIMD:
+consecutive grants are at least ``1 / rate`` seconds apart (with :data:`HEADROOM`), so any
+one-second window holds at most ``ceil(ceiling)`` grants whatever the timing of the
+callers. On top of it, AIMD:
 
 - a ``Throttling*`` answer divides the rate by two (once per congestion event: throttles of
   requests booked before the last decrease do not decrease it again), and a server
@@ -23,6 +24,10 @@ import threading
 import time
 from collections.abc import Callable
 
+#: Slots are spaced for this fraction of the rate: requests sent ``1/rate`` apart can arrive
+#: closer together (network and server scheduling jitter), and a strict one-second window
+#: then counts one request too many; each such throttle halves the rate for ~500 calls.
+HEADROOM = 0.97
 #: Multiplicative decrease on throttling.
 DECREASE = 0.5
 #: Successful calls that add back ``ceiling`` req/s in all (additive increase per call).
@@ -68,7 +73,7 @@ class AdaptiveLimiter:
     def _book(self) -> tuple[float, int]:
         with self._lock:
             slot = max(self._clock(), self._next, self._paused_until)
-            self._next = slot + 1.0 / self._rate
+            self._next = slot + 1.0 / (self._rate * HEADROOM)
             return slot, self._epoch
 
     def acquire(self) -> float:
@@ -103,6 +108,6 @@ class AdaptiveLimiter:
                 self._rate = max(self._floor, self._rate * DECREASE)
                 # Requests sent before now are part of this event; callers still waiting
                 # book again (see acquire), from the new spacing on.
-                self._next = max(self._next, now + 1.0 / self._rate)
+                self._next = max(self._next, now + 1.0 / (self._rate * HEADROOM))
                 self._epoch_start = self._next
                 self._epoch += 1

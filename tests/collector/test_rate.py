@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import random
 import threading
 
 import pytest
 
-from auditor.collector.rate import MIN_RATE, RECOVERY_CALLS, AdaptiveLimiter
+from auditor.collector.rate import HEADROOM, MIN_RATE, RECOVERY_CALLS, AdaptiveLimiter
 
 
 class FakeClock:
@@ -39,9 +40,11 @@ def test_a_fresh_limiter_does_not_burst() -> None:
     clock = FakeClock()
     gate = limiter(100, clock)
     slots = [gate.acquire() for _ in range(1000)]
-    assert slots[:3] == pytest.approx([0.0, 0.01, 0.02])
-    assert most_in_any_window(slots) == 100
-    assert clock.now == pytest.approx(9.99)  # 1,000 grants take 10 s: no head start
+    spacing = 1 / (100 * HEADROOM)  # just over 10 ms: a margin for arrival jitter
+    assert 0.97 <= HEADROOM < 1
+    assert slots[:3] == pytest.approx([0.0, spacing, 2 * spacing])
+    assert most_in_any_window(slots) == math.floor(100 * HEADROOM)
+    assert clock.now == pytest.approx(999 * spacing)  # no head start
 
 
 def test_no_window_ever_holds_more_than_the_ceiling() -> None:
@@ -83,7 +86,8 @@ def test_concurrent_callers_get_distinct_spaced_slots() -> None:
         thread.join()
     ordered = sorted(slots)
     assert len(set(ordered)) == 320
-    assert min(b - a for a, b in itertools.pairwise(ordered)) == pytest.approx(0.02)
+    assert min(b - a for a, b in itertools.pairwise(ordered)) == pytest.approx(
+        1 / (50 * HEADROOM))
 
 
 def test_throttling_halves_the_rate_once_per_congestion_event() -> None:
@@ -113,7 +117,8 @@ def test_callers_waiting_during_a_decrease_book_again_at_the_new_pace() -> None:
     sent.append(gates[0].acquire())
     second = gates[0].acquire()
     assert sent[0] == 0.0
-    assert second == pytest.approx(0.01 + 1 / 50)  # not the 0.01 booked at the old pace
+    # not the slot booked at the old pace
+    assert second == pytest.approx(1 / (100 * HEADROOM) + 1 / (50 * HEADROOM))
 
 
 def test_the_rate_never_drops_to_zero() -> None:
@@ -124,7 +129,7 @@ def test_the_rate_never_drops_to_zero() -> None:
     assert gate.rate == MIN_RATE
     before = clock.now
     gate.acquire()
-    assert clock.now - before <= 1 / MIN_RATE + 1e-9
+    assert clock.now - before <= 1 / (MIN_RATE * HEADROOM) + 1e-9
 
 
 def test_slower_after_a_throttle() -> None:
