@@ -255,7 +255,11 @@ class EscalationPrincipal(_Frozen):
     node: str
     check_id: str
     result_uid: str
-    paths: list[EscalationPath]
+    paths: list[EscalationPath] = Field(
+        description="the shortest paths, at most 10 (one per distinct first hop)")
+    paths_total: int = Field(
+        description="every path found, one per distinct first hop; `ram-audit query paths "
+        "NODE` lists them all")
 
 
 class EscalationInfo(_Frozen):

@@ -132,14 +132,25 @@ def held_phrase(held: str) -> str:
     return {"direct": "attached directly", "role": "attached to the role"}.get(held, held)
 
 
+#: Paths spelled out in a message (shortest first); the rest are counted, and
+#: ``ram-audit query paths`` lists every one. A grant on every user gives one path per
+#: user who can become admin: listing all would make messages grow with users x admins.
+MESSAGE_PATHS = 5
+
+
 def paths_message(who: str, paths: Sequence[Path], texts: HopTexts) -> str:
-    """The FAIL message: every path, hop by hop, and the grants to remove."""
+    """The FAIL message: the shortest paths, hop by hop, and every grant to remove."""
     conditional = all(path_decision(p) is Decision.CONDITIONAL for p in paths)
     how = "conditionally " if conditional else ""
-    listed = " | ".join(f"path {i}: {texts.path(p)}" for i, p in enumerate(paths, 1))
-    return (f"{cap(who)} can {how}become a full administrator through {len(paths)} "
-            f"path{'s' if len(paths) != 1 else ''}: {listed}. To cut the path"
-            f"{'s' if len(paths) != 1 else ''}, remove {first_grants(paths)}.")
+    shown = paths[:MESSAGE_PATHS]
+    listed = " | ".join(f"path {i}: {texts.path(p)}" for i, p in enumerate(shown, 1))
+    plural = "s" if len(paths) != 1 else ""
+    count = f"{len(paths)} path{plural}"
+    if len(paths) > len(shown):
+        count += (f" (the {len(shown)} shortest are listed; `ram-audit query paths "
+                  f"{paths[0][0].source}` lists every one)")
+    return (f"{cap(who)} can {how}become a full administrator through {count}: {listed}. "
+            f"To cut the path{plural}, remove {first_grants(paths)}.")
 
 
 def unknown_reason(engine: PolicyEngine, node: str) -> str | None:

@@ -17,6 +17,9 @@ from auditor.report import (
 )
 from auditor.snapshot import AccountSnapshot
 
+#: Paths kept per principal (shortest first): a grant on every user gives one path per user
+#: who can become admin, so the section would grow with users x admins.
+REPORT_PATHS = 10
 #: Checks whose failing resources are principals with paths to admin.
 PATH_CHECKS = ("principal_no_escalation_path", "external_principal_no_admin_path")
 
@@ -51,11 +54,12 @@ def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]
         node = node_of(result)
         paths = engine.paths(node)
         views = []
-        for path in paths:
+        for path in paths[:REPORT_PATHS]:
             hops = [hop(e) for e in path]
             for h in hops:
                 edges.setdefault((h.source, h.primitive, h.target), h)
             views.append(EscalationPath(decision=path_decision(path).value, hops=hops))
         principals.append(EscalationPrincipal(node=node, check_id=result.check_id,
-                                              result_uid=result.uid, paths=views))
+                                              result_uid=result.uid, paths=views,
+                                              paths_total=len(paths)))
     return EscalationInfo(principals=principals, edges=list(edges.values()))

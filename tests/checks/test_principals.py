@@ -140,6 +140,36 @@ def test_escalation_paths_are_named_hop_by_hop_with_the_grant_to_remove() -> Non
     assert "can conditionally become" in conditional and "(conditional)" in conditional
 
 
+def test_many_paths_are_counted_and_the_shortest_listed() -> None:
+    """A grant on every user opens one path per admin user: the message lists the
+    MESSAGE_PATHS shortest and counts the rest; the report section keeps REPORT_PATHS."""
+    from auditor.engine import Evaluation, evaluate
+    from auditor.policy.report_section import REPORT_PATHS
+    from auditor.registry import LoadedCheck
+    from checks.principals import MESSAGE_PATHS
+
+    admins = [f"admin{i:02d}" for i in range(12)]
+    snap = make_snapshot(
+        users=[*(make_user(a) for a in admins), make_user("fail_keymaker")],
+        policies=[admin_policy(*(f"user/{a}" for a in admins)),
+                  policy("keys", allow("ram:CreateAccessKey", user_arn("*")),
+                         to=["user/fail_keymaker"])],
+    )
+    (finding,) = run_check(PrincipalNoEscalationPath, snap)
+    assert finding.status is Status.FAIL
+    message = finding.message
+    assert "through 12 paths (the 5 shortest are listed; `ram-audit query paths " \
+           "user/fail_keymaker` lists every one)" in message
+    assert message.count("| path ") == MESSAGE_PATHS - 1 and "path 6:" not in message
+    assert "remove statement 0 of Custom policy keys (attached directly)" in message
+    checks = [LoadedCheck(PrincipalNoEscalationPath, "builtin", "checks")]
+    section = evaluate(snap, Evaluation(checks=checks)).escalation
+    assert section is not None
+    (principal,) = section.principals
+    assert (len(principal.paths), principal.paths_total) == (REPORT_PATHS, 12)
+    assert len(section.edges) == 2 * REPORT_PATHS  # only the kept paths' hops
+
+
 def test_escalation_verdicts() -> None:
     seen = statuses(run_check(PrincipalNoEscalationPath, escalation_world(),
                               allowed_principals=["user/pass_allowed"]))
