@@ -21,6 +21,7 @@ class PathFinder:
         self.graph = graph
         self._toward: dict[tuple[str, bool], dict[str, Edge]] = {}
         self._any: dict[tuple[frozenset[str], bool], dict[str, Edge]] = {}
+        self._paths: dict[tuple[str, str], list[Path]] = {}
 
     def toward(self, goal: str, *, unknown_as_allow: bool = False) -> dict[str, Edge]:
         """For every node with a path to ``goal``: the first edge of one shortest path."""
@@ -62,7 +63,15 @@ class PathFinder:
         return source == goal or source in self.toward(goal, unknown_as_allow=unknown_as_allow)
 
     def paths(self, source: str, goal: str = ADMIN) -> list[Path]:
-        """One shortest path per distinct (primitive, first target), shortest first."""
+        """One shortest path per distinct (primitive, first target), shortest first
+        (computed once per source and goal: the checks and the report both ask)."""
+        key = (source, goal)
+        found = self._paths.get(key)
+        if found is None:
+            found = self._paths[key] = self._find_paths(source, goal)
+        return list(found)
+
+    def _find_paths(self, source: str, goal: str) -> list[Path]:
         toward = self.toward(goal)
         seen: set[tuple[str, str]] = set()
         found: list[Path] = []
