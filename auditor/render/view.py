@@ -242,16 +242,26 @@ class StackRow:
     failing: int
 
 
+#: Principals drawn in the page's escalation section, and paths shown per principal: enough
+#: to see how escalation happens; at 10,000 users thousands of principals can fail, each
+#: with its finding in the table and every path in report.json (``ram-audit query paths``).
+HTML_PRINCIPALS = 40
+HTML_PATHS = 3
+
+
 @dataclass(frozen=True)
 class EscalationView:
     """Failing principals with their paths (chains of hops), and the subgraph laid out for
-    an inline SVG (``admin`` rightmost; conditional edges flagged)."""
+    an inline SVG (``admin`` rightmost; conditional edges flagged): the first
+    :data:`HTML_PRINCIPALS` (external principals first, then the shortest paths), each with
+    at most :data:`HTML_PATHS` paths."""
 
     principals: list[EscalationPrincipal]
     graph: Layout
     conditional: frozenset[tuple[str, str]]  # (source, target) of CONDITIONAL edges
     #: node id -> its kind (css class): user, role, group, admin, external
     kinds: dict[str, str]
+    total: int = 0  # failing principals in the report
 
 
 def _node_kind(node: str) -> str:
@@ -259,18 +269,30 @@ def _node_kind(node: str) -> str:
     return kind if kind in ("user", "role", "group", "admin") else "external"
 
 
+def _shown(principal: EscalationPrincipal) -> EscalationPrincipal:
+    if len(principal.paths) <= HTML_PATHS:
+        return principal
+    return principal.model_copy(update={"paths": principal.paths[:HTML_PATHS]})
+
+
 def _escalation(info: EscalationInfo | None) -> EscalationView | None:
     if info is None or not info.principals:
         return None
-    edges = [(e.source, e.target, e.primitive) for e in info.edges]
-    graph = layout(edges)
+    ordered = sorted(info.principals, key=lambda p: (
+        p.check_id != "external_principal_no_admin_path",
+        min((len(path.hops) for path in p.paths), default=0), p.node))
+    shown = [_shown(p) for p in ordered[:HTML_PRINCIPALS]]
+    hops = {(h.source, h.primitive, h.target): h
+            for p in shown for path in p.paths for h in path.hops}
+    graph = layout([(s, t, primitive) for s, primitive, t in hops])
     return EscalationView(
-        principals=sorted(info.principals, key=lambda p: (p.check_id != "external_principal"
-                                                          "_no_admin_path", p.node)),
+        principals=sorted(shown, key=lambda p: (p.check_id != "external_principal"
+                                                "_no_admin_path", p.node)),
         graph=graph,
-        conditional=frozenset((e.source, e.target) for e in info.edges
-                              if e.decision == "CONDITIONAL"),
+        conditional=frozenset((h.source, h.target) for h in hops.values()
+                              if h.decision == "CONDITIONAL"),
         kinds={b.id: _node_kind(b.id) for b in graph.boxes},
+        total=len(info.principals),
     )
 
 

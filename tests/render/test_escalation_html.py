@@ -91,6 +91,37 @@ def test_no_section_without_failing_principals() -> None:
     assert evaluate(snapshot, Evaluation(checks=checks)).escalation is None
 
 
+def test_the_page_draws_a_bounded_share_of_many_failing_principals(tmp_path: Path) -> None:
+    """Thousands of principals can fail at 10,000 users: the page draws HTML_PRINCIPALS of
+    them with HTML_PATHS paths each, says how many it left out, and keeps every finding."""
+    from auditor.render.view import HTML_PATHS, HTML_PRINCIPALS
+
+    helpers = [f"helper{i:02d}" for i in range(HTML_PRINCIPALS + 5)]
+    bosses = [f"boss{i}" for i in range(HTML_PATHS + 2)]  # one path per boss
+    snapshot = make_snapshot(
+        users=[*(make_user(b, console=True) for b in bosses), *(make_user(h) for h in helpers)],
+        groups=[Group(id="g-h", name="helpdesk", members=tuple(helpers))],
+        policies=[
+            _policy("AdministratorAccess", [{"Effect": "Allow", "Action": "*",
+                                             "Resource": "*"}],
+                    *(f"user/{b}" for b in bosses), type="System"),
+            _policy("reset", [{"Effect": "Allow", "Action": "ram:UpdateLoginProfile",
+                               "Resource": f"acs:ram:*:{ACCOUNT_ID}:user/*"}],
+                    "group/helpdesk"),
+        ],
+    )
+    checks = [LoadedCheck(PrincipalNoEscalationPath, "builtin", "checks")]
+    full = evaluate(snapshot, Evaluation(checks=checks))
+    assert full.escalation is not None and len(full.escalation.principals) == len(helpers)
+    (path,) = render_report(full, ["html"], tmp_path)
+    html = path.read_text()
+    assert html.count('class="card esc-principal"') == HTML_PRINCIPALS
+    assert f"{HTML_PRINCIPALS} of {len(helpers)} principals" in html
+    drawn = re.findall(r'<ol class="esc-paths">(.*?)</ol>', html, re.S)
+    assert max(chunk.count('<li class="esc-path') for chunk in drawn) == HTML_PATHS
+    assert html.count('id="r-') >= len(helpers)  # every finding is still in the table
+
+
 def test_layout_puts_admin_rightmost_and_each_node_once() -> None:
     edges = [("account/1", "role/a", "assume-role"), ("role/a", "role/b", "pass-role-ecs"),
              ("role/b", "admin", "full-admin"), ("user/x", "admin", "edit-own-policy"),
