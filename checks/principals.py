@@ -135,7 +135,7 @@ def held_phrase(held: str) -> str:
 #: Paths spelled out in a message (shortest first); the rest are counted, and
 #: ``ram-audit query paths`` lists every one. A grant on every user gives one path per
 #: user who can become admin: listing all would make messages grow with users x admins.
-MESSAGE_PATHS = 5
+MESSAGE_PATHS = 3
 
 
 def paths_message(who: str, paths: Sequence[Path], texts: HopTexts) -> str:
