@@ -75,8 +75,15 @@ role/deploy -[full-admin, ALLOW: AdministratorAccess (System, v1, role) statemen
 - Read each hop as "the left principal can obtain the right one's permissions" through the
   named primitive. The evidence names the grant to remove to cut that hop: the policy, how
   the source holds it (directly, through a group, as a role) and the statement index.
-- One shortest path is reported per distinct (primitive, first target) of a source: two
+- One shortest path is found per distinct (primitive, first target) of a source: two
   paths that begin differently are two problems to fix; two that begin alike are one.
+  `ram-audit query paths NODE` lists every one. A grant on every user opens one path per
+  user who can become admin, so the reports bound what they repeat: a check's message
+  counts every path, spells out the 3 shortest and names every grant to remove; the
+  report's `escalation` section keeps the 10 shortest per principal (`paths_total` counts
+  them all); the HTML page draws 40 principals, 3 paths each. (policy-analysis.md §5 asks
+  for every first hop in the message: at 10,000 users that made messages and reports grow
+  with holders x admins.)
 - A path is `CONDITIONAL` when one hop is (a Condition the engine does not evaluate, an
   MFA-gated login profile, an attach grant that covers the target but not the policy, a
   conditioned trust statement); otherwise `ALLOW`.
