@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.per_snapshot import per_snapshot
 from auditor.policy.decisions import Authorization, Decision, lowest
 from auditor.policy.edges import ADMIN, FullAdmin, Node, Path, path_decision
 from auditor.policy.escalation import build_escalation_graph
@@ -44,9 +44,6 @@ class WhoCan:
         return out
 
 
-_CACHE: dict[int, tuple[weakref.ref[AccountSnapshot], PolicyEngine]] = {}
-
-
 class PolicyEngine:
     """Effective permissions, trust and escalation paths of one snapshot (offline).
 
@@ -70,13 +67,7 @@ class PolicyEngine:
     @classmethod
     def from_snapshot(cls, snapshot: AccountSnapshot) -> PolicyEngine:
         """The engine of ``snapshot``, built once per snapshot object."""
-        key = id(snapshot)
-        cached = _CACHE.get(key)
-        if cached is not None and cached[0]() is snapshot:
-            return cached[1]
-        engine = cls(snapshot)
-        _CACHE[key] = (weakref.ref(snapshot, lambda _: _CACHE.pop(key, None)), engine)
-        return engine
+        return _engine_of(snapshot)
 
     # --- principals and policies --------------------------------------------------------
 
@@ -250,3 +241,6 @@ class PolicyEngine:
                   ) -> bool:
         """Whether a usable path exists (``unknown_as_allow``: were unknown edges ALLOW)."""
         return self._finder([to]).can_reach(source, to, unknown_as_allow=unknown_as_allow)
+
+
+_engine_of = per_snapshot(PolicyEngine)

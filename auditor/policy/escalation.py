@@ -16,8 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from auditor.policy.edges import ADMIN, ROOT, Edge
-from auditor.policy.graph import ATTACH_ACTIONS, ROOT_EDGE, Graph, GraphBuilder, external_edges
+from auditor.policy.edges import ADMIN, Edge
+from auditor.policy.graph import (
+    ATTACH_ACTIONS,
+    ROOT_EDGE,
+    Graph,
+    GraphBuilder,
+    add_principal_nodes,
+    external_edges,
+)
 from auditor.policy.primitives import TAKE_OVER_ORDER, Within
 from auditor.policy.world import World
 
@@ -133,13 +140,8 @@ class EscalationGraphBuilder(GraphBuilder):
         return self.edges.take_over(holder, within)
 
     def _graph(self) -> Graph:
-        w, g = self.world, Graph()
-        g.add_node(ADMIN)
-        g.add_node(ROOT)
-        for user in w.snapshot.users:
-            g.add_node(f"user/{user.name}", frozen=user.frozen)
-        for role in w.snapshot.roles:
-            g.add_node(f"role/{role.name}", service_linked=role.is_service_linked)
+        g = Graph()
+        add_principal_nodes(g, self.world)
         for _, edge in sorted(self._keyed, key=lambda k: k[0]):
             g.add_edge(edge)
         return g

@@ -134,6 +134,17 @@ def full_admin_edge(world: World, node: str) -> Edge | None:
     return None
 
 
+def add_principal_nodes(graph: Graph, world: World) -> None:
+    """``admin``, ``root``, and every user (frozen flagged) and role (service-linked
+    flagged): the nodes of both the full and the escalation graph."""
+    graph.add_node(ADMIN)
+    graph.add_node(ROOT)
+    for user in world.snapshot.users:
+        graph.add_node(f"user/{user.name}", frozen=user.frozen)
+    for role in world.snapshot.roles:
+        graph.add_node(f"role/{role.name}", service_linked=role.is_service_linked)
+
+
 class GraphBuilder:
     """Builds the :class:`Graph` of one :class:`World`."""
 
@@ -145,13 +156,8 @@ class GraphBuilder:
 
     def build(self) -> Graph:
         w, g = self.world, self.graph
-        g.add_node(ADMIN)
-        g.add_node(ROOT)
+        add_principal_nodes(g, w)
         g.add_edge(ROOT_EDGE)
-        for user in w.snapshot.users:
-            g.add_node(f"user/{user.name}", frozen=user.frozen)
-        for role in w.snapshot.roles:
-            g.add_node(f"role/{role.name}", service_linked=role.is_service_linked)
         for source in w.sources():
             self._principal(source, take_over=True)
         joined = sorted({e.target for e in g.edges if e.primitive == "join-group"})
