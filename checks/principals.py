@@ -264,6 +264,9 @@ class PrincipalNoEscalationPath(Check):
 
 class ExternalPrincipalNoAdminPathParams(CheckParams):
     trusted_accounts: tuple[AccountId, ...] = ()
+    #: Set by organisation runs (``run --accounts``): the Resource Directory's accounts.
+    #: They are trusted, and an account outside them is named as such.
+    organisation_accounts: tuple[AccountId, ...] = ()
 
 
 def external_resource(node: str) -> Resource:
@@ -305,9 +308,14 @@ class ExternalPrincipalNoAdminPath(Check):
         for node in nodes:
             resource = external_resource(node)
             who = f"external principal {node}"
-            trusted = node.startswith("account/") and (
-                node.partition("/")[2] in params.trusted_accounts)
-            yield path_verdict(self, engine, node, resource, who, trusted, "trusted_accounts")
+            account_id = node.partition("/")[2] if node.startswith("account/") else None
+            trusted = account_id is not None and account_id in params.trusted_accounts
+            member = account_id is not None and account_id in params.organisation_accounts
+            if params.organisation_accounts and account_id is not None and not (
+                    trusted or member):
+                who += " (outside the organisation)"
+            exempt_by = "trusted_accounts" if trusted else "organisation_accounts"
+            yield path_verdict(self, engine, node, resource, who, trusted or member, exempt_by)
         if not nodes:
             yield self.not_applicable(account(snapshot), "No trust policy names an external "
                                       "account, identity provider or anyone.")

@@ -32,9 +32,8 @@ from auditor.render import load_report
 
 log = logging.getLogger("ram_audit.org")
 
-#: Checks told the organisation's accounts: through their ``organisation_accounts``
-#: parameter (trusted, and named when a trust goes outside them), else added to
-#: ``trusted_accounts``.
+#: Checks told the organisation's accounts through their ``organisation_accounts``
+#: parameter: trusted, and an account outside them is named as such.
 ORG_AWARE_CHECKS = ("role_trust_restricted", "external_principal_no_admin_path")
 ACCOUNTS_DIR = "accounts"
 
@@ -67,13 +66,9 @@ def _with_trusted(plan: Plan, trusted: Sequence[str]) -> Plan:
         if loaded.id not in ORG_AWARE_CHECKS:
             continue
         current = plan.evaluation.params_for(loaded)
-        fields = type(current).model_fields
-        field = next((f for f in ("organisation_accounts", "trusted_accounts") if f in fields),
-                     None)
-        if field is None:
-            continue
-        base = tuple(getattr(current, field))
-        params.setdefault(loaded.id, {})[field] = tuple(sorted(set(base) | set(trusted)))
+        base = tuple(getattr(current, "organisation_accounts", ()))
+        params.setdefault(loaded.id, {})["organisation_accounts"] = tuple(
+            sorted(set(base) | set(trusted)))
     return dataclasses.replace(
         plan, evaluation=dataclasses.replace(plan.evaluation, params=params))
 

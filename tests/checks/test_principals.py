@@ -241,6 +241,20 @@ def test_a_trusted_account_passes_with_its_path() -> None:
     assert "role/partner-admin" in found[f"account/{PARTNER}"].message
 
 
+def test_an_organisation_run_trusts_its_accounts_and_names_the_others() -> None:
+    """organizations.md: the organisation's accounts are trusted; an account outside it
+    says so."""
+    found = by_resource(run_check(ExternalPrincipalNoAdminPath, external_world(),
+                                  organisation_accounts=[PARTNER]))
+    partner = found[f"account/{PARTNER}"]
+    assert partner.status is Status.PASS and "organisation_accounts" in partner.message
+    outside = found[f"account/{OTHER}"]
+    assert outside.status is Status.FAIL
+    assert f"account/{OTHER} (outside the organisation)" in outside.message
+    plain = by_resource(run_check(ExternalPrincipalNoAdminPath, external_world()))
+    assert "organisation" not in plain[f"account/{OTHER}"].message
+
+
 # --- principal_admin_allowlisted -----------------------------------------------------
 
 def test_admin_allowlist_names_the_grant() -> None:
