@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from auditor._gc import no_cyclic_gc
 from auditor.render.timefmt import rfc3339, utc_text
 from auditor.render.view import (
+    HTML_PATHS,
     NOT_RUN,
     SCORE_EXPLAINED,
     SEVERITY_ORDER,
@@ -67,6 +68,7 @@ def _environment() -> Environment:
         SEVERITY_WEIGHT={str(s): w for s, w in SEVERITY_WEIGHT.items()},
         SCORE_EXPLAINED=SCORE_EXPLAINED,
         NOT_RUN=NOT_RUN,
+        html_paths=HTML_PATHS,
     )
     env.filters.update(breakable=breakable, thousands=thousands, rfc3339=rfc3339,
                        utc_text=utc_text)
