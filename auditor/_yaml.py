@@ -8,9 +8,13 @@ become a ``yaml.YAMLError`` like any syntax error.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from auditor.errors import yaml_problem
 
 # The C parser is ~20x faster on large generated worlds; the constructors stay Python.
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -38,3 +42,24 @@ def safe_load(text: str) -> Any:
         raise
     except (ValueError, TypeError, OverflowError) as exc:
         raise yaml.YAMLError(f"unreadable value: {exc}") from None
+
+
+class DataFileError(ValueError):
+    """A hand-written data file could not be read or parsed; the message says why, without
+    the file's name (each caller puts it first in its own wording)."""
+
+
+def load_data_file(path: Path) -> Any:
+    """Read a hand-written file: JSON when its suffix is ``.json``, else YAML (above)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataFileError(f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise DataFileError("not a UTF-8 text file") from None
+    try:
+        return json.loads(text) if path.suffix.lower() == ".json" else safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise DataFileError(f"not valid JSON: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"not valid YAML: {yaml_problem(exc)}") from None

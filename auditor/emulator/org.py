@@ -19,14 +19,12 @@ it, with ``Throttling.User`` (a member throttled beyond any retry).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from auditor._yaml import safe_load
+from auditor._yaml import DataFileError, load_data_file
 from auditor.emulator.world import World, WorldError, load_world, parse_world
 
 #: Member statuses of ListAccounts (ResourceManager 2020-03-31).
@@ -120,15 +118,9 @@ class OrgError(ValueError):
 
 def _read(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise OrgError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise OrgError(f"{path}: not a UTF-8 text file") from None
-    try:
-        return json.loads(text) if path.suffix.lower() == ".json" else safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise OrgError(f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from None
+        return load_data_file(path)
+    except DataFileError as exc:
+        raise OrgError(f"{path}: {exc}") from None
 
 
 def _world(value: Any, base: Path, where: str) -> World:

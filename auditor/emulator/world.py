@@ -14,16 +14,14 @@ keep a bundled world's ages (89/90/91 days) stable whenever it is run.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from auditor._yaml import safe_load
+from auditor._yaml import DataFileError, load_data_file
 from auditor.errors import plain_problem, shown_value
 
 _RELATIVE = re.compile(r"^now(?:\s*-\s*(\d+)\s*([dhms]))?$")
@@ -362,24 +360,9 @@ def load_world(path: str | Path) -> World:
     """Read and validate a YAML or JSON world file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WorldError(f"{path}: cannot read world file: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise WorldError(f"{path}: not a UTF-8 text file") from None
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = safe_load(text)  # the C parser when available; bad dates stay text
-    except json.JSONDecodeError as exc:
-        raise WorldError(f"{path}: not valid JSON: {exc}") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise WorldError(f"{path}: not valid YAML: {at}{exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise WorldError(f"{path}: not valid YAML: {exc}") from None
+        data = load_data_file(path)  # the C parser when available; bad dates stay text
+    except DataFileError as exc:
+        raise WorldError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise WorldError(f"{path}: a world file must be a mapping with at least 'account'")
     return parse_world(data, str(path))

@@ -22,9 +22,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from auditor._yaml import safe_load
+from auditor._yaml import DataFileError, load_data_file
 from auditor.collector.settings import check_role_arn
-from auditor.errors import UsageError, plain_problem, yaml_problem
+from auditor.errors import UsageError, plain_problem
 from auditor.render.atomic import write_atomic
 
 #: The role Resource Directory creates in members, with administrator rights.
@@ -129,18 +129,9 @@ def parse_accounts(data: Any, source: str) -> AccountsFile:
 def load_accounts(path: Path) -> AccountsFile:
     """Read and validate an accounts file (YAML, or JSON for ``.json``)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"--accounts {path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--accounts {path}: not a UTF-8 text file") from None
-    is_json = path.suffix.lower() == ".json"
-    try:
-        data = json.loads(text) if is_json else safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"--accounts {path}: not valid JSON: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"--accounts {path}: not valid YAML: {yaml_problem(exc)}") from None
+        data = load_data_file(path)
+    except DataFileError as exc:
+        raise UsageError(f"--accounts {path}: {exc}") from None
     return parse_accounts(data, f"--accounts {path}")
 
 
