@@ -62,6 +62,13 @@ def reader_role(principal: str = f"acs:ram::{MANAGEMENT_ID}:root",
             "policies": [{"name": "AliyunRAMReadOnlyAccess", "type": "System"}]}
 
 
+def four_member_org() -> OrgSpec:
+    """Four members of 3 users: member 1's audit role trusts an account other than the
+    management account, and member 3 is pending deletion."""
+    return small_org(4, 3, **{"1": {"roles": [reader_role("acs:ram::1999999999999999:root")]},
+                              "3": {"status": "PendingDelete"}})
+
+
 ROOT = Path(__file__).resolve().parents[2]
 AUDITOR_ENV = {"ALIBABA_CLOUD_ACCESS_KEY_ID": AUDITOR_KEY_ID,
                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": AUDITOR_KEY_SECRET}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from org_support import AUDITOR_ENV, endpoint_args, ram_audit, reader_role, small_org
+from org_support import AUDITOR_ENV, endpoint_args, four_member_org, ram_audit
 
 from auditor.emulator.generate import AUDITOR_KEY_SECRET
 from auditor.emulator.org_generate import member_id
@@ -17,9 +17,7 @@ from auditor.org.accounts import AccountsFile, dump_accounts
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[OrgEmulator]:
-    spec = small_org(4, 3, **{"1": {"roles": [reader_role("acs:ram::1999999999999999:root")]},
-                              "3": {"status": "PendingDelete"}})
-    with OrgEmulator(spec) as emulator:
+    with OrgEmulator(four_member_org()) as emulator:
         yield emulator
 
 

@@ -13,10 +13,9 @@ from org_support import (
     AUDITOR_ENV,
     auditor,
     endpoint_args,
+    four_member_org,
     ram_audit,
-    reader_role,
     settings_for,
-    small_org,
 )
 
 from auditor.emulator.org_generate import MANAGEMENT_ID, member_id
@@ -32,9 +31,7 @@ GOOD, WRONG_TRUST, LATE, PENDING = (member_id(n) for n in range(4))
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[OrgEmulator]:
-    spec = small_org(4, 3, **{"1": {"roles": [reader_role("acs:ram::1999999999999999:root")]},
-                              "3": {"status": "PendingDelete"}})
-    with OrgEmulator(spec) as emulator:
+    with OrgEmulator(four_member_org()) as emulator:
         yield emulator
 
 
