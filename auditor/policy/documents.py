@@ -14,7 +14,13 @@ document's ``error`` when it cannot be read: nothing can be concluded from it.
 
 from __future__ import annotations
 
-from auditor.policy.model import Document, MalformedDocument, ParsedPolicy, Statement
+from auditor.policy.model import (
+    ADMINISTRATOR_ACCESS,
+    Document,
+    MalformedDocument,
+    ParsedPolicy,
+    Statement,
+)
 from auditor.policy.patterns import (
     ResourcePattern,
     all_stars,
@@ -22,8 +28,6 @@ from auditor.policy.patterns import (
     covers,
     matches_every_action,
 )
-
-ADMINISTRATOR_ACCESS = "AdministratorAccess"
 
 #: Actions that let their holder raise its own privileges (besides ``ram:*``).
 ESCALATION_ACTIONS: tuple[str, ...] = (

@@ -25,6 +25,8 @@ Effect = Literal["Allow", "Deny"]
 #: Operators under which a value list restricts a key to the listed values (§2.1).
 RESTRICTING_OPERATORS = frozenset({"stringequals", "stringequalsignorecase", "stringlike"})
 SERVICE_KEY = "acs:service"
+#: The system policy every account has, admin by name (checks.md) and in the graph.
+ADMINISTRATOR_ACCESS = "AdministratorAccess"
 TRUSTED_TYPES_KEY = "ram:trustedprincipaltypes"
 
 

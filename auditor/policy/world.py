@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from auditor.policy.authorize import NO_CONTEXT, Authorizer, Context, evidence
 from auditor.policy.decisions import Authorization, Decision, Evidence
 from auditor.policy.model import (
+    ADMINISTRATOR_ACCESS,
     SERVICE_KEY,
     TRUSTED_TYPES_KEY,
     Holding,
@@ -20,8 +21,6 @@ from auditor.policy.model import (
 from auditor.policy.patterns import ResourcePattern, compile_wildcard, has_wildcard
 from auditor.policy.trust import named_exactly
 from auditor.snapshot import AccountSnapshot, Group, Role, User
-
-ADMINISTRATOR_ACCESS = "AdministratorAccess"
 
 #: Every action an edge of §3 needs: indexed per principal once.
 GRAPH_ACTIONS = (
