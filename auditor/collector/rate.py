@@ -66,6 +66,10 @@ class AdaptiveLimiter:
         """The current rate (req/s)."""
         return self._rate
 
+    def _spacing(self) -> float:
+        """Seconds between grants at the current rate, with :data:`HEADROOM`."""
+        return 1.0 / (self._rate * HEADROOM)
+
     def reserve(self) -> float:
         """Book the next slot and return its time; the caller must not send before it."""
         return self._book()[0]
@@ -73,7 +77,7 @@ class AdaptiveLimiter:
     def _book(self) -> tuple[float, int]:
         with self._lock:
             slot = max(self._clock(), self._next, self._paused_until)
-            self._next = slot + 1.0 / (self._rate * HEADROOM)
+            self._next = slot + self._spacing()
             return slot, self._epoch
 
     def acquire(self) -> float:
@@ -108,6 +112,6 @@ class AdaptiveLimiter:
                 self._rate = max(self._floor, self._rate * DECREASE)
                 # Requests sent before now are part of this event; callers still waiting
                 # book again (see acquire), from the new spacing on.
-                self._next = max(self._next, now + 1.0 / (self._rate * HEADROOM))
+                self._next = max(self._next, now + self._spacing())
                 self._epoch_start = self._next
                 self._epoch += 1

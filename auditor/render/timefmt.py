@@ -18,4 +18,6 @@ def rfc3339(moment: datetime) -> str:
 
 def utc_text(moment: datetime) -> str:
     """``2026-11-28 10:00:00 UTC``: the same instant as :func:`rfc3339`, for reading."""
-    return rfc3339(moment).split(".")[0].rstrip("Z").replace("T", " ") + " UTC"
+    if moment.tzinfo is None:
+        raise ValueError("a report timestamp must be timezone-aware")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
