@@ -108,9 +108,9 @@ class PolicyNoFullAdmin(_CustomPolicyCheck):
     )
 
     def verdict(self, snapshot: AccountSnapshot, policy: Policy) -> Finding:
-        document = parsed(snapshot, policy)
-        statements(document.document)  # an unreadable document is UNKNOWN, not PASS
-        if is_admin_equivalent(document):
+        parsed_policy = parsed(snapshot, policy)
+        statements(parsed_policy.document)  # an unreadable document is UNKNOWN, not PASS
+        if is_admin_equivalent(parsed_policy):
             return self.failed(
                 of_policy(policy),
                 f"Custom policy {policy.name} allows every action on every resource "

@@ -198,8 +198,7 @@ class RoleTrustRestricted(_RoleCheck):
                 problems.append(f"a principal not understood ({principal.value}{why})")
             elif (
                 principal.is_foreign(own_account)
-                and principal.account_id not in params.trusted_accounts
-                and principal.account_id not in params.organisation_accounts
+                and _untrusted(principal, params)
                 and not principal.conditioned
             ):
                 where = " (outside the organisation)" if params.organisation_accounts else ""
@@ -210,12 +209,15 @@ class RoleTrustRestricted(_RoleCheck):
         return problems
 
 
+def _untrusted(principal: TrustedPrincipal, params: RoleTrustRestrictedParams) -> bool:
+    """Its account is in neither ``trusted_accounts`` nor ``organisation_accounts``."""
+    return (principal.account_id not in params.trusted_accounts
+            and principal.account_id not in params.organisation_accounts)
+
+
 def _outside_organisation(principal: TrustedPrincipal, params: RoleTrustRestrictedParams) -> bool:
     """In an organisation run: an account neither in the organisation nor trusted."""
-    return bool(params.organisation_accounts) and (
-        principal.account_id not in params.organisation_accounts
-        and principal.account_id not in params.trusted_accounts
-    )
+    return bool(params.organisation_accounts) and _untrusted(principal, params)
 
 
 class RoleMaxSessionShortParams(CheckParams):

@@ -58,7 +58,7 @@ def refuse_admin_role(accounts: AccountsFile, allow_admin_role: bool) -> None:
             )
 
 
-def _with_trusted(plan: Plan, trusted: Sequence[str]) -> Plan:
+def _with_organisation(plan: Plan, accounts: Sequence[str]) -> Plan:
     """The plan with the organisation's accounts given to each org-aware check (the checks
     themselves are unchanged)."""
     params = {k: dict(v) for k, v in plan.evaluation.params.items()}
@@ -68,7 +68,7 @@ def _with_trusted(plan: Plan, trusted: Sequence[str]) -> Plan:
         current = plan.evaluation.params_for(loaded)
         base = tuple(getattr(current, "organisation_accounts", ()))
         params.setdefault(loaded.id, {})["organisation_accounts"] = tuple(
-            sorted(set(base) | set(trusted)))
+            sorted(set(base) | set(accounts)))
     return dataclasses.replace(
         plan, evaluation=dataclasses.replace(plan.evaluation, params=params))
 
@@ -170,7 +170,7 @@ def run_members(
     ordered = run.accounts.sorted_accounts()
     mine = run.shard.select(ordered)
     trusted = run.accounts.trusted_ids()
-    plan = _with_trusted(plan, trusted)
+    plan = _with_organisation(plan, trusted)
     redact = Redactor(run.credentials.secrets())
     tracker = _Tracker(len(mine), emit)
     # The caller's own STS quota is shared by all members: their AssumeRole calls are paced
