@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def no_cyclic_gc() -> Iterator[None]:
+def no_cyclic_gc(*, keep_frozen: bool = False) -> Iterator[None]:
     """No cyclic garbage collection inside the block, then as the caller had it.
 
     For code that allocates objects by the hundred thousand and keeps them (loading a
@@ -19,16 +19,20 @@ def no_cyclic_gc() -> Iterator[None]:
     When the collector resumes, they skip the young generations (each young collection
     would scan them once more): they join the oldest one, still collectable, or, when the
     process already froze objects out of collections (the ``ram-audit`` command freezes its
-    loaded modules: ``cli._loading``), they are frozen with them.
+    loaded modules: ``cli._loading``), they are frozen with them. ``keep_frozen``: they are
+    frozen out of every later collection (objects that live to the end of the process).
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if was_enabled:
+        if keep_frozen:
+            gc.freeze()
+        elif was_enabled:
             frozen = gc.get_freeze_count()
             gc.freeze()
             if not frozen:
                 gc.unfreeze()  # into the oldest generation
+        if was_enabled:
             gc.enable()

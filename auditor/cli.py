@@ -15,12 +15,14 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from auditor._gc import no_cyclic_gc
 from auditor.errors import UsageError
 from auditor.history.commands import history_command
 from auditor.jobs import DEFAULT_KEEP_DAYS
@@ -170,22 +172,13 @@ class _Entry:
     console_script = False
 
 
-@contextlib.contextmanager
-def _loading() -> Iterator[None]:
+def _loading() -> AbstractContextManager[None]:
     """No cyclic garbage collection while a command loads its modules (the pipeline, the
     checks, the SDK: some 1,200 modules whose objects live to the end, which each
     collection would scan again; about a tenth of the loading time). From the console
     script they are then frozen out of later collections (else the first ones after would
     scan them all, during the collection)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if _Entry.console_script:
-            gc.freeze()
-        if enabled:
-            gc.enable()
+    return no_cyclic_gc(keep_frozen=_Entry.console_script)
 
 
 def _check_output_dir(path: Path) -> None:
