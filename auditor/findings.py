@@ -9,7 +9,14 @@ from pydantic import BaseModel, ConfigDict
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _new = object.__new__
-_set = object.__setattr__
+# The slots every model instance has (BaseModel's ``__slots__``), set through their own
+# descriptors: a frozen model refuses ``setattr``, and ``object.__setattr__`` looks the
+# name up on each call.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_FROZEN: set[type[BaseModel]] = set()
 
 
 def trusted(cls: type[ModelT], fields: dict[str, Any], given: set[str]) -> ModelT:
@@ -23,12 +30,15 @@ def trusted(cls: type[ModelT], fields: dict[str, Any], given: set[str]) -> Model
     results. For hot paths whose inputs are typed by construction (the check helpers, the
     engine's results); ``tests/test_findings.py`` compares it with validation.
     """
-    assert cls.model_config.get("frozen"), cls
+    if cls not in _FROZEN:
+        if not cls.model_config.get("frozen"):
+            raise TypeError(f"{cls.__name__} is not frozen: instances may not share 'given'")
+        _FROZEN.add(cls)
     obj = _new(cls)
-    _set(obj, "__dict__", fields)
-    _set(obj, "__pydantic_fields_set__", given)
-    _set(obj, "__pydantic_extra__", None)
-    _set(obj, "__pydantic_private__", None)
+    _set_dict(obj, fields)
+    _set_fields_set(obj, given)
+    _set_extra(obj, None)
+    _set_private(obj, None)
     return obj
 
 
