@@ -1,8 +1,10 @@
 /* ram-audit report: filters, search, sorting and paging over the results.
-   Without this script the page still shows the summary, the top risks and every failure.
-   Rows come from two places, each result from exactly one: failing rows (and the passes
-   of small checks) are in the HTML; the passes of large checks are in the JSON of
-   #report-data and are built here, with textContent only, when they are to be shown. */
+   Without this script the page still shows the summary, the top risks and the first
+   failures of each check (with a count of the rest).
+   Rows come from two places, each result from exactly one: the first failing rows of each
+   check (and the passes of small checks) are in the HTML; the other failing rows and the
+   passes of large checks are in the JSON of #report-data and are built here, with
+   textContent only, when they are to be shown. */
 (function () {
   "use strict";
   var form = document.getElementById("filters");
@@ -35,23 +37,30 @@
              waived: tr.classList.contains("is-waived"), text: null, name: null, msg: null };
   }
   function dataRecord(row) {
-    return { el: null, row: row, status: data.statuses[row[0]], waived: row.length > 3,
+    var extra = row[3] || {};
+    return { el: null, row: row, extra: extra, uid: extra.u || null,
+             status: data.statuses[row[0]], waived: extra.w !== undefined,
              text: null, name: null, msg: null };
   }
   function recText(rec) {
     if (rec.text === null) {
       if (rec.el) { rec.text = rec.el.textContent.toLowerCase(); } else {
         var res = data.resources[rec.row[1]];
-        rec.text = (data.types[res[0]] + " " + res[1] + " " + res[2] + " " +
-                    data.messages[rec.row[2]] + waiverText(rec.row)).toLowerCase();
+        rec.text = (rec.status + badgeText(rec.extra) + " " + data.types[res[0]] + " " +
+                    res[1] + " " + res[2] + " " + data.messages[rec.row[2]] +
+                    waiverText(rec.extra)).toLowerCase();
       }
     }
     return rec.text;
   }
-  function waiverText(row) {
-    if (row.length < 4) { return ""; }
-    var w = data.waivers[row[3]];
-    return " waived " + w[0] + " " + w[2];
+  function waiverText(extra) {
+    if (extra.w === undefined) { return ""; }
+    var w = data.waivers[extra.w];
+    return " waived by " + w[0] + " until " + w[1] + ": " + w[2];
+  }
+  function badgeText(extra) {
+    var badge = extra.l || extra.c;
+    return (badge ? " " + badge : "") + (extra.a !== undefined ? " " + extra.a + "\u00a0d" : "");
   }
   function recName(rec) {
     if (rec.name === null) {
@@ -71,18 +80,31 @@
     }
     return rec.msg;
   }
+  /* The same markup as the template's result_rows macro. */
   function buildRow(group, rec) {
-    var row = rec.row, res = data.resources[row[1]];
+    var row = rec.row, extra = rec.extra, res = data.resources[row[1]];
     var tr = el("tr", "st-" + rec.status.toLowerCase() + (rec.waived ? " is-waived" : ""));
-    tr.appendChild(el("td", "s", rec.status === "NOT_APPLICABLE" ? "N/A" : rec.status));
+    if (rec.uid) { tr.id = "r-" + rec.uid; }
+    var status = el("td", "s", rec.status === "NOT_APPLICABLE" ? "N/A" : rec.status);
+    if (extra.l || extra.c) {
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(el("span", "badge " + (extra.l ? "life-" + extra.l : "change-" + extra.c), extra.l || extra.c));
+    }
+    if (extra.a !== undefined) {
+      var age = el("span", "age", extra.a + "\u00a0d");
+      age.title = "open for " + extra.a + " day(s)";
+      status.appendChild(document.createTextNode(" "));
+      status.appendChild(age);
+    }
+    tr.appendChild(status);
     var cell = el("td", "res");
     if (!group.type) { cell.appendChild(el("span", "res-type", data.types[res[0]])); cell.appendChild(document.createTextNode(" ")); }
     if (res[2]) { cell.appendChild(el("strong", "", res[2])); cell.appendChild(document.createTextNode(" ")); }
     cell.appendChild(el("code", "", res[1]));
     tr.appendChild(cell);
     var msg = el("td", "msg", data.messages[row[2]]);
-    if (row.length > 3) {
-      var w = data.waivers[row[3]], box = el("div", "waiver");
+    if (extra.w !== undefined) {
+      var w = data.waivers[extra.w], box = el("div", "waiver");
       box.appendChild(el("span", "badge waived", "waived"));
       box.appendChild(document.createTextNode(" by "));
       box.appendChild(el("strong", "", w[0]));
@@ -104,8 +126,12 @@
 
   /* ---- groups: one per check section ---- */
   var groups = Array.prototype.map.call(list.querySelectorAll("section.check"), function (section, index) {
-    var recs = Array.prototype.map.call(section.querySelectorAll("tr[id]"), domRecord);
-    (data.checks[section.dataset.id] || []).forEach(function (row) { recs.push(dataRecord(row)); });
+    /* Page order: failing rows (the HTML's first, then the data's), then the passes. */
+    var failing = [], passing = [];
+    function add(rec) { (PASSLIKE[rec.status] ? passing : failing).push(rec); }
+    each(section.querySelectorAll("tr[id]"), function (tr) { add(domRecord(tr)); });
+    (data.checks[section.dataset.id] || []).forEach(function (row) { add(dataRecord(row)); });
+    var recs = failing.concat(passing);
     var table = section.querySelector("table.results");
     var passes = section.querySelector(".passes");
     var group = {
@@ -346,7 +372,10 @@
     if (!id || document.getElementById(id)) { return; }
     groups.some(function (group) {
       var at = -1;
-      group.recs.some(function (rec, i) { if (rec.el && rec.el.id === id) { at = i; return true; } return false; });
+      group.recs.some(function (rec, i) {
+        if ((rec.el && rec.el.id === id) || (rec.uid && "r-" + rec.uid === id)) { at = i; return true; }
+        return false;
+      });
       if (at < 0) { return false; }
       var rec = group.recs[at];
       group.recs.splice(at, 1);

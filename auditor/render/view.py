@@ -42,7 +42,9 @@ SCORE_EXPLAINED: Final = (
 )
 #: Statuses listed with the failures (shown by default); the others are passes, collapsed.
 FAILING: Final = frozenset({Status.FAIL, Status.ERROR, Status.UNKNOWN})
-#: A check's failing rows shown before a "more" disclosure in the page without JavaScript.
+#: A check's failing rows written into the page as HTML (readable without JavaScript);
+#: the others travel in the embedded JSON, are rendered on demand, and are named as a count
+#: without JavaScript (at 10,000 users, 30,000 failing rows as HTML would be 10 MB).
 FIRST_ROWS: Final = 50
 #: A check with at most this many passing rows has them in the page (in a disclosure);
 #: above it, they travel in the embedded JSON and are rendered on demand.
@@ -122,13 +124,13 @@ class CheckGroup:
 
     @cached_property
     def first_rows(self) -> list[Row]:
-        """The failing rows shown first, also without JavaScript."""
+        """The first failing rows, written into the page (also read without JavaScript)."""
         return [_row(r) for r in self.failing[:FIRST_ROWS]]
 
-    @cached_property
-    def more_rows(self) -> list[Row]:
-        """The other failing rows: in the page, behind a disclosure."""
-        return [_row(r) for r in self.failing[FIRST_ROWS:]]
+    @property
+    def deferred_failing(self) -> list[Result]:
+        """The other failing rows: in the embedded data, rendered on demand."""
+        return self.failing[FIRST_ROWS:]
 
     @cached_property
     def inline_pass_rows(self) -> list[Row]:
@@ -663,10 +665,13 @@ def _count_severities(results: list[Result]) -> dict[str, int]:
 def deferred_rows(groups: list[CheckGroup]) -> dict[str, object]:
     """The rows not written into the page, as one compact JSON-ready object.
 
-    ``checks`` maps a check id to rows ``[status, resource, message]`` (indexes into
-    ``statuses``, ``resources`` and ``messages``), with a 4th item, an index into
-    ``waivers``, when the row is waived. Resources are ``[type index, id, name]``. Repeated
-    strings are stored once, so per-user rows cost a few bytes each.
+    ``checks`` maps a check id to its rows in page order (failing, then passing), each
+    ``[status, resource, message]`` (indexes into ``statuses``, ``resources`` and
+    ``messages``) with a 4th item when the row has more to show: ``{"u": uid}`` for a
+    failing row (its anchor ``#r-<uid>``), ``"w"`` an index into ``waivers`` when waived,
+    ``"l"`` / ``"c"`` its lifecycle / baseline change badge and ``"a"`` its age in days.
+    Resources are ``[type index, id, name]``. Repeated strings are stored once, so
+    per-user rows cost a few bytes each.
     """
     statuses = [str(s) for s in STATUS_ORDER]
     status_index = {s: i for i, s in enumerate(STATUS_ORDER)}
@@ -674,21 +679,24 @@ def deferred_rows(groups: list[CheckGroup]) -> dict[str, object]:
     resources: dict[tuple[str, str, str], int] = {}
     messages: dict[str, int] = {}
     waivers: dict[tuple[str, str, str], int] = {}
-    checks: dict[str, list[list[int]]] = {}
+    checks: dict[str, list[list[object]]] = {}
     for group in groups:
-        rows = []
-        for result in group.deferred_passing:
+        rows: list[list[object]] = []
+        for result in (*group.deferred_failing, *group.deferred_passing):
             res = result.resource
             types.setdefault(res.type, len(types))
-            row = [
+            row: list[object] = [
                 status_index[result.status],
                 resources.setdefault((res.type, res.id, res.name), len(resources)),
                 messages.setdefault(result.message, len(messages)),
             ]
+            extra = _row_extra(_row(result)) if result.status in FAILING else {}
             if result.waived and result.waiver is not None:
                 waiver = result.waiver
                 key = (waiver.owner, waiver.expires.isoformat(), waiver.reason)
-                row.append(waivers.setdefault(key, len(waivers)))
+                extra["w"] = waivers.setdefault(key, len(waivers))
+            if extra:
+                row.append(extra)
             rows.append(row)
         if rows:
             checks[group.info.id] = rows
@@ -700,3 +708,15 @@ def deferred_rows(groups: list[CheckGroup]) -> dict[str, object]:
         "waivers": [list(w) for w in waivers],
         "checks": checks,
     }
+
+
+def _row_extra(row: Row) -> dict[str, object]:
+    """What a deferred failing row shows besides status, resource and message."""
+    extra: dict[str, object] = {"u": row.uid}
+    if row.lifecycle:
+        extra["l"] = row.lifecycle
+    elif row.change:
+        extra["c"] = row.change
+    if row.age_days is not None:
+        extra["a"] = row.age_days
+    return extra

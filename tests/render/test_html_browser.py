@@ -256,8 +256,57 @@ def test_a_link_to_a_paged_out_result_brings_it_in(open_report, kit) -> None:
     report = kit.make_report(results)
     late = [r for r in report.results
             if r.check_id == "access_key_rotated" and r.status is kit.Status.FAIL][-1]
-    page = open_report(report, query=f"#r-{late.uid}")
+    page = open_report(report, query=f"#r-{late.uid}")  # a row that is only in the data
     assert page.is_visible(f"#r-{late.uid}")
+    assert late.message in page.text_content(f"#r-{late.uid}")
+    assert page.errors == []
+
+
+ROW_SHAPE = """tr => {
+    const clone = tr.cloneNode(true);
+    clone.removeAttribute('id');
+    clone.querySelector('strong').textContent = 'NAME';
+    clone.querySelector('code').textContent = 'ID';
+    clone.cells[2].firstChild.textContent = 'MESSAGE';
+    return clone.outerHTML.replace(/>\\s+</g, '><').replace(/\\s+</g, '<'); }"""
+
+
+def test_failing_rows_from_the_data_look_like_those_in_the_html(open_report, kit) -> None:
+    """Rows after the first 50 are built by the script: same markup (status, lifecycle badge,
+    age, waiver), same anchor, found by search, as the rows written by the template."""
+    waiver = kit.WAIVER
+    results = [
+        kit.make_result("access_key_rotated", kit.Status.FAIL, f"key-{i:03d}",
+                        message=f"Key {i} is old.", waiver=waiver if i % 30 == 7 else None,
+                        ).model_copy(update={"lifecycle": "reopened", "age_days": 5})
+        for i in range(120)
+    ]
+    report = kit.make_report(results)
+    page = open_report(report)
+    rows = "#check-access_key_rotated tbody tr"
+    assert len(page.query_selector_all(rows)) == 50
+    page.click("#check-access_key_rotated button.more")
+    assert len(page.query_selector_all(rows)) == 120
+    ordered = list(report.results)  # the page's order: unwaived first, then by name
+    ordered.sort(key=lambda r: (r.waived, r.resource.name))
+    assert visible_resources(page) == [r.resource.name for r in ordered]
+    first, late = ordered[0], ordered[100]  # one from the HTML, one from the data
+    waived_first, waived_late = next(r for r in ordered if r.waived), ordered[-1]
+    shape = page.eval_on_selector(f"#r-{first.uid}", ROW_SHAPE)
+    assert 'class="badge life-reopened"' in shape and "open for 5 day(s)" in shape
+    assert page.eval_on_selector(f"#r-{late.uid}", ROW_SHAPE) == shape
+    waived_shape = page.eval_on_selector(f"#r-{waived_first.uid}", ROW_SHAPE)
+    assert "</span> by<strong>" in waived_shape and waiver.reason in waived_shape
+    assert page.eval_on_selector(f"#r-{waived_late.uid}", ROW_SHAPE) == waived_shape
+    page.fill("#filter-text", late.resource.name)
+    page.wait_for_function("() => document.getElementById('visible-count')"
+                           ".textContent.includes('showing 1 of')")
+    assert visible_resources(page) == [late.resource.name]
+    page.fill("#filter-text", "reopened 5\u00a0d " + waiver.owner)
+    page.wait_for_function("() => document.getElementById('visible-count')"
+                           ".textContent.includes('showing 4 of')")
+    page.check("#filter-hide-waived")
+    assert "showing 0 of" in shown_count(page)
     assert page.errors == []
 
 
@@ -298,10 +347,12 @@ def test_readable_without_javascript(open_report, kit) -> None:
     page = open_report(report, javascript=False)
     assert not page.is_visible("#filters")
     assert page.is_visible("#top-risks") and page.is_visible(".summary svg.chart")
-    failing = [r for r in report.results if r.status is kit.Status.FAIL]
-    assert len(visible_resources(page)) == 50 + 30 + 1  # first page of keys, MFA, root
-    page.click("#check-access_key_rotated details.more-rows > summary")
-    assert len(visible_resources(page)) == len(failing)
+    # The first 50 of the 75 failing keys, the 30 MFA failures and root, and a count of
+    # the 25 keys written only into the data (no disclosure that would list them).
+    assert len(visible_resources(page)) == 50 + 30 + 1
+    assert page.is_visible("#check-access_key_rotated .more-note")
+    assert "and 25 more failing, not listed without JavaScript: see report.json" in " ".join(
+        page.text_content("#check-access_key_rotated .more-note").split())
     assert "listed with JavaScript on" in page.text_content("#check-user_console_mfa_bound")
     assert no_horizontal_overflow(page)
 
@@ -336,6 +387,10 @@ def test_injected_markup_never_runs(open_report, kit) -> None:
         # Enough passes to travel in the embedded JSON and be built by the script.
         *[kit.make_result("user_console_mfa_bound", kit.Status.PASS, f"{PAYLOAD}{i}",
                           resource_id=f"{PAYLOAD}-{i}", message=PAYLOAD) for i in range(30)],
+        # And enough failures that some of them do too, waived by the payload.
+        *[kit.make_result("user_console_mfa_bound", kit.Status.FAIL, f"{PAYLOAD}f{i}",
+                          resource_id=f"{PAYLOAD}-f{i}", message=PAYLOAD, waiver=waiver)
+          for i in range(60)],
     ]
     issue = kit.ISSUE.model_copy(update={"message": PAYLOAD, "code": PAYLOAD,
                                          "permission": PAYLOAD})
@@ -349,7 +404,9 @@ def test_injected_markup_never_runs(open_report, kit) -> None:
     page.check("input[name=status][value=PASS]")
     page.fill("#filter-text", "onerror")  # exercise the JS paths over the payload text
     page.wait_for_timeout(300)
+    page.click("#check-user_console_mfa_bound button.more >> nth=0")
     assert page.eval_on_selector_all("#check-list tr.st-pass", "rs => rs.length") == 30
+    assert page.eval_on_selector_all("#check-list tr.st-fail", "rs => rs.length") == 61
     assert page.evaluate("window.__pwned") is None
     assert page.eval_on_selector_all("img, main svg:not(.chart)", "els => els.length") == 0
     assert PAYLOAD in page.text_content("h1")  # shown as text

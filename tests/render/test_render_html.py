@@ -148,25 +148,40 @@ def test_every_result_and_doc_link_present(typical_report: AuditReport) -> None:
     assert embedded_data(html)["checks"] == {}
 
 
-def test_failures_in_html_passes_of_large_checks_once_as_json(kit) -> None:
+def test_first_failures_in_html_the_rest_and_large_passes_once_as_json(kit) -> None:
     results = kit.many_users_results(300)
     html = html_of(kit.make_report(results))
     page = parse(html)
     readable = "".join(page.text)
     data = embedded_data(html)
     deferred = {cid: rows for cid, rows in data["checks"].items()}
+    keys = [r for r in kit.make_report(results).results
+            if r.check_id == "access_key_rotated" and r.status is kit.Status.FAIL]
+    assert len(keys) == 75
+    in_data = keys[50:]  # the page lists them by name; the first 50 as HTML
+    assert [k.resource.name for k in keys] == sorted(k.resource.name for k in keys)
     for result in results:
-        if result.status is kit.Status.FAIL:  # readable without JavaScript, all of them
+        if result.status is kit.Status.FAIL and result not in in_data:
             assert f'id="r-{result.uid}"' in html
             assert result.message in readable
         else:
             assert f'id="r-{result.uid}"' not in html
-    # 75 failing keys: 50 in the table, 25 in a "more" disclosure, still in the page.
-    assert "25 more failing" in readable
+    # 75 failing keys: the first 50 as HTML; the other 25 as data, each with its uid (the
+    # anchor a link can target), counted for a reader without JavaScript.
+    assert ("and 25 more failing, not listed without JavaScript: see report.json or "
+            "report.csv") in " ".join(readable.split())
+    failing_rows = [row for row in deferred["access_key_rotated"] if row[0] == 0]
+    assert [row[3]["u"] for row in failing_rows] == [k.uid for k in in_data]
+    assert [data["messages"][row[2]] for row in failing_rows] == [k.message for k in in_data]
+    assert [data["resources"][row[1]][1:] for row in failing_rows] == [
+        [k.resource.id, k.resource.name] for k in in_data]
     assert sorted(deferred) == ["access_key_rotated",
                                 "security_preference_users_cannot_manage_keys",
                                 "user_console_mfa_bound"]
-    assert [len(deferred[c]) for c in sorted(deferred)] == [225, 300, 270]
+    # Failing rows first, then the passes (which carry nothing more).
+    assert [len(deferred[c]) for c in sorted(deferred)] == [25 + 225, 300, 270]
+    assert deferred["access_key_rotated"][24][0] == 0 and deferred["access_key_rotated"][25][0] == 3
+    assert all(len(row) == 3 for row in deferred["access_key_rotated"][25:])
     # A passing-only user shows up in the data and nowhere else.
     assert "user-00001" not in readable and "user-00001" not in html.replace(
         page.scripts[0][1], "")
@@ -174,6 +189,34 @@ def test_failures_in_html_passes_of_large_checks_once_as_json(kit) -> None:
     # Repeated strings are stored once.
     assert data["messages"].count("Cannot manage own AccessKeys.") == 1
     assert "✓ 270 passed" in readable and "(listed with JavaScript on)" in readable
+
+
+def test_deferred_failing_rows_keep_badges_age_and_waiver(kit) -> None:
+    waived = kit.make_result("access_key_rotated", kit.Status.FAIL, "zz-waived",
+                             waiver=kit.WAIVER)
+    results = [
+        kit.make_result("access_key_rotated", kit.Status.FAIL, f"key-{i:03d}").model_copy(
+            update={"lifecycle": "reopened" if i == 55 else "unchanged", "age_days": i})
+        for i in range(60)
+    ] + [waived]
+    data = embedded_data(html_of(kit.make_report(results)))
+    rows = data["checks"]["access_key_rotated"]
+    assert len(rows) == 11  # 61 failing rows, the first 50 in the page
+    extras = {data["resources"][row[1]][2]: row[3] for row in rows}
+    assert extras["key-054"] == {"u": results[54].uid, "a": 54}  # "unchanged": no badge
+    assert extras["key-055"] == {"u": results[55].uid, "l": "reopened", "a": 55}
+    assert extras["zz-waived"] == {"u": waived.uid, "w": 0}
+    assert data["waivers"] == [[kit.WAIVER.owner, kit.WAIVER.expires.isoformat(),
+                                kit.WAIVER.reason]]
+
+
+def test_embedded_json_escapes_only_what_could_end_the_script() -> None:
+    from auditor.render.html import json_for_script
+
+    value = {"m": "a -> b & c </script><!-- <script> -->", "n": "\u2028"}
+    text = str(json_for_script(value))
+    assert "<" not in text and json.loads(text) == value
+    assert "a -> b & c" in text  # not inflated to \u003e / \u0026
 
 
 def test_small_check_passes_are_listed_in_a_disclosure(typical_report: AuditReport) -> None:
@@ -320,7 +363,7 @@ def test_self_contained(typical_report: AuditReport) -> None:
 
 
 @pytest.mark.parametrize("field", ["alias", "name", "message", "reason", "title", "arn",
-                                   "deferred"])
+                                   "deferred", "deferred_failing"])
 def test_tenant_text_is_escaped(kit, field: str) -> None:
     from auditor.report import AppliedWaiver
 
@@ -334,10 +377,15 @@ def test_tenant_text_is_escaped(kit, field: str) -> None:
         message=XSS if field == "message" else "plain",
         waiver=waiver,
     )
-    # "deferred": passing rows of a large check, which travel in the embedded JSON.
+    # "deferred": passing rows of a large check, which travel in the embedded JSON;
+    # "deferred_failing": failing rows after the first 50, which do too, with their waiver.
     passes = [kit.make_result("user_console_mfa_bound", kit.Status.PASS, f"{XSS}{i}",
                               resource_id=XSS + str(i), message=XSS)
               for i in range(30 if field == "deferred" else 0)]
+    passes += [kit.make_result("user_console_mfa_bound", kit.Status.FAIL, f"{XSS}{i}",
+                               resource_id=XSS + str(i), message=XSS, waiver=AppliedWaiver(
+                                   **{**kit.WAIVER.model_dump(), "reason": XSS, "owner": XSS}))
+               for i in range(60 if field == "deferred_failing" else 0)]
     checks = [kit.check_info("user_console_mfa_bound",
                              **({"title": XSS, "rationale": XSS, "remediation": XSS,
                                  "remediation_cli": XSS} if field == "title" else {}))]
@@ -352,9 +400,11 @@ def test_tenant_text_is_escaped(kit, field: str) -> None:
     assert "window.__pwned" not in "".join(code)
     assert not any(tag == "img" for tag, _ in page.tags)
     assert [tag for tag, _ in page.tags].count("script") == 2
-    if field == "deferred":
+    if field.startswith("deferred"):
         data = embedded_data(html)
         assert XSS in data["messages"] and "<" not in page.scripts[0][1]
+        if field == "deferred_failing":
+            assert data["waivers"][0][0] == XSS and data["waivers"][0][2] == XSS
     else:
         assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html.replace("<wbr>", "")
 
