@@ -24,6 +24,7 @@ from auditor.check import (
 )
 from auditor.findings import Finding, Resource, Severity
 from auditor.policy import ADMIN, Decision, Edge, Evidence, Path, PolicyEngine, path_decision
+from auditor.policy.paths import PathSummary
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, Role, User
 
@@ -106,11 +107,12 @@ def texts_of(engine: PolicyEngine) -> HopTexts:
     return found
 
 
-def first_grants(paths: Iterable[Path]) -> str:
-    """The source's own grants that open each path: what to remove."""
+def first_grants(firsts: Iterable[Edge]) -> str:
+    """The source's own grants that open its paths (``firsts``: their first hops, in path
+    order): what to remove."""
     found: dict[str, None] = {}
-    for path in paths:
-        for ev in path[0].evidence:
+    for first in firsts:
+        for ev in first.evidence:
             if ev.effect != "Allow":
                 continue
             if ev.policy_type == "Trust":
@@ -138,19 +140,19 @@ def held_phrase(held: str) -> str:
 MESSAGE_PATHS = 3
 
 
-def paths_message(who: str, paths: Sequence[Path], texts: HopTexts) -> str:
-    """The FAIL message: the shortest paths, hop by hop, and every grant to remove."""
-    conditional = all(path_decision(p) is Decision.CONDITIONAL for p in paths)
-    how = "conditionally " if conditional else ""
-    shown = paths[:MESSAGE_PATHS]
+def paths_message(who: str, paths: PathSummary, texts: HopTexts) -> str:
+    """The FAIL message: the shortest paths (the first :data:`MESSAGE_PATHS` of
+    ``paths``), hop by hop, their count, and every grant to remove."""
+    how = "" if paths.allow else "conditionally "
+    shown = paths.shown[:MESSAGE_PATHS]
     listed = " | ".join(f"path {i}: {texts.path(p)}" for i, p in enumerate(shown, 1))
-    plural = "s" if len(paths) != 1 else ""
-    count = f"{len(paths)} path{plural}"
-    if len(paths) > len(shown):
+    plural = "s" if paths.total != 1 else ""
+    count = f"{paths.total} path{plural}"
+    if paths.total > len(shown):
         count += (f" (the {len(shown)} shortest are listed; `ram-audit query paths "
-                  f"{paths[0][0].source}` lists every one)")
+                  f"{shown[0][0].source}` lists every one)")
     return (f"{cap(who)} can {how}become a full administrator through {count}: {listed}. "
-            f"To cut the path{plural}, remove {first_grants(paths)}.")
+            f"To cut the path{plural}, remove {first_grants(paths.openers)}.")
 
 
 def unknown_reason(engine: PolicyEngine, node: str) -> str | None:
@@ -169,7 +171,7 @@ def unknown_edges(engine: PolicyEngine, node: str) -> list[Edge]:
     toward = engine.finder.toward(ADMIN, unknown_as_allow=True)
     seen, queue, found = {node}, [node], []
     while queue:
-        for edge in engine.escalation_graph().edges_from(queue.pop()):
+        for edge in engine.escalation_graph().expanded_from(queue.pop()):
             if edge.decision is Decision.UNKNOWN and (
                     edge.target == ADMIN or edge.target in toward):
                 found.append(edge)
@@ -197,8 +199,8 @@ def path_verdict(
     """FAIL with the paths when ``node`` can become admin (PASS naming them when
     ``exempt`` by the ``exempt_by`` parameter); UNKNOWN when only unknown edges or gaps
     leave it open; PASS otherwise."""
-    paths = engine.paths(node)
-    if paths:
+    paths = engine.path_summary(node, MESSAGE_PATHS)
+    if paths.total:
         message = paths_message(who, paths, texts_of(engine))
         if exempt:
             return check.passed(resource, f"{cap(who)} is in {exempt_by}; {message}")

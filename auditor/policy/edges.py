@@ -1,8 +1,10 @@
-"""Nodes and edges of the principal graph (spec §1, §3), as frozen values for export."""
+"""Nodes and edges of the principal graph (spec §1, §3), as frozen values for export, and
+fans: one grant's edges onto many targets alike, kept as one value until a path shows one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.policy.decisions import Authorization, Decision, Evidence
@@ -83,6 +85,37 @@ class Edge:
 
 
 Path = tuple[Edge, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Fan:
+    """The edges ``source -[primitive]-> kind/name`` for every name of ``names``, alike:
+    one grant (``ram:CreateAccessKey`` on ``user/*``) decides them all, with one
+    ``decision`` and the same evidence; each edge differs only in its target (and the
+    resource and notes naming it), so it is built only when wanted (:meth:`edge`)."""
+
+    source: str
+    primitive: str
+    kind: str
+    names: frozenset[str]
+    decision: Decision
+    build: Callable[[str], Edge | None] = field(repr=False)
+
+    @property
+    def usable(self) -> bool:
+        return self.decision.grants
+
+    def edge(self, name: str) -> Edge:
+        """The edge onto ``kind/name`` (a name of :attr:`names`)."""
+        edge = self.build(name)
+        if edge is None or edge.decision is not self.decision:
+            raise ValueError(f"{self.source} -[{self.primitive}]-> {self.kind}/{name} "
+                             "is not alike the others of its fan")
+        return edge
+
+    def edges(self) -> Iterator[Edge]:
+        """Every edge, by target."""
+        return (self.edge(n) for n in sorted(self.names))
 
 
 def path_decision(path: Path) -> Decision:

@@ -12,7 +12,7 @@ from auditor.policy.edges import ADMIN, FullAdmin, Node, Path, path_decision
 from auditor.policy.escalation import build_escalation_graph
 from auditor.policy.graph import Graph, build_graph
 from auditor.policy.model import ParsedPolicy
-from auditor.policy.paths import PathFinder
+from auditor.policy.paths import PathFinder, PathSummary
 from auditor.policy.patterns import parse_arn
 from auditor.policy.trust import ASSUME_ROLE, external_nodes, trust_decision
 from auditor.policy.world import World
@@ -194,9 +194,10 @@ class PolicyEngine:
 
     def escalation_graph(self) -> Graph:
         """The edges into ``admin`` and into every node with an edge path to it, in the
-        order of :meth:`graph` (see :mod:`auditor.policy.escalation`): enough for every
-        question about paths to ``admin``, without the full graph's holder × target edges.
-        The full graph itself when it is built already."""
+        order of :meth:`graph`, a broad grant's alike edges kept as one fan (see
+        :mod:`auditor.policy.escalation`): enough for every question about paths to
+        ``admin``, without the full graph's holder × target edges. The full graph itself
+        when it is built already."""
         if self._escalation is None:
             self._escalation = (self._graph if self._graph is not None
                                 else build_escalation_graph(self.world))
@@ -236,6 +237,12 @@ class PolicyEngine:
         paths to another principal are not listed (it can act as anyone).
         """
         return self._finder([to]).paths(source, to)
+
+    def path_summary(self, source: str, limit: int | None = None, to: str = ADMIN
+                     ) -> PathSummary:
+        """:meth:`paths` with only the first ``limit`` built, the others counted (a grant
+        on every user gives its holder one path per user who can become admin)."""
+        return self._finder([to]).summary(source, to, limit)
 
     def can_reach(self, source: str, to: str = ADMIN, *, unknown_as_allow: bool = False
                   ) -> bool:

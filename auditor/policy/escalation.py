@@ -9,14 +9,18 @@ the take-over holders only for edges onto the targets found in the round before.
 Its edges are exactly the full graph's edges into ``admin`` and into the nodes with any
 edge path to it (every edge is usable or unknown), in the full graph's order, so the path
 searches of :class:`~auditor.policy.paths.PathFinder` toward ``admin`` give identical
-answers on either graph.
+answers on either graph. One representation differs: the edges of a uniform credential
+grant onto alike users (:meth:`~auditor.policy.primitives.EdgeBuilder.take_over_fans`) are
+kept as :class:`~auditor.policy.edges.Fan` values, one per grant, decision and round, each
+placed where its edges would be (:attr:`Graph.fans`); a path search builds the edge onto a
+fan's target only when a path takes it, so the graph grows with holders + targets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from auditor.policy.edges import ADMIN, Edge
+from auditor.policy.edges import ADMIN, Edge, Fan
 from auditor.policy.graph import (
     ATTACH_ACTIONS,
     ROOT_EDGE,
@@ -25,11 +29,14 @@ from auditor.policy.graph import (
     add_principal_nodes,
     external_edges,
 )
-from auditor.policy.primitives import TAKE_OVER_ORDER, Within
+from auditor.policy.primitives import TAKE_OVER_ORDER
 from auditor.policy.world import World
 
 #: Sort key reproducing the full graph's build order (see :meth:`GraphBuilder.build`).
 Key = tuple[int | str, ...]
+#: The fan keys sort before the edges of the same source and primitive: any place does,
+#: fans are kept apart from the edges (see :class:`Graph`).
+_FAN = ""
 
 
 class _Lazy:
@@ -64,6 +71,7 @@ class EscalationGraphBuilder(GraphBuilder):
         self._out: dict[str, _Lazy] = {}
         self._rank: dict[str, int] = {}
         self._keyed: list[tuple[Key, Edge]] = []
+        self._fans: list[tuple[Key, Fan]] = []
 
     def build(self) -> Graph:
         w = self.world
@@ -121,11 +129,14 @@ class EscalationGraphBuilder(GraphBuilder):
                     within[kind].add(name)
             found: set[str] = set()
             for holder in holders:
-                for edge in self._onto(holder, within, frontier):
-                    rank = self._rank[holder]
-                    at: Key = (0, rank, 1, TAKE_OVER_ORDER[edge.primitive], edge.target)
-                    self._keyed.append((at, edge))
-                    found.add(edge.source)
+                rank = self._rank[holder]
+                for item in self.edges.take_over_fans(holder, within):
+                    order = TAKE_OVER_ORDER[item.primitive]
+                    if isinstance(item, Fan):
+                        self._fans.append(((0, rank, 1, order, _FAN), item))
+                    else:
+                        self._keyed.append(((0, rank, 1, order, item.target), item))
+                    found.add(item.source)
             for key, edge in externals:
                 if edge.target in frontier:
                     self._keyed.append((key, edge))
@@ -133,17 +144,13 @@ class EscalationGraphBuilder(GraphBuilder):
             frontier = found - reach
             reach |= found
 
-    def _onto(self, holder: str, within: Within, frontier: set[str]) -> Iterable[Edge]:
-        cached = self._out.get(holder)
-        if cached is not None and cached.done:
-            return [e for e in cached if e.target in frontier]
-        return self.edges.take_over(holder, within)
-
     def _graph(self) -> Graph:
         g = Graph()
         add_principal_nodes(g, self.world)
         for _, edge in sorted(self._keyed, key=lambda k: k[0]):
             g.add_edge(edge)
+        for _, fan in sorted(self._fans, key=lambda k: k[0]):
+            g.add_fan(fan, self._rank[fan.source])
         return g
 
 

@@ -1,5 +1,6 @@
 """The principal graph of one snapshot (spec §1, §3, §4): nodes, full administrators and
-every primitive's edges, built once."""
+every primitive's edges, built once. The full graph holds every edge one by one; the
+escalation graph (:mod:`auditor.policy.escalation`) keeps broad grants' edges as fans."""
 
 from __future__ import annotations
 
@@ -10,23 +11,72 @@ from typing import Any
 
 from auditor.policy.authorize import evidence
 from auditor.policy.decisions import Authorization, Decision, Evidence, lowest
-from auditor.policy.edges import ADMIN, ROOT, Edge, Node, node_kind
+from auditor.policy.edges import ADMIN, ROOT, Edge, Fan, Node, node_kind
 from auditor.policy.model import Holding, Statement
-from auditor.policy.primitives import EdgeBuilder
+from auditor.policy.primitives import TAKE_OVER_ORDER, EdgeBuilder
 from auditor.policy.trust import external_nodes, trust_decision
 from auditor.policy.world import AdminParts, World
 
 ATTACH_ACTIONS = ("ram:AttachPolicyToUser", "ram:AttachPolicyToRole", "ram:AttachPolicyToGroup")
+#: A place among the edges into one node: see :meth:`Graph.take_over_place`.
+Place = tuple[int, int]
+_AFTER = 1 << 62
+
+
+def _out_place(edge: Edge) -> tuple[int, int, str]:
+    """One source's out-edges in build order: to ``admin`` (kept in their order), then
+    take-over edges by primitive and target, then ``attach-admin-to-reachable``."""
+    order = TAKE_OVER_ORDER.get(edge.primitive)
+    if order is not None:
+        return (1, order, edge.target)
+    return (2 if edge.primitive == "attach-admin-to-reachable" else 0, 0, "")
 
 
 @dataclass
 class Graph:
-    """Nodes by id, edges in build order, and adjacency in both directions."""
+    """Nodes by id, edges in build order, and adjacency in both directions.
+
+    The escalation graph also holds :class:`Fan` values (the full graph none): each
+    stands for one take-over grant's edges onto many alike targets, which are in neither
+    :attr:`edges`, :attr:`out` nor :attr:`into`. :attr:`fans` are in build order with
+    their place among the take-over edges into a target (``(rank of the source, primitive
+    order)``, as :meth:`take_over_place` gives for an edge); :meth:`expanded_from` lists a
+    node's out-edges with its fans' edges among them, as the full graph has them.
+    """
 
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     out: dict[str, list[Edge]] = field(default_factory=dict)
     into: dict[str, list[Edge]] = field(default_factory=dict)
+    fans: list[tuple[Place, Fan]] = field(default_factory=list)
+    fans_out: dict[str, list[Fan]] = field(default_factory=dict)
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    def add_fan(self, fan: Fan, rank: int) -> None:
+        """Adds ``fan`` (after every fan added before it), its source ranked ``rank``."""
+        self.add_node(fan.source)
+        self.ranks[fan.source] = rank
+        self.fans.append(((rank, TAKE_OVER_ORDER[fan.primitive]), fan))
+        self.fans_out.setdefault(fan.source, []).append(fan)
+
+    def take_over_place(self, edge: Edge) -> Place:
+        """Where ``edge`` sits among the edges into its target: take-over edges by the
+        source's rank, then primitive; the others (external nodes' edges) after them."""
+        rank = self.ranks.get(edge.source)
+        order = TAKE_OVER_ORDER.get(edge.primitive)
+        if rank is None or order is None:
+            return (_AFTER, 0)
+        return (rank, order)
+
+    def expanded_from(self, node_id: str) -> list[Edge]:
+        """:meth:`edges_from` with the edges of ``node_id``'s fans among them, in the full
+        graph's order (admin edges, take-over edges by primitive then target, the rest)."""
+        edges = self.edges_from(node_id)
+        fans = self.fans_out.get(node_id)
+        if not fans:
+            return edges
+        every = [*edges, *(e for fan in fans for e in fan.edges())]
+        return sorted(every, key=_out_place)
 
     def add_node(self, node_id: str, **flags: bool) -> None:
         if node_id not in self.nodes:

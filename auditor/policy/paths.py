@@ -1,17 +1,132 @@
 """Shortest paths in the principal graph (spec §3): one shortest path per distinct
-(primitive, first target) of a source. Unknown edges never form reported paths."""
+(primitive, first target) of a source. Unknown edges never form reported paths.
+
+The searches run backwards from the goal over the graph's edges and its fans (see
+:class:`~auditor.policy.graph.Graph`): a fan's edge is built only for a source the search
+reaches through it. A source's paths are summarised (:class:`PathSummary`): the shortest
+few are built, the others counted. A fan's targets are counted with set operations on the
+search's shortest-path tree, so a grant onto every user costs a few set operations, not
+one path per user.
+"""
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 
 from auditor.policy.decisions import Decision
-from auditor.policy.edges import ADMIN, Edge, Path
-from auditor.policy.graph import Graph
+from auditor.policy.edges import ADMIN, Edge, Fan, Path, path_decision
+from auditor.policy.graph import Graph, Place
+
+#: Where a path sorts among a source's paths: shortest first, then by first hop.
+Order = tuple[int, str, str]
 
 
-def _walkable(edge: Edge, unknown_as_allow: bool) -> bool:
+def _walkable(edge: Edge | Fan, unknown_as_allow: bool) -> bool:
     return edge.usable or (unknown_as_allow and edge.decision is Decision.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class PathSummary:
+    """A source's paths to a goal: the ``shown`` shortest (all of them without a limit),
+    how many there are, whether one is ALLOW at every hop, and the first hop of the first
+    path of each distinct grant (``openers``, in path order: their evidence is every
+    path's first-hop evidence, as the paths of one fan share theirs)."""
+
+    shown: tuple[Path, ...]
+    total: int
+    allow: bool
+    openers: tuple[Edge, ...]
+
+
+class _Tree:
+    """One backward search's shortest-path tree: each node's distance to the goal, whether
+    its path is ALLOW at every hop, and the names of each kind by distance."""
+
+    def __init__(self, goal: str, toward: dict[str, Edge]) -> None:
+        self.goal = goal
+        self.toward = toward
+        self.depth = {goal: 0}
+        self.allow = {goal: True}
+        self.reach: dict[str, set[str]] = {}
+        self.allowed: dict[str, set[str]] = {}
+        self.levels: dict[str, dict[int, set[str]]] = {}
+        self._sorted: dict[tuple[str, int], list[str]] = {}
+        self._children: dict[str, list[str]] | None = None
+        self._add(goal)
+        for node, edge in toward.items():  # found nearest first: its next hop is known
+            self.depth[node] = self.depth[edge.target] + 1
+            self.allow[node] = edge.decision is Decision.ALLOW and self.allow[edge.target]
+            self._add(node)
+
+    def _add(self, node: str) -> None:
+        kind, _, name = node.partition("/")
+        self.reach.setdefault(kind, set()).add(name)
+        if self.allow[node]:
+            self.allowed.setdefault(kind, set()).add(name)
+        self.levels.setdefault(kind, {}).setdefault(self.depth[node], set()).add(name)
+
+    def chain(self, node: str) -> list[Edge]:
+        """The path from ``node`` to the goal along the tree."""
+        hops = []
+        while node != self.goal:
+            hop = self.toward[node]
+            hops.append(hop)
+            node = hop.target
+        return hops
+
+    def below(self, node: str) -> dict[str, set[str]]:
+        """The names, by kind, of the nodes whose path runs through ``node``."""
+        if self._children is None:
+            self._children = {}
+            for child, edge in self.toward.items():
+                self._children.setdefault(edge.target, []).append(child)
+        found: dict[str, set[str]] = {}
+        stack = list(self._children.get(node, ()))
+        while stack:
+            child = stack.pop()
+            kind, _, name = child.partition("/")
+            found.setdefault(kind, set()).add(name)
+            stack.extend(self._children.get(child, ()))
+        return found
+
+    def nearest(self, kind: str, names: AbstractSet[str], limit: int | None) -> list[str]:
+        """``names`` (all reaching the goal) nearest first, then by name; the first
+        ``limit``."""
+        found: list[str] = []
+        for depth, level in sorted(self.levels.get(kind, {}).items()):
+            here = names & level
+            if limit is None:
+                found += sorted(here)
+                continue
+            need = limit - len(found)
+            if need <= 0:
+                break
+            if len(here) * 16 >= len(level):  # dense: the first names of the level do
+                ordered = self._sorted_level(kind, depth)
+                found += [n for n in _first(ordered, here, need)]
+            else:
+                found += sorted(here)[:need]
+        return found
+
+    def _sorted_level(self, kind: str, depth: int) -> list[str]:
+        key = (kind, depth)
+        found = self._sorted.get(key)
+        if found is None:
+            found = self._sorted[key] = sorted(self.levels[kind][depth])
+        return found
+
+
+def _first(ordered: list[str], among: AbstractSet[str], count: int) -> list[str]:
+    found: list[str] = []
+    for name in ordered:
+        if name in among:
+            found.append(name)
+            if len(found) == count:
+                break
+    return found
 
 
 class PathFinder:
@@ -21,10 +136,12 @@ class PathFinder:
         self.graph = graph
         self._toward: dict[tuple[str, bool], dict[str, Edge]] = {}
         self._any: dict[tuple[frozenset[str], bool], dict[str, Edge]] = {}
-        self._paths: dict[tuple[str, str], list[Path]] = {}
+        self._trees: dict[str, _Tree] = {}
+        self._summaries: dict[tuple[str, str, int | None], PathSummary] = {}
 
     def toward(self, goal: str, *, unknown_as_allow: bool = False) -> dict[str, Edge]:
-        """For every node with a path to ``goal``: the first edge of one shortest path."""
+        """For every node with a path to ``goal``: the first edge of one shortest path
+        (nearest nodes first)."""
         key = (goal, unknown_as_allow)
         found = self._toward.get(key)
         if found is None:
@@ -35,14 +152,32 @@ class PathFinder:
         found: dict[str, Edge] = {}
         seen = set(goals)
         queue = deque(sorted(goals))
+        fans = [(p, f) for p, f in self.graph.fans
+                if _walkable(f, unknown_as_allow) and f.source not in seen]
         while queue:
             node = queue.popleft()
-            for edge in self.graph.into.get(node, ()):
-                if edge.source not in seen and _walkable(edge, unknown_as_allow):
-                    seen.add(edge.source)
-                    found[edge.source] = edge
-                    queue.append(edge.source)
+            into: Iterable[Edge | Fan] = self.graph.into.get(node, ())
+            kind, _, name = node.partition("/")
+            if fans:
+                fans = [(p, f) for p, f in fans if f.source not in seen]
+                here = [(p, f) for p, f in fans if name in f.names and f.kind == kind]
+                if here:
+                    into = self._merged(self.graph.into.get(node, []), here)
+            for item in into:
+                if item.source in seen or not _walkable(item, unknown_as_allow):
+                    continue
+                seen.add(item.source)
+                found[item.source] = item.edge(name) if isinstance(item, Fan) else item
+                queue.append(item.source)
         return found
+
+    def _merged(self, edges: list[Edge], fans: list[tuple[Place, Fan]]) -> list[Edge | Fan]:
+        """The edges into one node and the fans onto it, in the full graph's order."""
+        placed: list[tuple[Place, Edge | Fan]] = [
+            (self.graph.take_over_place(e), e) for e in edges]
+        placed += fans
+        placed.sort(key=lambda pe: pe[0])  # stable: no edge shares a fan's place
+        return [item for _, item in placed]
 
     def shortest_to_any(self, source: str, goals: set[str]) -> Path:
         """One shortest usable path from ``source`` to any of ``goals`` (empty: none)."""
@@ -63,18 +198,70 @@ class PathFinder:
         return source == goal or source in self.toward(goal, unknown_as_allow=unknown_as_allow)
 
     def paths(self, source: str, goal: str = ADMIN) -> list[Path]:
-        """One shortest path per distinct (primitive, first target), shortest first
-        (computed once per source and goal: the checks and the report both ask)."""
-        key = (source, goal)
-        found = self._paths.get(key)
-        if found is None:
-            found = self._paths[key] = self._find_paths(source, goal)
-        return list(found)
+        """One shortest path per distinct (primitive, first target), shortest first, then
+        by primitive and first target."""
+        return list(self.summary(source, goal).shown)
 
-    def _find_paths(self, source: str, goal: str) -> list[Path]:
+    def summary(self, source: str, goal: str = ADMIN, limit: int | None = None
+                ) -> PathSummary:
+        """:meth:`paths` summarised: the first ``limit`` built (all without a limit), the
+        others counted (computed once per source, goal and limit)."""
+        key = (source, goal, limit)
+        found = self._summaries.get(key)
+        if found is None:
+            found = self._summaries[key] = self._summarise(source, goal, limit)
+        return found
+
+    def _tree(self, goal: str) -> _Tree:
+        found = self._trees.get(goal)
+        if found is None:
+            found = self._trees[goal] = _Tree(goal, self.toward(goal))
+        return found
+
+    def _summarise(self, source: str, goal: str, limit: int | None) -> PathSummary:
+        ordered: list[tuple[Order, Path, tuple[Fan, str] | None]] = []
+        openers: list[tuple[Order, Edge]] = []
+        total, allow = 0, False
+        for path in self._edge_paths(source, goal):
+            first = path[0]
+            at = (len(path), first.primitive, first.target)
+            ordered.append((at, path, None))
+            openers.append((at, first))
+            total += 1
+            allow = allow or path_decision(path) is Decision.ALLOW
+        for fan in self.graph.fans_out.get(source, ()):
+            if not fan.usable:
+                continue
+            tree = self._tree(goal)
+            below = tree.below(source).get(fan.kind, set())
+            names = (fan.names & tree.reach.get(fan.kind, set())) - below
+            if not names:
+                continue
+            total += len(names)
+            allow = allow or (fan.decision is Decision.ALLOW
+                              and not names.isdisjoint(tree.allowed.get(fan.kind, ())))
+            nearest = tree.nearest(fan.kind, names, limit)
+            for name in nearest:
+                node = f"{fan.kind}/{name}"
+                ordered.append(((tree.depth[node] + 1, fan.primitive, node), (), (fan, name)))
+            node = f"{fan.kind}/{nearest[0]}"
+            openers.append(((tree.depth[node] + 1, fan.primitive, node), fan.edge(nearest[0])))
+        ordered.sort(key=lambda op: op[0])
+        openers.sort(key=lambda op: op[0])
+        shown = ordered if limit is None else ordered[:limit]
+        paths = tuple(path if onto is None else self._through(goal, *onto)
+                      for _, path, onto in shown)
+        return PathSummary(paths, total, allow, tuple(e for _, e in openers))
+
+    def _through(self, goal: str, fan: Fan, name: str) -> Path:
+        """The path through ``fan``'s edge onto ``name``, then along the tree."""
+        return (fan.edge(name), *self._tree(goal).chain(f"{fan.kind}/{name}"))
+
+    def _edge_paths(self, source: str, goal: str) -> Iterable[Path]:
+        """The paths whose first hop is one of ``source``'s edges (not of its fans): one
+        per distinct (primitive, first target), by first hop."""
         toward = self.toward(goal)
         seen: set[tuple[str, str]] = set()
-        found: list[Path] = []
         for first in sorted(self.graph.edges_from(source),
                             key=lambda e: (e.primitive, e.target)):
             key = (first.primitive, first.target)
@@ -92,5 +279,4 @@ class PathFinder:
                 visited.add(hop.target)
                 node = hop.target
             if node == goal:
-                found.append(tuple(path))
-        return sorted(found, key=len)
+                yield tuple(path)

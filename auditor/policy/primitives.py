@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass
+from functools import partial
 
 from auditor.policy.authorize import (
     INSTANCE_PROBE,
@@ -19,9 +20,9 @@ from auditor.policy.authorize import (
     Probe,
 )
 from auditor.policy.decisions import Authorization, Decision, highest, lowest
-from auditor.policy.edges import ADMIN, Edge
+from auditor.policy.edges import ADMIN, Edge, Fan
 from auditor.policy.trust import ASSUME_ROLE, alike_for_own, trust_decision
-from auditor.policy.world import World
+from auditor.policy.world import Decided, World
 
 ECS = "ecs.aliyuncs.com"
 _CREDENTIALS = frozenset({"ram:createaccesskey", "ram:createloginprofile",
@@ -32,6 +33,10 @@ _SELF_GRANT = frozenset({"ram:attachpolicytouser", "ram:attachpolicytorole",
                          "ram:attachpolicytogroup", "ram:createpolicy",
                          "ram:createpolicyversion", "ram:setdefaultpolicyversion",
                          "ram:createrole"})
+_CREDENTIAL_PRIMITIVES = (("ram:CreateAccessKey", "create-access-key"),
+                          ("ram:CreateLoginProfile", "create-login-profile"),
+                          ("ram:UpdateLoginProfile", "update-login-profile"))
+_PRIMITIVE_OF = dict(_CREDENTIAL_PRIMITIVES)
 _ATTACH = {"user": "ram:AttachPolicyToUser", "role": "ram:AttachPolicyToRole",
            "group": "ram:AttachPolicyToGroup"}
 
@@ -141,6 +146,8 @@ class EdgeBuilder:
     def __init__(self, world: World) -> None:
         self.world = world
         self.az = world.authorizer
+        self._users_by_fact: dict[str, tuple[list[tuple[Decision, frozenset[str]]],
+                                             frozenset[str]]] = {}
         self._ecs_trust: dict[str, Authorization] = {}  # role -> whether ECS may assume it
         self._alike: dict[str, bool] = {}
         self._by_kind: dict[tuple[str, str], Authorization] = {}
@@ -189,57 +196,142 @@ class EdgeBuilder:
     def take_over(self, node: str, within: Within | None = None) -> Iterator[Edge]:
         """The take-over edges of ``node`` (only onto the targets ``within``, by kind,
         when given: the same edges, in the same order, as the unrestricted ones)."""
+        for item in self._take_over(node, within, fans=False):
+            assert isinstance(item, Edge)
+            yield item
+
+    def take_over_fans(self, node: str, within: Within | None = None
+                       ) -> Iterator[Edge | Fan]:
+        """:meth:`take_over`'s edges, those of a uniform credential grant onto alike users
+        as :class:`Fan` values (one per grant and decision), the others one by one: the
+        same edges, not in the same order."""
+        return self._take_over(node, within, fans=True)
+
+    def _take_over(self, node: str, within: Within | None, *, fans: bool
+                   ) -> Iterator[Edge | Fan]:
         allowed = self.az.allowed_actions(node)
         if not allowed & _TAKE_OVER:
             return
         kind, name = self._kind_name(node)
         if allowed & _CREDENTIALS and _some(within, "user"):
-            yield from self._user_credentials(node, kind, name, _part(within, "user"))
+            yield from self._user_credentials(node, kind, name, _part(within, "user"), fans)
         if allowed & _ROLES and _some(within, "role"):
             yield from self._roles(node, name, _part(within, "role"))
         if kind == "user" and "ram:addusertogroup" in allowed and _some(within, "group"):
             yield from self._join_group(node, name, _part(within, "group"))
 
     def _user_credentials(self, node: str, kind: str, name: str,
-                          within: Set[str] | None = None) -> Iterator[Edge]:
+                          within: Set[str] | None = None, fans: bool = False
+                          ) -> Iterator[Edge | Fan]:
         w = self.world
-        for action in ("ram:CreateAccessKey", "ram:CreateLoginProfile", "ram:UpdateLoginProfile"):
+        for action, primitive in _CREDENTIAL_PRIMITIVES:
             granted = w.decide_targets(node, action, "user", within=within)
             if not granted:
                 continue
             deletes = (w.decide_targets(node, "ram:DeleteAccessKey", "user", within=within)
                        if action == "ram:CreateAccessKey" else {})
-            for target in sorted(granted):
-                if kind == "user" and target == name:
-                    continue
-                user = w.users[target]
-                gaps = w.snapshot.gaps(user) if w.has_gaps else {}
-                auths, extra, notes = [granted[target]], Decision.ALLOW, []
-                if action == "ram:CreateAccessKey":
-                    primitive = "create-access-key"
-                    if "access_keys" in gaps or len(user.access_keys) >= 2:
-                        if target in deletes:
-                            auths.append(deletes[target])
-                        elif "access_keys" in gaps:
-                            extra = Decision.UNKNOWN
-                            notes.append(f"the AccessKeys of {target} could not be listed")
-                        else:
-                            continue
-                else:
-                    wants_profile = action == "ram:UpdateLoginProfile"
-                    primitive = "update-login-profile" if wants_profile else "create-login-profile"
-                    if "login_profile" in gaps:
-                        extra = Decision.UNKNOWN
-                        notes.append(f"the login profile of {target} could not be read")
-                    elif user.has_login_profile != wants_profile:
-                        continue
-                    if user.mfa_bound or "mfa" in gaps:
-                        extra = lowest([extra, Decision.CONDITIONAL])
-                        notes.append(f"MFA-gated: {target} has an MFA device"
-                                     if user.mfa_bound else f"MFA state of {target} unknown")
-                edge = _edge(node, f"user/{target}", primitive, auths, extra, tuple(notes))
+            targets: Set[str] = granted.keys()
+            if fans and isinstance(granted, Decided) and granted.uniform is not None:
+                alike, targets = self._fans(node, kind, name, action, granted, deletes)
+                yield from alike
+            for target in sorted(targets):
+                edge = self._credential_edge(node, kind, name, action, primitive, target,
+                                             granted, deletes)
                 if edge is not None:
                     yield edge
+
+    def _fans(self, node: str, kind: str, name: str, action: str, granted: Decided,
+              deletes: Mapping[str, Authorization]) -> tuple[list[Fan], Set[str]]:
+        """The fans of a uniform grant of ``action``, and the targets left to decide one
+        by one (their edge depends on more than the grant)."""
+        assert granted.uniform is not None
+        primitive = _PRIMITIVE_OF[action]
+        own = frozenset((name,)) if kind == "user" else frozenset()
+        groups, rest = self._alike_users(action)
+        found: list[Fan] = []
+        for extra, users in groups:
+            names = (granted.targets & users) - own
+            if names:
+                found.append(Fan(node, primitive, "user", names, lowest([granted.uniform, extra]),
+                                 partial(self._credential_edge, node, kind, name, action,
+                                         primitive, granted=granted, deletes=deletes)))
+        return found, granted.targets & rest
+
+    def _alike_users(self, action: str) -> tuple[list[tuple[Decision, frozenset[str]]],
+                                                  frozenset[str]]:
+        """Live users by the decision a uniform grant of ``action`` gives their edge (its
+        lowest with the user's facts: MFA, unknown facts), and the users whose edge needs
+        more (``ram:DeleteAccessKey`` for a second AccessKey); users in neither get none."""
+        found = self._users_by_fact.get(action)
+        if found is None:
+            by: dict[Decision, set[str]] = {}
+            rest: set[str] = set()
+            for user in self.world.live_users:
+                if self._needs_more(action, user):
+                    rest.add(user)
+                elif (extra := self._user_fact(action, user)) is not None:
+                    by.setdefault(extra, set()).add(user)
+            found = self._users_by_fact[action] = (
+                [(d, frozenset(u)) for d, u in sorted(by.items())], frozenset(rest))
+        return found
+
+    def _gaps(self, target: str) -> Mapping[str, object]:
+        w = self.world
+        return w.snapshot.gaps(w.users[target]) if w.has_gaps else {}
+
+    def _needs_more(self, action: str, target: str) -> bool:
+        """Whether ``target``'s edge through ``action`` needs more than the grant (a
+        second AccessKey: ``ram:DeleteAccessKey`` too, or keys that could not be listed)."""
+        return action == "ram:CreateAccessKey" and (
+            "access_keys" in self._gaps(target)
+            or len(self.world.users[target].access_keys) >= 2)
+
+    def _user_fact(self, action: str, target: str) -> Decision | None:
+        """What :meth:`_credential_edge` adds to a granted ``action`` on ``target`` when
+        it needs nothing more: a decision (the edge's is its lowest with the grant's), or
+        None (no edge: the login profile it needs is missing, or the one it creates exists)."""
+        if action == "ram:CreateAccessKey":
+            return Decision.ALLOW
+        gaps, user = self._gaps(target), self.world.users[target]
+        extra = Decision.ALLOW
+        if "login_profile" in gaps:
+            extra = Decision.UNKNOWN
+        elif user.has_login_profile != (action == "ram:UpdateLoginProfile"):
+            return None
+        if user.mfa_bound or "mfa" in gaps:
+            extra = lowest([extra, Decision.CONDITIONAL])
+        return extra
+
+    def _credential_edge(self, node: str, kind: str, name: str, action: str, primitive: str,
+                         target: str, granted: Mapping[str, Authorization],
+                         deletes: Mapping[str, Authorization]) -> Edge | None:
+        """``node``'s edge onto user ``target`` through ``action`` (granted on it)."""
+        if kind == "user" and target == name:
+            return None
+        user = self.world.users[target]
+        gaps = self._gaps(target)
+        auths, extra, notes = [granted[target]], Decision.ALLOW, []
+        if action == "ram:CreateAccessKey":
+            if "access_keys" in gaps or len(user.access_keys) >= 2:
+                if target in deletes:
+                    auths.append(deletes[target])
+                elif "access_keys" in gaps:
+                    extra = Decision.UNKNOWN
+                    notes.append(f"the AccessKeys of {target} could not be listed")
+                else:
+                    return None
+        else:
+            wants_profile = action == "ram:UpdateLoginProfile"
+            if "login_profile" in gaps:
+                extra = Decision.UNKNOWN
+                notes.append(f"the login profile of {target} could not be read")
+            elif user.has_login_profile != wants_profile:
+                return None
+            if user.mfa_bound or "mfa" in gaps:
+                extra = lowest([extra, Decision.CONDITIONAL])
+                notes.append(f"MFA-gated: {target} has an MFA device"
+                             if user.mfa_bound else f"MFA state of {target} unknown")
+        return _edge(node, f"user/{target}", primitive, auths, extra, tuple(notes))
 
     def _roles(self, node: str, name: str, within: Set[str] | None = None) -> Iterator[Edge]:
         w = self.world

@@ -31,6 +31,21 @@ def node_of(result: Result) -> str:
     return result.resource.id
 
 
+class Hops:
+    """Each hop's view built once: the hop onto an administrator ends the paths of every
+    principal that can take it over (one edge per (source, primitive, target))."""
+
+    def __init__(self) -> None:
+        self._views: dict[tuple[str, str, str], EscalationHop] = {}
+
+    def __call__(self, edge: Edge) -> EscalationHop:
+        key = (edge.source, edge.primitive, edge.target)
+        found = self._views.get(key)
+        if found is None:
+            found = self._views[key] = hop(edge)
+        return found
+
+
 def hop(edge: Edge) -> EscalationHop:
     decision = "CONDITIONAL" if edge.decision.value == "CONDITIONAL" else "ALLOW"
     grants = list(dict.fromkeys(e.describe() for e in edge.evidence))
@@ -50,16 +65,17 @@ def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]
     engine = PolicyEngine.from_snapshot(snapshot)
     principals: list[EscalationPrincipal] = []
     edges: dict[tuple[str, str, str], EscalationHop] = {}
+    view = Hops()
     for result in failing:
         node = node_of(result)
-        paths = engine.paths(node)
+        paths = engine.path_summary(node, REPORT_PATHS)
         views = []
-        for path in paths[:REPORT_PATHS]:
-            hops = [hop(e) for e in path]
+        for path in paths.shown:
+            hops = [view(e) for e in path]
             for h in hops:
                 edges.setdefault((h.source, h.primitive, h.target), h)
             views.append(EscalationPath(decision=path_decision(path).value, hops=hops))
         principals.append(EscalationPrincipal(node=node, check_id=result.check_id,
                                               result_uid=result.uid, paths=views,
-                                              paths_total=len(paths)))
+                                              paths_total=paths.total))
     return EscalationInfo(principals=principals, edges=list(edges.values()))

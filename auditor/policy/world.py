@@ -48,14 +48,22 @@ class AdminPolicy:
 
 class Decided(Mapping[str, Authorization]):
     """Targets and their decisions, each decided when looked up (a broad grant has one
-    target per principal of its kind; most are never looked up)."""
+    target per principal of its kind; most are never looked up). ``uniform`` is the
+    decision of every target when one Allow and no Deny decide them all alike (each
+    target's authorization then differs only in its resource)."""
 
-    __slots__ = ("_decide", "_targets")
+    __slots__ = ("_decide", "_targets", "uniform")
 
     def __init__(self, targets: frozenset[str],
-                 decide: Callable[[str], Authorization]) -> None:
+                 decide: Callable[[str], Authorization],
+                 uniform: Decision | None = None) -> None:
         self._targets = targets
         self._decide = decide
+        self.uniform = uniform
+
+    @property
+    def targets(self) -> frozenset[str]:
+        return self._targets
 
     def __getitem__(self, target: str) -> Authorization:
         if target not in self._targets:
@@ -236,7 +244,7 @@ class World:
             uniform = Decision.CONDITIONAL if conditioned else Decision.ALLOW
             evs = (ev,)
             return Decided(candidates, lambda t: Authorization(
-                action, self.arn(kind, t), uniform, evs))
+                action, self.arn(kind, t), uniform, evs), uniform)
 
         def decide(target: str) -> Authorization:
             soft = [e for e, t, hard in denies if not hard and target in t]

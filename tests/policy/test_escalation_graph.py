@@ -28,14 +28,14 @@ from policy_worlds import (
     user_arn,
 )
 
-from auditor.policy import ADMIN, PolicyEngine
+from auditor.policy import ADMIN, Decision, Path, PolicyEngine, path_decision
 from auditor.policy.escalation import build_escalation_graph
 from auditor.policy.paths import PathFinder
 from auditor.policy.primitives import EdgeBuilder
 from auditor.policy.trust import alike_for_own, trust_decision
 from auditor.snapshot import CollectionIssue, ResourceRef
 from auditor.testing import make_snapshot, make_user
-from checks.principals import unknown_edges, unknown_reason
+from checks.principals import first_grants, unknown_edges, unknown_reason
 
 ACTIONS = (
     "ram:CreateAccessKey", "ram:DeleteAccessKey", "ram:CreateLoginProfile",
@@ -130,12 +130,19 @@ def assert_same_answers(seed: int) -> dict[str, int]:
     assert oracle.escalation_graph() is full
     core = build_escalation_graph(eng.world)
     reach = set(PathFinder(full).toward(ADMIN, unknown_as_allow=True)) | {ADMIN}
-    assert core.edges == [e for e in full.edges if e.target in reach]
+    kept = [e for e in full.edges if e.target in reach]
+    fanned = {(f.source, f.primitive, f"{f.kind}/{n}") for _, f in core.fans for n in f.names}
+    assert core.edges == [e for e in kept if (e.source, e.primitive, e.target) not in fanned]
+    assert len(core.edges) + len(fanned) == len(kept)
+    for source in {e.source for e in full.edges}:  # a fan's edges are the full graph's
+        assert core.expanded_from(source) == [
+            e for e in full.edges_from(source) if e.target in reach], source
     assert core.into.get(ADMIN, []) == full.into.get(ADMIN, [])
     assert [a.to_dict() for a in eng.full_admins()] == [
         a.to_dict() for a in oracle.full_admins()]
     for node in nodes(eng):
         assert eng.paths(node) == oracle.paths(node), node
+        assert_summaries(eng, node, oracle.paths(node))
         for unknown in (False, True):
             assert eng.can_reach(node, unknown_as_allow=unknown) == oracle.can_reach(
                 node, unknown_as_allow=unknown), node
@@ -143,6 +150,7 @@ def assert_same_answers(seed: int) -> dict[str, int]:
             assert unknown_edges(eng, node) == unknown_edges(oracle, node), node
             assert unknown_reason(eng, node) == unknown_reason(oracle, node), node
     return {
+        "fanned": len(fanned),
         "paths": sum(len(oracle.paths(n)) for n in nodes(oracle)),
         "long": sum(1 for n in nodes(oracle) for p in oracle.paths(n) if len(p) >= 3),
         "unknown": sum(1 for e in full.edges if e.decision.value == "UNKNOWN"),
@@ -150,6 +158,19 @@ def assert_same_answers(seed: int) -> dict[str, int]:
         "external": sum(1 for n in oracle.external_nodes() if oracle.paths(n)),
         "cut": len(full.edges) - len(core.edges),
     }
+
+
+def assert_summaries(eng: PolicyEngine, node: str, every: list[Path]) -> None:
+    """A summary of ``node``'s paths tells what the full list does: its first paths, how
+    many, whether one is ALLOW throughout, and (through its openers) every grant to cut."""
+    for limit in (1, 3, None):
+        summary = eng.path_summary(node, limit)
+        assert list(summary.shown) == every[:limit], (node, limit)
+        assert summary.total == len(every), node
+        assert summary.allow == any(path_decision(p) is Decision.ALLOW for p in every), node
+        assert list(dict.fromkeys(e.evidence for e in summary.openers)) == list(
+            dict.fromkeys(p[0].evidence for p in every)), node
+        assert first_grants(summary.openers) == first_grants(p[0] for p in every), node
 
 
 SEEDS = range(60)
@@ -162,7 +183,7 @@ def test_escalation_graph_answers_like_the_full_graph_on_generated_worlds() -> N
             totals[key] = totals.get(key, 0) + value
     # the worlds exercise what the escalation graph must keep and what it may leave out
     assert all(totals[k] > 0 for k in
-               ("paths", "long", "unknown", "reachable", "external", "cut")), totals
+               ("fanned", "paths", "long", "unknown", "reachable", "external", "cut")), totals
 
 
 def chain_parts() -> dict[str, Any]:
@@ -203,7 +224,7 @@ def test_every_round_of_the_backward_search_is_kept() -> None:
     assert paths == oracle.paths(f"account/{OTHER}")
     core = eng.escalation_graph()
     assert core is not oracle.graph()
-    assert [e.target for e in core.edges_from("role/vendor")] == ["user/ops"]
+    assert [e.target for e in core.expanded_from("role/vendor")] == ["user/ops"]
     assert [e.target for e in oracle.graph().edges_from("role/vendor")] == [
         "user/idle", "user/ops"]
 
