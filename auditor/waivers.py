@@ -19,16 +19,17 @@ from datetime import date
 from difflib import get_close_matches
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from auditor._toml import tomllib
-from auditor._yaml import safe_load
 from auditor.errors import UsageError, plain_problem, shown_value
 from auditor.findings import Status
 from auditor.report import AppliedWaiver, Result, WaiverProblem
+
+if TYPE_CHECKING:
+    import yaml
 
 
 class WaiverFileError(UsageError):
@@ -190,6 +191,10 @@ def _toml_entry_lines(text: str) -> list[dict[str, int]]:
 
 def _parse_yaml(path: Path, text: str) -> tuple[list[Any], list[dict[str, int]]]:
     """Entries plus, per entry, 1-based line numbers: '' for the entry, then per field."""
+    import yaml  # only for a YAML waivers file: a run without one does not load PyYAML
+
+    from auditor._yaml import safe_load
+
     try:
         data = safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -204,6 +209,8 @@ def _parse_yaml(path: Path, text: str) -> tuple[list[Any], list[dict[str, int]]]
 
 
 def _yaml_entry_lines(node: yaml.Node | None, count: int) -> list[dict[str, int]]:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         node = next((v for k, v in node.value if k.value == "waivers"), None)
     items = node.value if isinstance(node, yaml.SequenceNode) else []
@@ -223,10 +230,11 @@ def apply_waivers(
     """Mark FAIL results covered by a live waiver; report expired and stale waivers."""
     live = [w for w in waivers if w.expires >= today]
     used: set[int] = set()
-    out = []
-    for result in results:
+    out = [] if live else list(results)
+    fail = Status.FAIL  # a local: Status.FAIL is an attribute lookup per result
+    for result in results if live else ():
         waiver = None
-        if result.status is Status.FAIL:
+        if result.status is fail:
             waiver = next((w for w in live if w.matches(result)), None)
         if waiver is None:
             out.append(result)

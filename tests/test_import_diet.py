@@ -90,6 +90,18 @@ def test_evaluate_without_history_or_notify_loads_neither(tmp_path: Path) -> Non
     assert (tmp_path / "out" / "report.json").is_file()
     assert "auditor.engine" in modules  # it did evaluate
     assert _present(modules, NOT_WITHOUT_JOBS) == []
+    assert "yaml" not in modules  # no waivers file: PyYAML stays out
+
+
+def test_evaluate_with_a_yaml_waivers_file_loads_pyyaml(tmp_path: Path) -> None:
+    """The other side: a YAML waivers file is read with PyYAML."""
+    snapshot = _snapshot(tmp_path)
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("waivers: []\n", encoding="utf-8")
+    modules = loaded_by("evaluate", str(snapshot), "--format", "json", "--output-dir",
+                        str(tmp_path / "out"), "-q", "--waivers", str(waivers), cwd=tmp_path)
+    assert (tmp_path / "out" / "report.json").is_file()
+    assert "yaml" in modules
 
 
 def test_evaluate_with_history_loads_the_store(tmp_path: Path) -> None:
