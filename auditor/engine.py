@@ -175,7 +175,8 @@ def _framework_results(
 def summarise(results: Sequence[Result]) -> Summary:
     """Counts by status, and FAIL counts by severity (all, and unwaived only)."""
     statuses = [r.status for r in results]  # counted in C: no per-result .value
-    failures = [r for r in results if r.status is Status.FAIL]
+    fail = Status.FAIL  # a local: Status.FAIL is an attribute lookup per result
+    failures = [r for r in results if r.status is fail]
     severities = [r.severity for r in failures]
     unwaived = [r.severity for r in failures if not r.waived]
     return Summary(
@@ -216,8 +217,9 @@ def _report_issues(
     but is not listed here.)
     """
     unknown_by_resource: dict[tuple[str, str], list[Result]] = {}
+    unknown = Status.UNKNOWN
     for result in results:
-        if result.status is Status.UNKNOWN:
+        if result.status is unknown:
             key = (result.resource.type, result.resource.name)
             unknown_by_resource.setdefault(key, []).append(result)
     merged: dict[tuple[object, ...], tuple[CollectionIssue, list[ReportIssueResource], set[str]]]

@@ -215,11 +215,15 @@ def build_report(plan: Plan, snapshot: AccountSnapshot) -> AuditReport:
     )
 
 
+_UNDECIDED = (Status.UNKNOWN, Status.ERROR)
+
+
 def exit_code(report: AuditReport, fail_on: FailOn, *, unknown_ok: bool = False) -> int:
     """0 clean, 1 unwaived FAIL at/above ``fail_on``, 4 incomplete (UNKNOWN/ERROR)."""
     if fail_on != "never" and any(_failing(report, Severity(fail_on))):
         return EXIT_FAILURES
-    incomplete = any(r.status in (Status.UNKNOWN, Status.ERROR) for r in report.results)
+    undecided = _UNDECIDED  # a local: Status.X is an attribute lookup per result
+    incomplete = any(r.status in undecided for r in report.results)
     if incomplete and not unknown_ok:
         return EXIT_INCOMPLETE
     return EXIT_OK
@@ -228,15 +232,17 @@ def exit_code(report: AuditReport, fail_on: FailOn, *, unknown_ok: bool = False)
 def _failing(report: AuditReport, threshold: Severity) -> Iterator[Result]:
     """The unwaived FAIL results at or above ``threshold``."""
     severe = tuple(s for s in Severity if s.at_least(threshold))  # no per-result .rank
+    fail = Status.FAIL
     return (
         r for r in report.results
-        if r.status is Status.FAIL and not r.waived and r.severity in severe
+        if r.status is fail and not r.waived and r.severity in severe
     )
 
 
 def exit_reason(report: AuditReport, fail_on: FailOn, code: int) -> str:
     """Why the run exits with ``code``, e.g. ``24 unwaived failures at or above high``."""
-    undecided = sum(r.status in (Status.UNKNOWN, Status.ERROR) for r in report.results)
+    undecided_statuses = _UNDECIDED
+    undecided = sum(r.status in undecided_statuses for r in report.results)
     incomplete = f"{undecided} result(s) UNKNOWN/ERROR" if undecided else "no UNKNOWN/ERROR"
     if code == EXIT_FAILURES:
         failing = sum(1 for _ in _failing(report, Severity(fail_on)))
