@@ -7,6 +7,7 @@ such a principal is UNKNOWN, never "not an administrator".
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -90,29 +91,47 @@ class AdminIndex:
                 )
         return tuple(doubts)
 
-    def holding(self, principal_type: Literal["user", "role"], name: str) -> AdminHolding:
-        held: list[tuple[Policy, str]] = [
-            (p, "attached directly")
-            for p in self.snapshot.policies_attached_to(principal_type, name)
-        ]
-        if principal_type == "user":
-            for group in self.snapshot.groups_of(name):
-                held += [
-                    (p, f"via group {group.name}")
-                    for p in self.snapshot.policies_attached_to("group", group.name)
-                ]
+    def _held(self, policies: Iterable[Policy], how: str) -> tuple[list[str], list[str]]:
+        """The admin-equivalent grants among ``policies`` and the doubts they leave."""
+        verdicts = self.verdicts
         grants: list[str] = []
         doubts: list[str] = []
-        for policy, how in held:
-            verdict = self.verdict(policy)
+        for policy in policies:
+            verdict = verdicts[(policy.type, policy.name)]
             if verdict is True:
                 grants.append(f"{policy_label(policy)} {how}")
             elif verdict is not False:
                 doubts.append(f"{policy_label(policy)} {how}: {verdict}")
+        return grants, doubts
+
+    @cached_property
+    def _via_groups(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Per group, what its policies give its members (judged once, not per member)."""
+        return {
+            group.name: self._held(
+                self.snapshot.policies_attached_to("group", group.name),
+                f"via group {group.name}",
+            )
+            for group in self.snapshot.groups
+        }
+
+    def holding(self, principal_type: Literal["user", "role"], name: str) -> AdminHolding:
+        grants, doubts = self._held(
+            self.snapshot.policies_attached_to(principal_type, name), "attached directly"
+        )
+        if principal_type == "user":
+            via_groups = self._via_groups
+            for group in self.snapshot.groups_of(name):
+                group_grants, group_doubts = via_groups[group.name]
+                grants += group_grants
+                doubts += group_doubts
         doubts += self.unlisted_attachments
         if principal_type == "user":
             doubts += self.unlisted_groups
+        if not grants and not doubts:
+            return _NO_HOLDING
         return AdminHolding(tuple(sorted(grants)), tuple(doubts))
 
 
+_NO_HOLDING = AdminHolding((), ())
 _admin_index = per_snapshot(AdminIndex)
