@@ -418,7 +418,7 @@ class AccountSnapshot(_Frozen):
         return self._groups_by_member.get(user_name, ())
 
     def policies_attached_to(self, principal_type: str, name: str) -> Iterator[Policy]:
-        yield from self._policies_by_principal.get((principal_type, name), ())
+        return iter(self._policies_by_principal.get((principal_type, name), ()))
 
     # Indexes, built once per snapshot on first use (the snapshot is immutable).
     @cached_property

@@ -10,13 +10,17 @@ a whole-day limit exactly when the real age is.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 _TENTH_OF_A_DAY = timedelta(days=1) / 10
+#: ``timedelta(days=n)``, made once per limit rather than per comparison.
+_span = lru_cache(maxsize=256)(lambda days: timedelta(days=days))
 
 
 def older_than(now: datetime, when: datetime, days: int) -> bool:
     """True when ``when`` lies strictly more than ``days`` days before ``now``."""
-    return now - when > timedelta(days=days)
+    span: timedelta = _span(days)
+    return now - when > span
 
 
 def days_ago(now: datetime, when: datetime) -> str:

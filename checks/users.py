@@ -6,7 +6,6 @@ Ages are exact durations before the snapshot time (see :mod:`checks._time`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 from auditor.check import (
@@ -261,15 +260,16 @@ def _recent_activity(
     user: User, snapshot: AccountSnapshot, limit: int, *, keys: bool = True
 ) -> list[str]:
     """Console logons, AccessKey uses and creations at most ``limit`` days old."""
-    events: list[tuple[str, datetime | None]] = [("console logon", user.last_console_login_at)]
-    for key in user.access_keys if keys else ():
-        events.append((f"AccessKey {key.id} used", key.last_used_at))
-        events.append((f"AccessKey {key.id} created", key.created_at))
-    return [
-        f"{label} {days_ago(snapshot.now, when)} ago"
-        for label, when in events
-        if when is not None and not older_than(snapshot.now, when, limit)
-    ]
+    now = snapshot.now
+    recent: list[str] = []
+    when = user.last_console_login_at
+    if when is not None and not older_than(now, when, limit):
+        recent.append(f"console logon {days_ago(now, when)} ago")
+    for key in user.access_keys if keys else ():  # labels only for recent events
+        for what, when in (("used", key.last_used_at), ("created", key.created_at)):
+            if when is not None and not older_than(now, when, limit):
+                recent.append(f"AccessKey {key.id} {what} {days_ago(now, when)} ago")
+    return recent
 
 
 class UserInGroup(_UserCheck):
