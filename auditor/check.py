@@ -38,6 +38,8 @@ from auditor.snapshot import (
 )
 
 CHECK_ID_PATTERN = r"^[a-z][a-z0-9_]{2,79}$"
+_PASS, _FAIL = Status.PASS, Status.FAIL
+_NOT_APPLICABLE, _UNKNOWN = Status.NOT_APPLICABLE, Status.UNKNOWN
 
 
 class CheckDefinitionError(Exception):
@@ -186,21 +188,22 @@ class Check:
         """
         yield self.unknown(account(snapshot), missing_sections_message(snapshot, incomplete))
 
-    # Result helpers bind the check id.
+    # Result helpers bind the check id (statuses as module constants: ``Status.PASS`` is
+    # an attribute lookup through the enum's metaclass, once per finding).
     def result(self, status: Status, resource: Resource, message: str) -> Finding:
         return Finding.of(self.meta.id, status, resource, message)
 
     def passed(self, resource: Resource, message: str) -> Finding:
-        return self.result(Status.PASS, resource, message)
+        return self.result(_PASS, resource, message)
 
     def failed(self, resource: Resource, message: str) -> Finding:
-        return self.result(Status.FAIL, resource, message)
+        return self.result(_FAIL, resource, message)
 
     def not_applicable(self, resource: Resource, message: str) -> Finding:
-        return self.result(Status.NOT_APPLICABLE, resource, message)
+        return self.result(_NOT_APPLICABLE, resource, message)
 
     def unknown(self, resource: Resource, message: str) -> Finding:
-        return self.result(Status.UNKNOWN, resource, message)
+        return self.result(_UNKNOWN, resource, message)
 
 
 # Resource constructors, so every check names resources the same way. Results share one

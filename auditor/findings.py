@@ -117,14 +117,18 @@ class Finding(BaseModel):
     def of(cls, check_id: str, status: Status, resource: Resource, message: str) -> Finding:
         """``Finding(...)``, without validation when the arguments already have the field
         types (the :class:`~auditor.check.Check` helpers' case)."""
-        if (
+        if not (
             status.__class__ is Status
             and resource.__class__ is Resource
             and str is check_id.__class__ is message.__class__
         ):
-            return trusted(
-                cls,
-                {"check_id": check_id, "status": status, "resource": resource, "message": message},
-                _FINDING_GIVEN,
-            )
-        return cls(check_id=check_id, status=status, resource=resource, message=message)
+            return cls(check_id=check_id, status=status, resource=resource, message=message)
+        fields = {"check_id": check_id, "status": status, "resource": resource, "message": message}
+        if cls is not Finding:
+            return trusted(cls, fields, _FINDING_GIVEN)
+        obj = _new(Finding)  # trusted(), inlined: one call less for each of 70,000 findings
+        _set_dict(obj, fields)
+        _set_fields_set(obj, _FINDING_GIVEN)
+        _set_extra(obj, None)
+        _set_private(obj, None)
+        return obj
