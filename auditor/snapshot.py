@@ -163,7 +163,8 @@ class User(_Frozen):
 
     @property
     def active_access_keys(self) -> tuple[AccessKey, ...]:
-        return tuple(k for k in self.access_keys if k.active)
+        keys = self.access_keys  # asked by four checks for each user: no generator frame
+        return tuple([k for k in keys if k.active]) if keys else ()
 
 
 class Group(_Frozen):
