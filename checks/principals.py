@@ -107,19 +107,18 @@ def texts_of(engine: PolicyEngine) -> HopTexts:
     return found
 
 
-def first_grants(firsts: Iterable[Edge]) -> str:
-    """The source's own grants that open its paths (``firsts``: their first hops, in path
-    order): what to remove."""
+def first_grants(grants: Iterable[Evidence]) -> str:
+    """The source's own grants that open its paths (``grants``: the evidence of their
+    first hops, in path order): what to remove."""
     found: dict[str, None] = {}
-    for first in firsts:
-        for ev in first.evidence:
-            if ev.effect != "Allow":
-                continue
-            if ev.policy_type == "Trust":
-                found[f"statement {ev.statement} of the trust policy of {ev.policy}"] = None
-            else:
-                found[f"statement {ev.statement} of {ev.policy_type} policy {ev.policy} "
-                      f"({held_phrase(ev.held)})"] = None
+    for ev in grants:
+        if ev.effect != "Allow":
+            continue
+        if ev.policy_type == "Trust":
+            found[f"statement {ev.statement} of the trust policy of {ev.policy}"] = None
+        else:
+            found[f"statement {ev.statement} of {ev.policy_type} policy {ev.policy} "
+                  f"({held_phrase(ev.held)})"] = None
     return "; ".join(found) or "the grant named in the first hop"
 
 
@@ -152,7 +151,7 @@ def paths_message(who: str, paths: PathSummary, texts: HopTexts) -> str:
         count += (f" (the {len(shown)} shortest are listed; `ram-audit query paths "
                   f"{shown[0][0].source}` lists every one)")
     return (f"{cap(who)} can {how}become a full administrator through {count}: {listed}. "
-            f"To cut the path{plural}, remove {first_grants(paths.openers)}.")
+            f"To cut the path{plural}, remove {first_grants(paths.grants)}.")
 
 
 def unknown_reason(engine: PolicyEngine, node: str) -> str | None:

@@ -90,9 +90,10 @@ Path = tuple[Edge, ...]
 @dataclass(frozen=True, eq=False)
 class Fan:
     """The edges ``source -[primitive]-> kind/name`` for every name of ``names``, alike:
-    one grant (``ram:CreateAccessKey`` on ``user/*``) decides them all, with one
-    ``decision`` and the same evidence; each edge differs only in its target (and the
-    resource and notes naming it), so it is built only when wanted (:meth:`edge`)."""
+    one grant (``ram:CreateAccessKey`` on ``user/*``, ``sts:AssumeRole`` on roles trusting
+    the account) decides them all, with one ``decision``; each edge differs only in its
+    target (and the resource, notes and trust statement naming it), so it is built only
+    when wanted (:meth:`edge`)."""
 
     source: str
     primitive: str
@@ -100,6 +101,9 @@ class Fan:
     names: frozenset[str]
     decision: Decision
     build: Callable[[str], Edge | None] = field(repr=False)
+    #: The evidence of the edge onto a name, when it differs by target (a role's trust
+    #: statement); None when every edge has the same.
+    evidence: Callable[[str], tuple[Evidence, ...]] | None = field(default=None, repr=False)
 
     @property
     def usable(self) -> bool:

@@ -121,6 +121,7 @@ class EscalationGraphBuilder(GraphBuilder):
         """Adds the edges into every node with an edge path to ``admin``, round by round."""
         reach = {ADMIN} | {e.source for _, e in self._keyed}
         frontier = reach - {ADMIN}
+        scopes = {holder: self.edges.take_over_scope(holder) for holder in holders}
         while frontier:
             within: dict[str, set[str]] = {"user": set(), "role": set(), "group": set()}
             for node in frontier:
@@ -129,6 +130,8 @@ class EscalationGraphBuilder(GraphBuilder):
                     within[kind].add(name)
             found: set[str] = set()
             for holder in holders:
+                if all(within[k].isdisjoint(names) for k, names in scopes[holder].items()):
+                    continue  # none of its grants covers a node found in the last round
                 rank = self._rank[holder]
                 for item in self.edges.take_over_fans(holder, within):
                     order = TAKE_OVER_ORDER[item.primitive]

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from auditor.policy.decisions import Decision
+from auditor.policy.decisions import Decision, Evidence
 from auditor.policy.edges import ADMIN, Edge, Fan, Path, path_decision
 from auditor.policy.graph import Graph, Place
 
@@ -31,14 +31,13 @@ def _walkable(edge: Edge | Fan, unknown_as_allow: bool) -> bool:
 @dataclass(frozen=True)
 class PathSummary:
     """A source's paths to a goal: the ``shown`` shortest (all of them without a limit),
-    how many there are, whether one is ALLOW at every hop, and the first hop of the first
-    path of each distinct grant (``openers``, in path order: their evidence is every
-    path's first-hop evidence, as the paths of one fan share theirs)."""
+    how many there are, whether one is ALLOW at every hop, and ``grants``: the evidence of
+    every path's first hop, each once, in path order (what to remove to cut them)."""
 
     shown: tuple[Path, ...]
     total: int
     allow: bool
-    openers: tuple[Edge, ...]
+    grants: tuple[Evidence, ...]
 
 
 class _Tree:
@@ -129,6 +128,32 @@ def _first(ordered: list[str], among: AbstractSet[str], count: int) -> list[str]
     return found
 
 
+@dataclass
+class _Opening:
+    """What a source's paths are before any is built (see :meth:`PathFinder._open`)."""
+
+    paths: list[tuple[Order, Path]] = field(default_factory=list)
+    fans: list[tuple[Fan, AbstractSet[str]]] = field(default_factory=list)
+    total: int = 0
+    allow: bool = False
+    grants: tuple[Evidence, ...] = ()
+
+
+class _FanIndex:
+    """A graph's fans grouped by their targets (many holders of one grant have fans onto
+    the same names), and for each target node the groups that hold it."""
+
+    def __init__(self, fans: list[tuple[Place, Fan]]) -> None:
+        by_targets: dict[tuple[str, frozenset[str]], list[tuple[Place, Fan]]] = {}
+        for place, fan in fans:
+            by_targets.setdefault((fan.kind, fan.names), []).append((place, fan))
+        self.groups = list(by_targets.values())
+        self.onto: dict[str, list[int]] = {}
+        for i, (kind, names) in enumerate(by_targets):
+            for name in names:
+                self.onto.setdefault(f"{kind}/{name}", []).append(i)
+
+
 class PathFinder:
     """Answers path questions on one graph; the backwards search per goal is cached."""
 
@@ -138,6 +163,8 @@ class PathFinder:
         self._any: dict[tuple[frozenset[str], bool], dict[str, Edge]] = {}
         self._trees: dict[str, _Tree] = {}
         self._summaries: dict[tuple[str, str, int | None], PathSummary] = {}
+        self._fans: _FanIndex | None = None
+        self._openings: dict[tuple[str, str], _Opening] = {}
 
     def toward(self, goal: str, *, unknown_as_allow: bool = False) -> dict[str, Edge]:
         """For every node with a path to ``goal``: the first edge of one shortest path
@@ -152,22 +179,24 @@ class PathFinder:
         found: dict[str, Edge] = {}
         seen = set(goals)
         queue = deque(sorted(goals))
-        fans = [(p, f) for p, f in self.graph.fans
-                if _walkable(f, unknown_as_allow) and f.source not in seen]
+        fans = self._fan_index()
+        groups = [[pf for pf in group if _walkable(pf[1], unknown_as_allow)]
+                  for group in fans.groups]
         while queue:
             node = queue.popleft()
             into: Iterable[Edge | Fan] = self.graph.into.get(node, ())
-            kind, _, name = node.partition("/")
-            if fans:
-                fans = [(p, f) for p, f in fans if f.source not in seen]
-                here = [(p, f) for p, f in fans if name in f.names and f.kind == kind]
-                if here:
-                    into = self._merged(self.graph.into.get(node, []), here)
+            here: list[tuple[Place, Fan]] = []
+            for i in fans.onto.get(node, ()):
+                groups[i] = [pf for pf in groups[i] if pf[1].source not in seen]
+                here += groups[i]
+            if here:
+                into = self._merged(self.graph.into.get(node, []), here)
             for item in into:
                 if item.source in seen or not _walkable(item, unknown_as_allow):
                     continue
                 seen.add(item.source)
-                found[item.source] = item.edge(name) if isinstance(item, Fan) else item
+                found[item.source] = (item.edge(node.partition("/")[2])
+                                      if isinstance(item, Fan) else item)
                 queue.append(item.source)
         return found
 
@@ -176,8 +205,14 @@ class PathFinder:
         placed: list[tuple[Place, Edge | Fan]] = [
             (self.graph.take_over_place(e), e) for e in edges]
         placed += fans
-        placed.sort(key=lambda pe: pe[0])  # stable: no edge shares a fan's place
+        placed.sort(key=lambda pe: pe[0])  # stable: no edge shares a fan's place, and the
+        # edges of external nodes (all placed last) keep their order
         return [item for _, item in placed]
+
+    def _fan_index(self) -> _FanIndex:
+        if self._fans is None:
+            self._fans = _FanIndex(self.graph.fans)
+        return self._fans
 
     def shortest_to_any(self, source: str, goals: set[str]) -> Path:
         """One shortest usable path from ``source`` to any of ``goals`` (empty: none)."""
@@ -218,17 +253,25 @@ class PathFinder:
             found = self._trees[goal] = _Tree(goal, self.toward(goal))
         return found
 
-    def _summarise(self, source: str, goal: str, limit: int | None) -> PathSummary:
-        ordered: list[tuple[Order, Path, tuple[Fan, str] | None]] = []
-        openers: list[tuple[Order, Edge]] = []
-        total, allow = 0, False
+    def _opening(self, source: str, goal: str) -> _Opening:
+        key = (source, goal)
+        found = self._openings.get(key)
+        if found is None:
+            found = self._openings[key] = self._open(source, goal)
+        return found
+
+    def _open(self, source: str, goal: str) -> _Opening:
+        """``source``'s paths through its edges, its fans' targets that open a path, and
+        what all of them tell together."""
+        opening = _Opening()
+        firsts: list[tuple[Order, tuple[Evidence, ...]]] = []
         for path in self._edge_paths(source, goal):
             first = path[0]
             at = (len(path), first.primitive, first.target)
-            ordered.append((at, path, None))
-            openers.append((at, first))
-            total += 1
-            allow = allow or path_decision(path) is Decision.ALLOW
+            opening.paths.append((at, path))
+            firsts.append((at, first.evidence))
+            opening.total += 1
+            opening.allow = opening.allow or path_decision(path) is Decision.ALLOW
         for fan in self.graph.fans_out.get(source, ()):
             if not fan.usable:
                 continue
@@ -237,21 +280,39 @@ class PathFinder:
             names = (fan.names & tree.reach.get(fan.kind, set())) - below
             if not names:
                 continue
-            total += len(names)
-            allow = allow or (fan.decision is Decision.ALLOW
-                              and not names.isdisjoint(tree.allowed.get(fan.kind, ())))
-            nearest = tree.nearest(fan.kind, names, limit)
-            for name in nearest:
-                node = f"{fan.kind}/{name}"
-                ordered.append(((tree.depth[node] + 1, fan.primitive, node), (), (fan, name)))
-            node = f"{fan.kind}/{nearest[0]}"
-            openers.append(((tree.depth[node] + 1, fan.primitive, node), fan.edge(nearest[0])))
+            opening.fans.append((fan, names))
+            opening.total += len(names)
+            opening.allow = opening.allow or (
+                fan.decision is Decision.ALLOW
+                and not names.isdisjoint(tree.allowed.get(fan.kind, ())))
+            if fan.evidence is None:  # its edges share their evidence: the first path's
+                name = tree.nearest(fan.kind, names, 1)[0]
+                firsts.append((self._order(tree, fan, name), fan.edge(name).evidence))
+            else:
+                firsts += [(self._order(tree, fan, name), fan.evidence(name))
+                           for name in tree.nearest(fan.kind, names, None)]
+        firsts.sort(key=lambda oe: oe[0])
+        opening.grants = tuple(dict.fromkeys(ev for _, evs in firsts for ev in evs))
+        return opening
+
+    @staticmethod
+    def _order(tree: _Tree, fan: Fan, name: str) -> Order:
+        node = f"{fan.kind}/{name}"
+        return (tree.depth[node] + 1, fan.primitive, node)
+
+    def _summarise(self, source: str, goal: str, limit: int | None) -> PathSummary:
+        opening = self._opening(source, goal)
+        ordered: list[tuple[Order, Path, tuple[Fan, str] | None]] = [
+            (at, path, None) for at, path in opening.paths]
+        for fan, names in opening.fans:
+            tree = self._tree(goal)
+            ordered += [(self._order(tree, fan, name), (), (fan, name))
+                        for name in tree.nearest(fan.kind, names, limit)]
         ordered.sort(key=lambda op: op[0])
-        openers.sort(key=lambda op: op[0])
         shown = ordered if limit is None else ordered[:limit]
         paths = tuple(path if onto is None else self._through(goal, *onto)
                       for _, path, onto in shown)
-        return PathSummary(paths, total, allow, tuple(e for _, e in openers))
+        return PathSummary(paths, opening.total, opening.allow, opening.grants)
 
     def _through(self, goal: str, fan: Fan, name: str) -> Path:
         """The path through ``fan``'s edge onto ``name``, then along the tree."""

@@ -19,9 +19,9 @@ from auditor.policy.authorize import (
     Context,
     Probe,
 )
-from auditor.policy.decisions import Authorization, Decision, highest, lowest
+from auditor.policy.decisions import Authorization, Decision, Evidence, highest, lowest
 from auditor.policy.edges import ADMIN, Edge, Fan
-from auditor.policy.trust import ASSUME_ROLE, alike_for_own, trust_decision
+from auditor.policy.trust import ASSUME_ROLE, alike_for_own, named_exactly, trust_decision
 from auditor.policy.world import Decided, World
 
 ECS = "ecs.aliyuncs.com"
@@ -146,21 +146,27 @@ class EdgeBuilder:
     def __init__(self, world: World) -> None:
         self.world = world
         self.az = world.authorizer
+        self._trust_groups: dict[str, tuple[list[tuple[Decision, frozenset[str]]],
+                                            frozenset[str]]] = {}
         self._users_by_fact: dict[str, tuple[list[tuple[Decision, frozenset[str]]],
                                              frozenset[str]]] = {}
         self._ecs_trust: dict[str, Authorization] = {}  # role -> whether ECS may assume it
         self._alike: dict[str, bool] = {}
         self._by_kind: dict[tuple[str, str], Authorization] = {}
 
+    def _alike_for_own(self, role: str) -> bool:
+        found = self._alike.get(role)
+        if found is None:
+            found = self._alike[role] = alike_for_own(self.world.model.trusts[role],
+                                                      self.world.account_id)
+        return found
+
     def _trust(self, role: str, node: str) -> Authorization:
         """:func:`trust_decision` of the role for an own ``node``, decided once per kind
         when the trust names no own principal by name (a role trusting the account)."""
         w = self.world
         trust = w.model.trusts[role]
-        alike = self._alike.get(role)
-        if alike is None:
-            alike = self._alike[role] = alike_for_own(trust, w.account_id)
-        if not alike:
+        if not self._alike_for_own(role):
             return trust_decision(trust, node, w.account_id)
         key = (role, node.partition("/")[0])
         found = self._by_kind.get(key)
@@ -193,6 +199,23 @@ class EdgeBuilder:
         """Whether ``node`` holds some Allow of a take-over action (a superset)."""
         return bool(self.az.allowed_actions(node) & _TAKE_OVER)
 
+    def take_over_scope(self, node: str) -> dict[str, frozenset[str]]:
+        """Names, by kind, that some take-over edge of ``node`` may lead to (a superset:
+        the targets its Allow statements of take-over actions cover)."""
+        allowed = self.az.allowed_actions(node)
+        w = self.world
+
+        def covered(actions: tuple[str, ...], kind: str) -> frozenset[str]:
+            return frozenset().union(*(w.candidates(node, a, kind) for a in actions
+                                       if a.lower() in allowed))
+
+        scope = {"user": covered(tuple(a for a, _ in _CREDENTIAL_PRIMITIVES), "user"),
+                 "role": covered((ASSUME_ROLE, "ram:PassRole"), "role"),
+                 "group": frozenset()}
+        if node.startswith("user/"):
+            scope["group"] = covered(("ram:AddUserToGroup",), "group")
+        return scope
+
     def take_over(self, node: str, within: Within | None = None) -> Iterator[Edge]:
         """The take-over edges of ``node`` (only onto the targets ``within``, by kind,
         when given: the same edges, in the same order, as the unrestricted ones)."""
@@ -216,7 +239,7 @@ class EdgeBuilder:
         if allowed & _CREDENTIALS and _some(within, "user"):
             yield from self._user_credentials(node, kind, name, _part(within, "user"), fans)
         if allowed & _ROLES and _some(within, "role"):
-            yield from self._roles(node, name, _part(within, "role"))
+            yield from self._roles(node, name, _part(within, "role"), fans)
         if kind == "user" and "ram:addusertogroup" in allowed and _some(within, "group"):
             yield from self._join_group(node, name, _part(within, "group"))
 
@@ -333,19 +356,19 @@ class EdgeBuilder:
                              if user.mfa_bound else f"MFA state of {target} unknown")
         return _edge(node, f"user/{target}", primitive, auths, extra, tuple(notes))
 
-    def _roles(self, node: str, name: str, within: Set[str] | None = None) -> Iterator[Edge]:
+    def _roles(self, node: str, name: str, within: Set[str] | None = None,
+               fans: bool = False) -> Iterator[Edge | Fan]:
         w = self.world
         updatable = w.decide_targets(node, "ram:UpdateRole", "role", Context(ram_trust=True),
                                      within=within)
         assumable = w.decide_targets(node, ASSUME_ROLE, "role",
                                      within=w.trusting(node, within) | updatable.keys())
-        for target in sorted(assumable):
-            if node == f"role/{target}" or not w.may_trust(target, node):
-                continue
-            trust = self._trust(target, node)
-            if trust.decision in (Decision.DENY, Decision.IMPLICIT_DENY):
-                continue
-            edge = _edge(node, f"role/{target}", "assume-role", [assumable[target], trust])
+        targets: Set[str] = assumable.keys()
+        if fans and isinstance(assumable, Decided) and assumable.uniform is not None:
+            alike, targets = self._role_fans(node, name, assumable)
+            yield from alike
+        for target in sorted(targets):
+            edge = self._assume_edge(node, target, assumable)
             if edge is not None:
                 yield edge
         if updatable:
@@ -377,6 +400,60 @@ class EdgeBuilder:
                          [passable[target], run, ecs_trust])
             if edge is not None:
                 yield edge
+
+    def _assume_edge(self, node: str, target: str, assumable: Mapping[str, Authorization]
+                     ) -> Edge | None:
+        """``node``'s assume-role edge onto ``target`` (granted on it) when its trust may
+        let ``node`` in."""
+        if node == f"role/{target}" or not self.world.may_trust(target, node):
+            return None
+        trust = self._trust(target, node)
+        if trust.decision in (Decision.DENY, Decision.IMPLICIT_DENY):
+            return None
+        return _edge(node, f"role/{target}", "assume-role", [assumable[target], trust])
+
+    def _assume_evidence(self, node: str, assumable: Mapping[str, Authorization],
+                         target: str) -> tuple[Evidence, ...]:
+        """The evidence of :meth:`_assume_edge`, without building the edge."""
+        return assumable[target].evidence + self._trust(target, node).evidence
+
+    def _role_fans(self, node: str, name: str, assumable: Decided
+                   ) -> tuple[list[Fan], Set[str]]:
+        """The assume-role fans of a uniform ``sts:AssumeRole`` grant (onto roles whose
+        trust decides alike for every own principal of ``node``'s kind), and the targets
+        left to decide one by one."""
+        assert assumable.uniform is not None
+        own = frozenset((name,)) if node.startswith("role/") else frozenset()
+        groups, rest = self._roles_by_trust(node)
+        found = [
+            Fan(node, "assume-role", "role", names, lowest([assumable.uniform, decision]),
+                partial(self._assume_edge, node, assumable=assumable),
+                partial(self._assume_evidence, node, assumable))
+            for decision, roles in groups if (names := (assumable.targets & roles) - own)]
+        return found, assumable.targets & rest
+
+    def _roles_by_trust(self, node: str) -> tuple[list[tuple[Decision, frozenset[str]]],
+                                                  frozenset[str]]:
+        """Roles by the decision of their trust for an own principal of ``node``'s kind,
+        when it is the same for all of them, and the roles whose trust names some by name;
+        roles in neither let none in."""
+        kind = node.partition("/")[0]
+        found = self._trust_groups.get(kind)
+        if found is None:
+            w = self.world
+            by: dict[Decision, set[str]] = {}
+            rest: set[str] = set()
+            for role in w.names("role"):
+                named = named_exactly(w.model.trusts[role], w.account_id)
+                if not self._alike_for_own(role) or named:
+                    rest.add(role)
+                elif w.may_trust(role, node):
+                    decision = self._trust(role, node).decision
+                    if decision not in (Decision.DENY, Decision.IMPLICIT_DENY):
+                        by.setdefault(decision, set()).add(role)
+            found = self._trust_groups[kind] = (
+                [(d, frozenset(r)) for d, r in sorted(by.items())], frozenset(rest))
+        return found
 
     def _join_group(self, node: str, name: str, within: Set[str] | None = None
                     ) -> Iterator[Edge]:

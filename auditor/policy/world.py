@@ -49,8 +49,8 @@ class AdminPolicy:
 class Decided(Mapping[str, Authorization]):
     """Targets and their decisions, each decided when looked up (a broad grant has one
     target per principal of its kind; most are never looked up). ``uniform`` is the
-    decision of every target when one Allow and no Deny decide them all alike (each
-    target's authorization then differs only in its resource)."""
+    decision of every target when the Allows all cover every target and no Deny applies
+    (each target's authorization then differs only in its resource)."""
 
     __slots__ = ("_decide", "_targets", "uniform")
 
@@ -126,6 +126,11 @@ class World:
         if found is None:
             found = self._arns[key] = f"acs:ram::{self.account_id}:{kind}/{name}"
         return found
+
+    def names(self, kind: TargetKind) -> frozenset[str]:
+        """The names a statement can target: live users, roles that are not service-linked,
+        groups."""
+        return self._names[kind]
 
     def groups_of(self, user: str) -> tuple[Group, ...]:
         return self.snapshot.groups_of(user)
@@ -239,10 +244,11 @@ class World:
             candidates = frozenset().union(*(t for _, t, _ in allows))
         else:  # each set & a small ``within`` costs the smaller of the two
             candidates = frozenset().union(*(t & within for _, t, _ in allows))
-        if not denies and len(allows) == 1:
-            ev, _, conditioned = allows[0]
-            uniform = Decision.CONDITIONAL if conditioned else Decision.ALLOW
-            evs = (ev,)
+        if not denies and all(t == allows[0][1] for _, t, _ in allows[1:]):
+            # every Allow covers every target: one decision and evidence for all
+            plain = tuple(e for e, _, conditioned in allows if not conditioned)
+            uniform = Decision.ALLOW if plain else Decision.CONDITIONAL
+            evs = plain or tuple(e for e, _, _ in allows)
             return Decided(candidates, lambda t: Authorization(
                 action, self.arn(kind, t), uniform, evs), uniform)
 
