@@ -73,8 +73,9 @@ def run_check(loaded: LoadedCheck, snapshot: AccountSnapshot, params: CheckParam
             findings = list(check.evaluate_incomplete(snapshot, params, incomplete))
         else:
             findings = list(check.evaluate(snapshot, params))
+        check_id = loaded.id  # a property: read once, not per finding
         for finding in findings:
-            if not isinstance(finding, Finding) or finding.check_id != loaded.id:
+            if not isinstance(finding, Finding) or finding.check_id != check_id:
                 raise TypeError(f"evaluate() produced {finding!r}, not a Finding of {loaded.id}")
     except Exception as exc:
         log.exception("check %s raised", loaded.id)
