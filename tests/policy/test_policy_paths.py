@@ -167,3 +167,52 @@ def test_who_can_with_paths_adds_principals_that_can_get_the_grant() -> None:
     assert hops(found["user/dev"].path) == [("user/dev", "assume-role", "role/ci"),
                                             ("role/ci", "assume-role", "role/deploy")]
     assert [h["primitive"] for h in found["role/ci"].to_dict()["path"]] == ["assume-role"]
+
+
+def broad_world() -> PolicyEngine:
+    """role/helpdesk may create an AccessKey for every user (one of two with an MFA device
+    and a login profile it may reset too); each of 12 users is an administrator; user/dev
+    may assume role/helpdesk."""
+    admins = [f"a{i:02}" for i in range(12)]
+    users = [make_user(n, console=True, mfa=n == "a03") for n in admins] + [make_user("dev")]
+    return PolicyEngine(make_snapshot(
+        users=tuple(users),
+        roles=(role("helpdesk", trusts({"RAM": f"acs:ram::{ACCT}:root"})),),
+        policies=(
+            policy("helpdesk", allow(["ram:CreateAccessKey", "ram:UpdateLoginProfile"],
+                                     user_arn("*")), to=["role/helpdesk"]),
+            policy("dev", allow("sts:AssumeRole", role_arn("helpdesk")), to=["user/dev"]),
+            admin_policy(to=[f"user/{n}" for n in admins]),
+        ),
+    ))
+
+
+def test_a_grant_on_every_user_is_a_fan_and_only_the_paths_shown_are_built() -> None:
+    """The escalation graph keeps role/helpdesk's edges onto the 12 admins and user/dev as
+    fans (by primitive, decision and round), none one by one; a summary builds the paths
+    it shows, counts all 24 (not the one back through user/dev, which would pass
+    role/helpdesk again), and names the grant once; the full list is the full graph's."""
+    eng, oracle = broad_world(), broad_world()
+    graph = eng.escalation_graph()
+    assert not [e for e in graph.edges if e.source == "role/helpdesk"]
+    assert sorted((f.primitive, f.decision.value, len(f.names)) for _, f in graph.fans
+                  if f.source == "role/helpdesk") == [
+        ("create-access-key", "ALLOW", 1),  # onto user/dev, found a round later
+        ("create-access-key", "ALLOW", 12), ("update-login-profile", "ALLOW", 11),
+        ("update-login-profile", "CONDITIONAL", 1)]
+    summary = eng.path_summary("role/helpdesk", 3)
+    assert summary.total == 24 and summary.allow
+    assert [hops(p) for p in summary.shown] == [
+        [("role/helpdesk", "create-access-key", "user/a00"), ("user/a00", "full-admin", "admin")],
+        [("role/helpdesk", "create-access-key", "user/a01"), ("user/a01", "full-admin", "admin")],
+        [("role/helpdesk", "create-access-key", "user/a02"), ("user/a02", "full-admin", "admin")],
+    ]
+    assert [(e.policy, e.statement) for e in summary.grants] == [("helpdesk", 0)]
+    full = oracle.graph()  # the oracle answers on the full graph: 25 edges one by one
+    assert len([e for e in full.edges if e.source == "role/helpdesk"]) == 25
+    assert eng.paths("role/helpdesk") == oracle.paths("role/helpdesk")
+    assert len(eng.paths("role/helpdesk")) == 24
+    # user/dev reaches admin through role/helpdesk: one path, through the nearest admin
+    assert [hops(p) for p in eng.paths("user/dev")] == [[
+        ("user/dev", "assume-role", "role/helpdesk"),
+        ("role/helpdesk", "create-access-key", "user/a00"), ("user/a00", "full-admin", "admin")]]
