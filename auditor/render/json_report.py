@@ -78,19 +78,24 @@ def plain_model(cls: type[BaseModel]) -> bool:
     )
 
 
-@cache
-def _field_count(cls: type) -> int:
-    """The number of fields of a plain model class; -1 for anything else."""
-    if issubclass(cls, BaseModel) and plain_model(cls):
-        return len(cls.model_fields)
-    return -1
+class _FieldCounts(dict[type, int]):
+    """Class -> number of fields for a plain model class, -1 for any other class; filled
+    on first sight (a subscript per value: orjson asks for every result and resource)."""
+
+    def __missing__(self, cls: type) -> int:
+        count = len(cls.model_fields) if issubclass(cls, BaseModel) and plain_model(cls) else -1
+        self[cls] = count
+        return count
+
+
+_field_counts = _FieldCounts()
 
 
 def _pydantic_value(value: Any) -> Any:
     """What orjson does not write itself: a plain model's fields (in declaration order,
     as every instance holds them), and pydantic's own text of a date or time."""
     cls = value.__class__
-    count = _field_count(cls)
+    count = _field_counts[cls]
     if count >= 0:
         fields: dict[str, Any] = value.__dict__
         if len(fields) == count:
