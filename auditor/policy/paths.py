@@ -128,6 +128,9 @@ def _first(ordered: list[str], among: AbstractSet[str], count: int) -> list[str]
     return found
 
 
+_NO_PATHS = PathSummary((), 0, False, ())
+
+
 @dataclass
 class _Opening:
     """What a source's paths are before any is built (see :meth:`PathFinder._open`)."""
@@ -165,6 +168,7 @@ class PathFinder:
         self._summaries: dict[tuple[str, str, int | None], PathSummary] = {}
         self._fans: _FanIndex | None = None
         self._openings: dict[tuple[str, str], _Opening] = {}
+        self._fan_edges: dict[tuple[int, str], Edge] = {}  # the graph keeps its fans alive
 
     def toward(self, goal: str, *, unknown_as_allow: bool = False) -> dict[str, Edge]:
         """For every node with a path to ``goal``: the first edge of one shortest path
@@ -195,7 +199,7 @@ class PathFinder:
                 if item.source in seen or not _walkable(item, unknown_as_allow):
                     continue
                 seen.add(item.source)
-                found[item.source] = (item.edge(node.partition("/")[2])
+                found[item.source] = (self._fan_edge(item, node.partition("/")[2])
                                       if isinstance(item, Fan) else item)
                 queue.append(item.source)
         return found
@@ -241,6 +245,8 @@ class PathFinder:
                 ) -> PathSummary:
         """:meth:`paths` summarised: the first ``limit`` built (all without a limit), the
         others counted (computed once per source, goal and limit)."""
+        if source not in self.graph.out and source not in self.graph.fans_out:
+            return _NO_PATHS  # most sources: nothing to build
         key = (source, goal, limit)
         found = self._summaries.get(key)
         if found is None:
@@ -287,12 +293,14 @@ class PathFinder:
                 and not names.isdisjoint(tree.allowed.get(fan.kind, ())))
             if fan.evidence is None:  # its edges share their evidence: the first path's
                 name = tree.nearest(fan.kind, names, 1)[0]
-                firsts.append((self._order(tree, fan, name), fan.edge(name).evidence))
+                firsts.append((self._order(tree, fan, name), self._fan_edge(fan, name).evidence))
             else:
                 firsts += [(self._order(tree, fan, name), fan.evidence(name))
                            for name in tree.nearest(fan.kind, names, None)]
         firsts.sort(key=lambda oe: oe[0])
-        opening.grants = tuple(dict.fromkeys(ev for _, evs in firsts for ev in evs))
+        # a fan's grant is one object in each of its firsts: drop repeats cheaply first
+        once = {id(ev): ev for _, evs in firsts for ev in evs}
+        opening.grants = tuple(dict.fromkeys(once.values()))
         return opening
 
     @staticmethod
@@ -316,7 +324,15 @@ class PathFinder:
 
     def _through(self, goal: str, fan: Fan, name: str) -> Path:
         """The path through ``fan``'s edge onto ``name``, then along the tree."""
-        return (fan.edge(name), *self._tree(goal).chain(f"{fan.kind}/{name}"))
+        return (self._fan_edge(fan, name), *self._tree(goal).chain(f"{fan.kind}/{name}"))
+
+    def _fan_edge(self, fan: Fan, name: str) -> Edge:
+        """``fan``'s edge onto ``name``, built once."""
+        key = (id(fan), name)
+        found = self._fan_edges.get(key)
+        if found is None:
+            found = self._fan_edges[key] = fan.edge(name)
+        return found
 
     def _edge_paths(self, source: str, goal: str) -> Iterable[Path]:
         """The paths whose first hop is one of ``source``'s edges (not of its fans): one

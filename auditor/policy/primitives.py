@@ -412,10 +412,11 @@ class EdgeBuilder:
             return None
         return _edge(node, f"role/{target}", "assume-role", [assumable[target], trust])
 
-    def _assume_evidence(self, node: str, assumable: Mapping[str, Authorization],
-                         target: str) -> tuple[Evidence, ...]:
-        """The evidence of :meth:`_assume_edge`, without building the edge."""
-        return assumable[target].evidence + self._trust(target, node).evidence
+    def _assume_evidence(self, node: str, assumable: Decided, target: str
+                         ) -> tuple[Evidence, ...]:
+        """The evidence of :meth:`_assume_edge` under a uniform grant, without building
+        the edge."""
+        return assumable.evidence + self._trust(target, node).evidence
 
     def _role_fans(self, node: str, name: str, assumable: Decided
                    ) -> tuple[list[Fan], Set[str]]:

@@ -52,14 +52,16 @@ class Decided(Mapping[str, Authorization]):
     decision of every target when the Allows all cover every target and no Deny applies
     (each target's authorization then differs only in its resource)."""
 
-    __slots__ = ("_decide", "_targets", "uniform")
+    __slots__ = ("_decide", "_targets", "evidence", "uniform")
 
     def __init__(self, targets: frozenset[str],
                  decide: Callable[[str], Authorization],
-                 uniform: Decision | None = None) -> None:
+                 uniform: Decision | None = None,
+                 evidence: tuple[Evidence, ...] = ()) -> None:
         self._targets = targets
         self._decide = decide
         self.uniform = uniform
+        self.evidence = evidence  # every target's, when uniform
 
     @property
     def targets(self) -> frozenset[str]:
@@ -250,7 +252,7 @@ class World:
             uniform = Decision.ALLOW if plain else Decision.CONDITIONAL
             evs = plain or tuple(e for e, _, _ in allows)
             return Decided(candidates, lambda t: Authorization(
-                action, self.arn(kind, t), uniform, evs), uniform)
+                action, self.arn(kind, t), uniform, evs), uniform, evs)
 
         def decide(target: str) -> Authorization:
             soft = [e for e, t, hard in denies if not hard and target in t]
