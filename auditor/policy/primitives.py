@@ -254,14 +254,23 @@ class EdgeBuilder:
             deletes = (w.decide_targets(node, "ram:DeleteAccessKey", "user", within=within)
                        if action == "ram:CreateAccessKey" else {})
             targets: Set[str] = granted.keys()
-            if fans and isinstance(granted, Decided) and granted.uniform is not None:
-                alike, targets = self._fans(node, kind, name, action, granted, deletes)
-                yield from alike
-            for target in sorted(targets):
+            if isinstance(granted, Decided):
+                targets = granted.targets
+                if fans and granted.uniform is not None:
+                    alike, targets = self._fans(node, kind, name, action, granted, deletes)
+                    yield from alike
+            for target in self._in_order(targets):
                 edge = self._credential_edge(node, kind, name, action, primitive, target,
                                              granted, deletes)
                 if edge is not None:
                     yield edge
+
+    def _in_order(self, users: Set[str]) -> Iterator[str]:
+        """``users`` by name; many (a grant on ``user/*``) are not sorted again for each
+        holder: the walks of attach-admin-to-reachable read a holder's first edges only."""
+        if len(users) <= 64:
+            return iter(sorted(users))
+        return (u for u in self.world.sorted_names("user") if u in users)
 
     def _fans(self, node: str, kind: str, name: str, action: str, granted: Decided,
               deletes: Mapping[str, Authorization]) -> tuple[list[Fan], Set[str]]:

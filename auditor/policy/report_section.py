@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.findings import Status
+from auditor.policy.decisions import Evidence
 from auditor.policy.edges import Edge, path_decision
 from auditor.policy.engine import PolicyEngine
 from auditor.report import (
@@ -33,27 +34,34 @@ def node_of(result: Result) -> str:
 
 class Hops:
     """Each hop's view built once: the hop onto an administrator ends the paths of every
-    principal that can take it over (one edge per (source, primitive, target))."""
+    principal that can take it over (one edge per (source, primitive, target)), and each
+    grant's text once: one grant opens a principal's paths onto many targets."""
 
     def __init__(self) -> None:
         self._views: dict[tuple[str, str, str], EscalationHop] = {}
+        self._texts: dict[int, tuple[Evidence, str]] = {}
 
     def __call__(self, edge: Edge) -> EscalationHop:
         key = (edge.source, edge.primitive, edge.target)
         found = self._views.get(key)
         if found is None:
-            found = self._views[key] = hop(edge)
+            found = self._views[key] = self._hop(edge)
         return found
 
+    def _text(self, ev: Evidence) -> str:
+        found = self._texts.get(id(ev))
+        if found is None:
+            found = self._texts[id(ev)] = (ev, ev.describe())  # keeps ``ev`` (its id) alive
+        return found[1]
 
-def hop(edge: Edge) -> EscalationHop:
-    decision = "CONDITIONAL" if edge.decision.value == "CONDITIONAL" else "ALLOW"
-    grants = list(dict.fromkeys(e.describe() for e in edge.evidence))
-    if edge.via:
-        grants.append("after " + ", ".join(f"{v.source} -[{v.primitive}]-> {v.target}"
-                                           for v in edge.via))
-    return EscalationHop(source=edge.source, target=edge.target, primitive=edge.primitive,
-                         decision=decision, grants=grants)
+    def _hop(self, edge: Edge) -> EscalationHop:
+        decision = "CONDITIONAL" if edge.decision.value == "CONDITIONAL" else "ALLOW"
+        grants = list(dict.fromkeys(self._text(e) for e in edge.evidence))
+        if edge.via:
+            grants.append("after " + ", ".join(f"{v.source} -[{v.primitive}]-> {v.target}"
+                                               for v in edge.via))
+        return EscalationHop(source=edge.source, target=edge.target,
+                             primitive=edge.primitive, decision=decision, grants=grants)
 
 
 def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]

@@ -112,6 +112,7 @@ class World:
             "group": frozenset(self.groups),
         }
         self._lower: dict[TargetKind, dict[str, frozenset[str]]] = {}
+        self._sorted: dict[TargetKind, list[str]] = {}
         self._targets: dict[tuple[int, TargetKind], frozenset[str]] = {}
         self._evidence: dict[tuple[int, int], Evidence] = {}
         self._trust_named: dict[str, frozenset[str] | None] = {}
@@ -133,6 +134,13 @@ class World:
         """The names a statement can target: live users, roles that are not service-linked,
         groups."""
         return self._names[kind]
+
+    def sorted_names(self, kind: TargetKind) -> list[str]:
+        """:meth:`names` sorted (once)."""
+        found = self._sorted.get(kind)
+        if found is None:
+            found = self._sorted[kind] = sorted(self._names[kind])
+        return found
 
     def groups_of(self, user: str) -> tuple[Group, ...]:
         return self.snapshot.groups_of(user)
