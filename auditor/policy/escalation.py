@@ -130,7 +130,8 @@ class EscalationGraphBuilder(GraphBuilder):
                     within[kind].add(name)
             found: set[str] = set()
             for holder in holders:
-                if all(within[k].isdisjoint(names) for k, names in scopes[holder].items()):
+                if all(within[k].isdisjoint(names)
+                       for k, sets in scopes[holder].items() for names in sets):
                     continue  # none of its grants covers a node found in the last round
                 rank = self._rank[holder]
                 for item in self.edges.take_over_fans(holder, within):

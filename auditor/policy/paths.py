@@ -96,18 +96,18 @@ class _Tree:
         ``limit``."""
         found: list[str] = []
         for depth, level in sorted(self.levels.get(kind, {}).items()):
-            here = names & level
             if limit is None:
-                found += sorted(here)
+                found += sorted(names & level)
                 continue
             need = limit - len(found)
             if need <= 0:
                 break
-            if len(here) * 16 >= len(level):  # dense: the first names of the level do
-                ordered = self._sorted_level(kind, depth)
-                found += [n for n in _first(ordered, here, need)]
-            else:
-                found += sorted(here)[:need]
+            # ``names`` is dense in the level (a grant on every user): its first names do
+            ordered = self._sorted_level(kind, depth)
+            first = _first(ordered[:_SCAN * need], names, need)
+            if len(first) < need and len(ordered) > _SCAN * need:
+                first = sorted(names & level)[:need]
+            found += first
         return found
 
     def _sorted_level(self, kind: str, depth: int) -> list[str]:
@@ -116,6 +116,11 @@ class _Tree:
         if found is None:
             found = self._sorted[key] = sorted(self.levels[kind][depth])
         return found
+
+
+#: How far :meth:`_Tree.nearest` reads a level in order before it sorts the names found
+#: there instead (per name wanted).
+_SCAN = 16
 
 
 def _first(ordered: list[str], among: AbstractSet[str], count: int) -> list[str]:

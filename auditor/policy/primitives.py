@@ -199,19 +199,20 @@ class EdgeBuilder:
         """Whether ``node`` holds some Allow of a take-over action (a superset)."""
         return bool(self.az.allowed_actions(node) & _TAKE_OVER)
 
-    def take_over_scope(self, node: str) -> dict[str, frozenset[str]]:
-        """Names, by kind, that some take-over edge of ``node`` may lead to (a superset:
-        the targets its Allow statements of take-over actions cover)."""
+    def take_over_scope(self, node: str) -> dict[str, list[frozenset[str]]]:
+        """By kind, sets of names that together hold every target some take-over edge of
+        ``node`` may have (a superset: what its Allow statements of take-over actions
+        cover)."""
         allowed = self.az.allowed_actions(node)
         w = self.world
 
-        def covered(actions: tuple[str, ...], kind: str) -> frozenset[str]:
-            return frozenset().union(*(w.candidates(node, a, kind) for a in actions
-                                       if a.lower() in allowed))
+        def covered(actions: tuple[str, ...], kind: str) -> list[frozenset[str]]:
+            return [t for a in actions if a.lower() in allowed
+                    for t in w.allow_targets(node, a, kind) if t]
 
         scope = {"user": covered(tuple(a for a, _ in _CREDENTIAL_PRIMITIVES), "user"),
                  "role": covered((ASSUME_ROLE, "ram:PassRole"), "role"),
-                 "group": frozenset()}
+                 "group": []}
         if node.startswith("user/"):
             scope["group"] = covered(("ram:AddUserToGroup",), "group")
         return scope

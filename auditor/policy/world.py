@@ -273,6 +273,14 @@ class World:
         # a hard Deny covering a target removes it
         return Decided(candidates.difference(*(t for _, t, hard in denies if hard)), decide)
 
+    def allow_targets(self, node: str, action: str, kind: TargetKind
+                      ) -> list[frozenset[str]]:
+        """The ``kind`` objects each Allow statement of ``node`` for ``action`` may cover
+        (their union is :meth:`candidates`; not built here: a grant on ``user/*`` held by
+        many covers every user)."""
+        return [self.statement_targets(stmt, kind)
+                for _, stmt, _ in self.authorizer.matching(node, action) if stmt.allows]
+
     def candidates(self, node: str, action: str, kind: TargetKind) -> frozenset[str]:
         """Names of ``kind`` objects that some Allow statement of ``node`` for ``action``
         may cover (a superset: each is then authorized precisely)."""

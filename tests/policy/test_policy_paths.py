@@ -216,3 +216,21 @@ def test_a_grant_on_every_user_is_a_fan_and_only_the_paths_shown_are_built() -> 
     assert [hops(p) for p in eng.paths("user/dev")] == [[
         ("user/dev", "assume-role", "role/helpdesk"),
         ("role/helpdesk", "create-access-key", "user/a00"), ("user/a00", "full-admin", "admin")]]
+
+
+def test_the_nearest_targets_of_a_fan_whether_few_or_many_of_a_level() -> None:
+    """The shown paths of a fan go to its nearest targets, then by name: read in order
+    when the fan holds most of a level, sorted from the fan when it holds a few."""
+    from auditor.policy.edges import ADMIN, Edge
+    from auditor.policy.paths import _Tree
+
+    toward = {f"user/u{i:03}": Edge(f"user/u{i:03}", ADMIN, "full-admin", Decision.ALLOW)
+              for i in range(200)}
+    toward["user/far"] = Edge("user/far", "user/u000", "create-access-key", Decision.ALLOW)
+    tree = _Tree(ADMIN, toward)
+    every = {f"u{i:03}" for i in range(200)} | {"far"}
+    assert tree.nearest("user", every, 3) == ["u000", "u001", "u002"]
+    assert tree.nearest("user", {"far", "u150", "u199", "u180"}, 2) == ["u150", "u180"]
+    assert tree.nearest("user", {"far", "u150", "u199", "u180"}, 4) == [
+        "u150", "u180", "u199", "far"]
+    assert tree.nearest("user", {"far", "u150"}, None) == ["u150", "far"]
