@@ -3,7 +3,10 @@ node, the edges each primitive gives it.
 
 Every take-over edge is bound to its target: the candidate targets come from the Resource
 patterns of the source's Allow statements (matched against the snapshot's ARNs once), and
-each candidate is then authorized precisely.
+each candidate is then authorized precisely. For the escalation graph,
+:meth:`EdgeBuilder.take_over_fans` gives the edges of a uniform grant (its Allows cover every
+target alike, no Deny) onto users or roles whose own facts decide their edge alike as one
+:class:`~auditor.policy.edges.Fan` per decision, each edge built only when wanted.
 """
 
 from __future__ import annotations
