@@ -40,6 +40,7 @@ _CREDENTIAL_PRIMITIVES = (("ram:CreateAccessKey", "create-access-key"),
                           ("ram:CreateLoginProfile", "create-login-profile"),
                           ("ram:UpdateLoginProfile", "update-login-profile"))
 _PRIMITIVE_OF = dict(_CREDENTIAL_PRIMITIVES)
+_NO_GRANTS: Mapping[str, Authorization] = {}
 _ATTACH = {"user": "ram:AttachPolicyToUser", "role": "ram:AttachPolicyToRole",
            "group": "ram:AttachPolicyToGroup"}
 
@@ -286,11 +287,12 @@ class EdgeBuilder:
         groups, rest = self._alike_users(action)
         found: list[Fan] = []
         for extra, users in groups:
-            names = (granted.targets & users) - own
-            if names:
+            names = self.world.shared((granted.targets & users) - own)
+            if names:  # its edges need no DeleteAccessKey (see _alike_users)
                 found.append(Fan(node, primitive, "user", names, lowest([granted.uniform, extra]),
                                  partial(self._credential_edge, node, kind, name, action,
-                                         primitive, granted=granted, deletes=deletes)))
+                                         primitive, granted=granted.only(names),
+                                         deletes=_NO_GRANTS)))
         return found, granted.targets & rest
 
     def _alike_users(self, action: str) -> tuple[list[tuple[Decision, frozenset[str]]],
@@ -441,9 +443,10 @@ class EdgeBuilder:
         groups, rest = self._roles_by_trust(node)
         found = [
             Fan(node, "assume-role", "role", names, lowest([assumable.uniform, decision]),
-                partial(self._assume_edge, node, assumable=assumable),
-                partial(self._assume_evidence, node, assumable))
-            for decision, roles in groups if (names := (assumable.targets & roles) - own)]
+                partial(self._assume_edge, node, assumable=assumable.only(names)),
+                partial(self._assume_evidence, node, assumable.only(names)))
+            for decision, roles in groups
+            if (names := self.world.shared((assumable.targets & roles) - own))]
         return found, assumable.targets & rest
 
     def _roles_by_trust(self, node: str) -> tuple[list[tuple[Decision, frozenset[str]]],

@@ -67,6 +67,11 @@ class Decided(Mapping[str, Authorization]):
     def targets(self) -> frozenset[str]:
         return self._targets
 
+    def only(self, targets: frozenset[str]) -> Decided:
+        """The same decisions, for ``targets`` (some of :attr:`targets`) only: what a fan
+        keeps, rather than every candidate of one search round."""
+        return Decided(targets, self._decide, self.uniform, self.evidence)
+
     def __getitem__(self, target: str) -> Authorization:
         if target not in self._targets:
             raise KeyError(target)
@@ -113,6 +118,7 @@ class World:
         }
         self._lower: dict[TargetKind, dict[str, frozenset[str]]] = {}
         self._sorted: dict[TargetKind, list[str]] = {}
+        self._shared: dict[frozenset[str], frozenset[str]] = {}
         self._targets: dict[tuple[int, TargetKind], frozenset[str]] = {}
         self._evidence: dict[tuple[int, int], Evidence] = {}
         self._trust_named: dict[str, frozenset[str] | None] = {}
@@ -210,8 +216,13 @@ class World:
                 found = self._names[kind] - self._pattern_targets(stmt.not_resource, kind, deny)
             else:
                 found = frozenset()
-            self._targets[key] = found
+            found = self._targets[key] = self.shared(found)
         return found
+
+    def shared(self, names: frozenset[str]) -> frozenset[str]:
+        """One object for equal sets of names: many statements (each copy of a policy on
+        ``user/*``) and many fans cover the same targets."""
+        return self._shared.setdefault(names, names)
 
     def _evidence_of(self, holding: Holding, stmt: Statement, note: str = "") -> Evidence:
         key = (id(holding), id(stmt))
