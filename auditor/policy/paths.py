@@ -288,9 +288,11 @@ class PathFinder:
                 continue
             tree = self._tree(goal)
             below = tree.below(source).get(fan.kind, set())
-            names = (fan.names & tree.reach.get(fan.kind, set())) - below
+            names: AbstractSet[str] = (fan.names & tree.reach.get(fan.kind, set())) - below
             if not names:
                 continue
+            if len(names) == len(fan.names):
+                names = fan.names  # all of them (a fan holds no one twice): keep one set
             opening.fans.append((fan, names))
             opening.total += len(names)
             opening.allow = opening.allow or (
