@@ -261,11 +261,15 @@ class World:
                 denies.append((self._evidence_of(holding, stmt, note), targets, hard))
         if not allows:
             return _NONE
-        if within is None:
+        first = allows[0][1]
+        alike = all(t is first or t == first for _, t, _ in allows[1:])
+        if alike:  # each set & a small ``within`` costs the smaller of the two
+            candidates = first if within is None else first & within
+        elif within is None:
             candidates = frozenset().union(*(t for _, t, _ in allows))
-        else:  # each set & a small ``within`` costs the smaller of the two
+        else:
             candidates = frozenset().union(*(t & within for _, t, _ in allows))
-        if not denies and all(t == allows[0][1] for _, t, _ in allows[1:]):
+        if not denies and alike:
             # every Allow covers every target: one decision and evidence for all
             plain = tuple(e for e, _, conditioned in allows if not conditioned)
             uniform = Decision.ALLOW if plain else Decision.CONDITIONAL
