@@ -94,7 +94,8 @@ class Graph:
 
     def to_dict(self, *, only_escalation: bool = False) -> dict[str, Any]:
         """``{"nodes": [...], "edges": [...]}``; ``only_escalation`` keeps the edges on
-        some usable path to ``admin`` and their nodes."""
+        some usable path to ``admin`` and their nodes. For the full graph: the edges of
+        fans (the escalation graph's) are not listed."""
         edges: Iterable[Edge] = self.edges
         if only_escalation:
             keep = reaches(self, ADMIN)
