@@ -152,6 +152,7 @@ class EdgeBuilder:
         self.az = world.authorizer
         self._trust_groups: dict[str, tuple[list[tuple[Decision, frozenset[str]]],
                                             frozenset[str]]] = {}
+        self._two: frozenset[str] | None = None
         self._users_by_fact: dict[str, tuple[list[tuple[Decision, frozenset[str]]],
                                              frozenset[str]]] = {}
         self._ecs_trust: dict[str, Authorization] = {}  # role -> whether ECS may assume it
@@ -293,7 +294,30 @@ class EdgeBuilder:
                                  partial(self._credential_edge, node, kind, name, action,
                                          primitive, granted=granted.only(names),
                                          deletes=_NO_GRANTS)))
-        return found, granted.targets & rest
+        if action != "ram:CreateAccessKey":
+            return found, granted.targets & rest
+        # a second AccessKey: an edge only with DeleteAccessKey on the user too
+        two = self._two_keys()
+        both = (granted.targets & two) - own
+        if both and isinstance(deletes, Decided) and deletes.uniform is not None:
+            names = self.world.shared(both & deletes.targets)
+            if names:
+                found.append(Fan(node, primitive, "user", names,
+                                 lowest([granted.uniform, deletes.uniform]),
+                                 partial(self._credential_edge, node, kind, name, action,
+                                         primitive, granted=granted.only(names),
+                                         deletes=deletes.only(names))))
+            both = frozenset()
+        return found, (granted.targets & (rest - two)) | (both & deletes.keys())
+
+    def _two_keys(self) -> frozenset[str]:
+        """Live users with two AccessKeys (all of them listed): taking one over needs
+        ``ram:DeleteAccessKey`` on it too."""
+        if self._two is None:
+            self._two = frozenset(
+                u for u in self.world.live_users if "access_keys" not in self._gaps(u)
+                and len(self.world.users[u].access_keys) >= 2)
+        return self._two
 
     def _alike_users(self, action: str) -> tuple[list[tuple[Decision, frozenset[str]]],
                                                   frozenset[str]]:

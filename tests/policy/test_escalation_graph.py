@@ -34,7 +34,7 @@ from auditor.policy.paths import PathFinder
 from auditor.policy.primitives import EdgeBuilder
 from auditor.policy.trust import alike_for_own, trust_decision
 from auditor.snapshot import CollectionIssue, ResourceRef
-from auditor.testing import make_snapshot, make_user
+from auditor.testing import make_key, make_snapshot, make_user
 from checks.principals import first_grants, unknown_edges, unknown_reason
 
 ACTIONS = (
@@ -84,13 +84,16 @@ def _trust(rng: random.Random, users: list[str], roles: list[str]) -> list[dict[
 
 def random_world(seed: int) -> PolicyEngine:
     """A small world of broad and narrow grants, trusts, Denies, conditions, unreadable
-    documents, frozen users and unknown user facts: different each seed."""
+    documents, frozen users, users with two AccessKeys and unknown user facts: different
+    each seed."""
     rng = random.Random(seed)
     users = [f"u{i}" for i in range(rng.randint(6, 14))]
     roles = [f"r{i}" for i in range(rng.randint(3, 7))]
+    keyed = random.Random(seed + 1000)  # apart, so the rest of each world is as it was
     made_users = tuple(
         make_user(u, console=rng.random() < 0.5, mfa=rng.random() < 0.2,
-                  status="freeze" if rng.random() < 0.08 else "active")
+                  status="freeze" if rng.random() < 0.08 else "active",
+                  keys=[make_key(f"{u}-1"), make_key(f"{u}-2")] if keyed.random() < 0.3 else ())
         for u in users)
     made_roles = [
         role(r, document=None) if rng.random() < 0.06 else
@@ -152,6 +155,9 @@ def assert_same_answers(seed: int) -> dict[str, int]:
     return {
         "fanned": len(fanned),
         "fanned roles": sum(1 for _, primitive, _ in fanned if primitive == "assume-role"),
+        "fanned second keys": sum(
+            1 for _, f in core.fans for n in f.names
+            if f.primitive == "create-access-key" and len(eng.world.users[n].access_keys) >= 2),
         "fanned unknown": sum(len(f.names) for _, f in core.fans
                               if f.decision is Decision.UNKNOWN),
         "paths": sum(len(oracle.paths(n)) for n in nodes(oracle)),
@@ -187,7 +193,8 @@ def test_escalation_graph_answers_like_the_full_graph_on_generated_worlds() -> N
             totals[key] = totals.get(key, 0) + value
     # the worlds exercise what the escalation graph must keep and what it may leave out
     assert all(totals[k] > 0 for k in
-               ("fanned", "fanned roles", "fanned unknown", "paths", "long", "unknown",
+               ("fanned", "fanned roles", "fanned second keys", "fanned unknown", "paths",
+                "long", "unknown",
                 "reachable", "external", "cut")), totals
 
 
