@@ -11,6 +11,7 @@ from auditor.policy.model import (
     TRUSTED_TYPES_KEY,
     Holding,
     PolicyModel,
+    Profile,
     Statement,
 )
 from auditor.policy.patterns import (
@@ -92,6 +93,23 @@ def _may_name_service(stmt: Statement, services: frozenset[str]) -> bool:
     return False
 
 
+def _matches_everything(stmt: Statement) -> bool:
+    """A Resource ``*``: the statement covers every request resource (ARN or probe)."""
+    return stmt.resource is not None and any(p.text == "*" for p in stmt.resource)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One request's decision, evidence and notes; ``blind`` when every statement it
+    weighed covers every resource (:func:`_matches_everything`): the outcome is then the
+    same for every resource, so it is kept per (profile, action, context)."""
+
+    decision: Decision
+    chosen: tuple[Evidence, ...]
+    notes: tuple[str, ...]
+    blind: bool
+
+
 class Authorizer:
     """Decides requests for the principals of one :class:`PolicyModel`.
 
@@ -103,11 +121,14 @@ class Authorizer:
         self.model = model
         self.taken = taken
         self._statements: dict[tuple[tuple[str, str], str], tuple[tuple[Statement, bool], ...]] = {}
-        self._indexed: dict[str, dict[str, list[tuple[Holding, Statement, bool]]]] = {}
+        #: per profile (see :meth:`PolicyModel.profile`): nodes holding the same policies
+        #: alike share their statements by action, allowed actions and blind decisions
+        self._indexed: dict[Profile, dict[str, list[tuple[Holding, Statement, bool]]]] = {}
         self._by_policy: dict[tuple[str, str], dict[str, tuple[tuple[Statement, bool], ...]]] = {}
         self.indexed_actions: frozenset[str] = frozenset()
         self._indexed_services: frozenset[str] = frozenset()
-        self._allowed: dict[str, frozenset[str]] = {}
+        self._allowed: dict[Profile, frozenset[str]] = {}
+        self._blind: dict[tuple[Profile, str, Context], _Outcome] = {}
 
     def index(self, actions: Iterable[str]) -> None:
         """Precompute, per node on first use, the statements covering each of ``actions``
@@ -118,6 +139,7 @@ class Authorizer:
         self._indexed.clear()
         self._by_policy.clear()
         self._allowed.clear()
+        self._blind.clear()
 
     def _policy_index(self, holding: Holding) -> dict[str, tuple[tuple[Statement, bool], ...]]:
         found = self._by_policy.get(holding.policy.key)
@@ -132,13 +154,14 @@ class Authorizer:
         return found
 
     def _node_index(self, node_id: str) -> dict[str, list[tuple[Holding, Statement, bool]]]:
-        found = self._indexed.get(node_id)
+        profile = self.model.profile(node_id)
+        found = self._indexed.get(profile)
         if found is None:
             found = {}
             for holding in self.model.held_by(node_id):
                 for action, hits in self._policy_index(holding).items():
                     found.setdefault(action, []).extend((holding, s, v) for s, v in hits)
-            self._indexed[node_id] = found
+            self._indexed[profile] = found
         return found
 
     # --- statement selection ----------------------------------------------------------
@@ -165,9 +188,10 @@ class Authorizer:
 
     def allowed_actions(self, node_id: str) -> frozenset[str]:
         """The indexed actions (lower case) some Allow statement of ``node_id`` covers."""
-        found = self._allowed.get(node_id)
+        profile = self.model.profile(node_id)
+        found = self._allowed.get(profile)
         if found is None:
-            found = self._allowed[node_id] = frozenset(
+            found = self._allowed[profile] = frozenset(
                 action for action, hits in self._node_index(node_id).items()
                 if any(stmt.allows for _, stmt, _ in hits)
             )
@@ -290,6 +314,20 @@ class Authorizer:
             shown = resource
         else:
             target, shown = resource, str(resource)
+        key = (self.model.profile(node_id), action, context)
+        outcome = self._blind.get(key)
+        if outcome is None:
+            outcome = self._decide(node_id, action, target, context)
+            if outcome.blind:
+                self._blind[key] = outcome
+        return Authorization(action, shown, outcome.decision, outcome.chosen,
+                             tuple(dict.fromkeys([*notes, *outcome.notes])))
+
+    def _decide(self, node_id: str, action: str, target: Resource, context: Context
+                ) -> _Outcome:
+        """:meth:`authorize`'s decision, evidence and notes (but the resource's own)."""
+        notes: list[str] = []
+        blind = True
         hard_deny: list[Evidence] = []
         soft_deny: list[Evidence] = []
         allow: list[Evidence] = []
@@ -304,6 +342,7 @@ class Authorizer:
                     f"{holding.policy.name} statement {stmt.index}: "
                     f"{', '.join(stmt.invalid_patterns)} is not an ARN and matches nothing"
                 )
+            blind = blind and _matches_everything(stmt)
             if not self.resource_matches(stmt, target):
                 continue
             if stmt.allows:
@@ -332,7 +371,7 @@ class Authorizer:
             notes += unreadable
         else:
             decision, chosen = Decision.IMPLICIT_DENY, []
-        return Authorization(action, shown, decision, tuple(chosen), tuple(dict.fromkeys(notes)))
+        return _Outcome(decision, tuple(chosen), tuple(notes), blind)
 
     def authorize_attach(
         self,

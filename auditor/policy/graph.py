@@ -15,7 +15,7 @@ from auditor.policy.edges import ADMIN, ROOT, Edge, Fan, Node, node_kind
 from auditor.policy.model import Holding, Statement
 from auditor.policy.primitives import TAKE_OVER_ORDER, EdgeBuilder
 from auditor.policy.trust import external_nodes, trust_decision
-from auditor.policy.world import AdminParts, World
+from auditor.policy.world import AdminParts, FullAdminParts, World
 
 ATTACH_ACTIONS = ("ram:AttachPolicyToUser", "ram:AttachPolicyToRole", "ram:AttachPolicyToGroup")
 #: A place among the edges into one node: see :meth:`Graph.take_over_place`.
@@ -161,6 +161,19 @@ def _admin_statements(world: World, holding: Holding) -> AdminParts:
 def full_admin_edge(world: World, node: str) -> Edge | None:
     """``node → admin`` (full-admin) when it is a full administrator; an UNKNOWN edge when
     it is not provably one but holds an unreadable policy (§3)."""
+    profile = world.model.profile(node)
+    if profile not in world.full_admin:
+        world.full_admin[profile] = _full_admin(world, node)  # decided once per profile
+    found = world.full_admin[profile]
+    if found is None:
+        return None
+    auth, notes, exceptions = found
+    return Edge(node, ADMIN, "full-admin", auth.decision, (auth,), notes, exceptions=exceptions)
+
+
+def _full_admin(world: World, node: str) -> FullAdminParts | None:
+    """The authorization, notes and exceptions of :func:`full_admin_edge` (they depend on
+    ``node``'s holdings alone)."""
     grants: list[Evidence] = []
     exceptions: list[Evidence] = []
     unreadable: list[str] = []
@@ -176,12 +189,11 @@ def full_admin_edge(world: World, node: str) -> Edge | None:
         grants += (evidence(holding, s) for s in allows)
         exceptions += (evidence(holding, s, "exception") for s in others)
     if grants:
-        auth = Authorization("*", "*", Decision.ALLOW, tuple(grants))
-        return Edge(node, ADMIN, "full-admin", Decision.ALLOW, (auth,), tuple(unreadable),
-                    exceptions=tuple(exceptions))
+        return (Authorization("*", "*", Decision.ALLOW, tuple(grants)), tuple(unreadable),
+                tuple(exceptions))
     if unreadable:
-        auth = Authorization("*", "*", Decision.UNKNOWN, notes=tuple(unreadable))
-        return Edge(node, ADMIN, "full-admin", Decision.UNKNOWN, (auth,), tuple(unreadable))
+        notes = tuple(unreadable)
+        return Authorization("*", "*", Decision.UNKNOWN, notes=notes), notes, ()
     return None
 
 

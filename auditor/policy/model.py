@@ -237,18 +237,53 @@ def parse_document(document: Any, *, trust: bool = False) -> Document:
         return Document(error=str(exc))
 
 
+#: Nodes that hold the same policies the same way share one profile (see
+#: :meth:`PolicyModel.profile`).
+Profile = int | str
+
+
 @dataclass
 class PolicyModel:
-    """Every policy and trust policy of one snapshot, parsed once, and who holds what."""
+    """Every policy and trust policy of one snapshot, parsed once, and who holds what.
+
+    Nodes holding the same policies the same way (the members of one set of groups, users
+    with the same direct attachments) share one holdings tuple and one :meth:`profile`:
+    what depends on a node's holdings alone (its statements by action, whether it is a
+    full administrator) is decided once per profile, not once per node."""
 
     account_id: str
     policies: dict[tuple[str, str], ParsedPolicy] = field(default_factory=dict)
     trusts: dict[str, RoleTrust] = field(default_factory=dict)
     holdings: dict[str, tuple[Holding, ...]] = field(default_factory=dict)
+    profiles: dict[str, int] = field(default_factory=dict)
+    _interned: dict[tuple[tuple[str, str, str], ...], tuple[tuple[Holding, ...], int]] = field(
+        default_factory=dict, repr=False)
+    _holding: dict[tuple[str, str, str], Holding] = field(default_factory=dict, repr=False)
 
     def held_by(self, node_id: str) -> tuple[Holding, ...]:
         """The policies a ``user/…``, ``role/…`` or ``group/…`` node holds (§1)."""
         return self.holdings.get(node_id, ())
+
+    def profile(self, node_id: str) -> Profile:
+        """A key equal for nodes whose holdings are equal (the node id itself for a node
+        not given by :meth:`hold`)."""
+        return self.profiles.get(node_id, node_id)
+
+    def holding(self, policy: ParsedPolicy, how: str) -> Holding:
+        """One :class:`Holding` per policy and way of holding it."""
+        key = (*policy.key, how)
+        found = self._holding.get(key)
+        if found is None:
+            found = self._holding[key] = Holding(policy, how)
+        return found
+
+    def hold(self, node_id: str, held: tuple[Holding, ...]) -> None:
+        """Records what ``node_id`` holds: equal holdings are one tuple, one profile."""
+        key = tuple((*h.policy.key, h.how) for h in held)
+        found = self._interned.get(key)
+        if found is None:
+            found = self._interned[key] = (held, len(self._interned))
+        self.holdings[node_id], self.profiles[node_id] = found
 
 
 def policy_arn(account_id: str, policy_type: str, name: str) -> str:
@@ -288,20 +323,19 @@ def build_model(snapshot: AccountSnapshot) -> PolicyModel:
             by_principal.setdefault(principal, []).append(parsed)
     for group in snapshot.groups:
         held = by_principal.get(("group", group.name), [])
-        model.holdings[f"group/{group.name}"] = tuple(
-            Holding(p, f"group:{group.name}") for p in held
-        )
+        model.hold(f"group/{group.name}",
+                   tuple(model.holding(p, f"group:{group.name}") for p in held))
     for user in snapshot.users:
         if user.frozen:
             continue  # a frozen user has no permissions (§1)
-        held_user = [Holding(p, "direct") for p in by_principal.get(("user", user.name), [])]
+        held_user = [model.holding(p, "direct")
+                     for p in by_principal.get(("user", user.name), [])]
         for group in snapshot.groups_of(user.name):
             held_user += model.holdings.get(f"group/{group.name}", ())
-        model.holdings[f"user/{user.name}"] = tuple(held_user)
+        model.hold(f"user/{user.name}", tuple(held_user))
     for role in snapshot.roles:
-        model.holdings[f"role/{role.name}"] = tuple(
-            Holding(p, "role") for p in by_principal.get(("role", role.name), [])
-        )
+        held_role = by_principal.get(("role", role.name), [])
+        model.hold(f"role/{role.name}", tuple(model.holding(p, "role") for p in held_role))
         model.trusts[role.name] = _role_trust(snapshot, role, gaps)
     return model
 

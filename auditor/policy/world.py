@@ -15,6 +15,7 @@ from auditor.policy.model import (
     TRUSTED_TYPES_KEY,
     Holding,
     PolicyModel,
+    Profile,
     Statement,
     policy_model,
 )
@@ -33,6 +34,8 @@ GRAPH_ACTIONS = (
 )
 TargetKind = str  # "user" | "role" | "group"
 AdminParts = tuple[tuple[Statement, ...], tuple[Statement, ...], tuple[Statement, ...]]
+#: A full-admin edge's authorization, notes and exceptions (see graph.full_admin_edge).
+FullAdminParts = tuple[Authorization, tuple[str, ...], tuple[Evidence, ...]]
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ class World:
         self._broad: set[str] | None = None
         #: policy key -> (admin Allows, disqualifying Denies, other Denies); see graph.py
         self.admin_parts: dict[tuple[str, str], AdminParts] = {}
+        #: profile -> its full-admin edge's parts, or None (no edge): see graph.py
+        self.full_admin: dict[Profile, FullAdminParts | None] = {}
         self.admin_policies = self._admin_policies()
         self.has_gaps = any(i.resource is not None for i in snapshot.issues)
 
