@@ -134,6 +134,13 @@ def _first(ordered: list[str], among: AbstractSet[str], count: int) -> list[str]
 
 
 _NO_PATHS = PathSummary((), 0, False, ())
+#: The fewest paths a summary builds (see :meth:`PathFinder.summary`).
+BUILT_PATHS = 10
+
+
+def _covers(built: int | None, limit: int | None) -> bool:
+    """Whether a summary built with limit ``built`` holds the first ``limit`` paths."""
+    return built is None or (limit is not None and limit <= built)
 
 
 @dataclass
@@ -170,7 +177,8 @@ class PathFinder:
         self._toward: dict[tuple[str, bool], dict[str, Edge]] = {}
         self._any: dict[tuple[frozenset[str], bool], dict[str, Edge]] = {}
         self._trees: dict[str, _Tree] = {}
-        self._summaries: dict[tuple[str, str, int | None], PathSummary] = {}
+        #: per (source, goal): the limit built (None: every path) and the summary
+        self._summaries: dict[tuple[str, str], tuple[int | None, PathSummary]] = {}
         self._fans: _FanIndex | None = None
         self._openings: dict[tuple[str, str], _Opening] = {}
         self._fan_edges: dict[tuple[int, str], Edge] = {}  # the graph keeps its fans alive
@@ -249,14 +257,20 @@ class PathFinder:
     def summary(self, source: str, goal: str = ADMIN, limit: int | None = None
                 ) -> PathSummary:
         """:meth:`paths` summarised: the first ``limit`` built (all without a limit), the
-        others counted (computed once per source, goal and limit)."""
+        others counted. Computed once per source and goal, with at least
+        :data:`BUILT_PATHS` paths built: a smaller limit asked later (or before: the
+        checks' messages show 3 paths, the report 10) is a slice of it."""
         if source not in self.graph.out and source not in self.graph.fans_out:
             return _NO_PATHS  # most sources: nothing to build
-        key = (source, goal, limit)
+        key = (source, goal)
         found = self._summaries.get(key)
-        if found is None:
-            found = self._summaries[key] = self._summarise(source, goal, limit)
-        return found
+        if found is None or not _covers(found[0], limit):
+            built = None if limit is None else max(limit, BUILT_PATHS)
+            found = self._summaries[key] = (built, self._summarise(source, goal, built))
+        summary = found[1]
+        if limit is None or len(summary.shown) <= limit:
+            return summary
+        return PathSummary(summary.shown[:limit], summary.total, summary.allow, summary.grants)
 
     def _tree(self, goal: str) -> _Tree:
         found = self._trees.get(goal)

@@ -169,14 +169,15 @@ class EdgeBuilder:
     def _trust(self, role: str, node: str) -> Authorization:
         """:func:`trust_decision` of the role for an own ``node``, decided once per kind
         when the trust names no own principal by name (a role trusting the account)."""
+        key = (role, node.partition("/")[0])
+        found = self._by_kind.get(key)
+        if found is not None:
+            return found
         w = self.world
         trust = w.model.trusts[role]
         if not self._alike_for_own(role):
             return trust_decision(trust, node, w.account_id)
-        key = (role, node.partition("/")[0])
-        found = self._by_kind.get(key)
-        if found is None:
-            found = self._by_kind[key] = trust_decision(trust, node, w.account_id)
+        found = self._by_kind[key] = trust_decision(trust, node, w.account_id)
         return found
 
     # --- helpers ----------------------------------------------------------------------
@@ -451,6 +452,14 @@ class EdgeBuilder:
             return None
         return _edge(node, f"role/{target}", "assume-role", [assumable[target], trust])
 
+    def _fan_assume_edge(self, node: str, target: str, assumable: Decided) -> Edge:
+        """:meth:`_assume_edge` onto a role of an assume-role fan: the role is not
+        ``node`` and its trust lets ``node``'s kind in (see :meth:`_roles_by_trust`), so
+        only the edge is left to build."""
+        grant, trust = assumable[target], self._trust(target, node)
+        return Edge(node, f"role/{target}", "assume-role",
+                    lowest((grant.decision, trust.decision)), (grant, trust))
+
     def _assume_evidence(self, node: str, assumable: Decided, target: str
                          ) -> tuple[Evidence, ...]:
         """The evidence of :meth:`_assume_edge` under a uniform grant, without building
@@ -467,7 +476,7 @@ class EdgeBuilder:
         groups, rest = self._roles_by_trust(node)
         found = [
             Fan(node, "assume-role", "role", names, lowest([assumable.uniform, decision]),
-                partial(self._assume_edge, node, assumable=assumable.only(names)),
+                partial(self._fan_assume_edge, node, assumable=assumable.only(names)),
                 partial(self._assume_evidence, node, assumable.only(names)))
             for decision, roles in groups
             if (names := self.world.shared((assumable.targets & roles) - own))]

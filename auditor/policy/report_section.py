@@ -40,6 +40,9 @@ class Hops:
     def __init__(self) -> None:
         self._views: dict[tuple[str, str, str], EscalationHop] = {}
         self._texts: dict[int, tuple[Evidence, str]] = {}
+        #: by the ids of an edge's authorizations' evidence tuples (one tuple is shared by
+        #: every edge of a grant onto many targets): the kept tuples, and the texts
+        self._grants: dict[tuple[int, ...], tuple[list[tuple[Evidence, ...]], list[str]]] = {}
 
     def __call__(self, edge: Edge) -> EscalationHop:
         key = (edge.source, edge.primitive, edge.target)
@@ -54,9 +57,19 @@ class Hops:
             found = self._texts[id(ev)] = (ev, ev.describe())  # keeps ``ev`` (its id) alive
         return found[1]
 
+    def _grant_texts(self, edge: Edge) -> list[str]:
+        """The texts of ``edge``'s evidence, each once, written once per set of grants."""
+        key = tuple(id(a.evidence) for a in edge.authorizations)
+        found = self._grants.get(key)
+        if found is None:
+            found = self._grants[key] = (
+                [a.evidence for a in edge.authorizations],  # keeps the ids of ``key`` alive
+                list(dict.fromkeys(self._text(e) for e in edge.evidence)))
+        return list(found[1])
+
     def _hop(self, edge: Edge) -> EscalationHop:
         decision = "CONDITIONAL" if edge.decision.value == "CONDITIONAL" else "ALLOW"
-        grants = list(dict.fromkeys(self._text(e) for e in edge.evidence))
+        grants = self._grant_texts(edge)
         if edge.via:
             grants.append("after " + ", ".join(f"{v.source} -[{v.primitive}]-> {v.target}"
                                                for v in edge.via))
