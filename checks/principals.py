@@ -68,6 +68,9 @@ class HopTexts:
     def __init__(self) -> None:
         self._hops: dict[int, tuple[Edge, str]] = {}
         self._grants: dict[int, tuple[Evidence, str]] = {}
+        #: by the ids of a hop's evidence (every edge of a grant onto many targets has the
+        #: same Evidence objects): the evidence kept alive, and their texts joined
+        self._joined: dict[tuple[int, ...], tuple[tuple[Evidence, ...], str]] = {}
 
     def grant(self, ev: Evidence) -> str:
         found = self._grants.get(id(ev))
@@ -75,13 +78,20 @@ class HopTexts:
             found = self._grants[id(ev)] = (ev, ev.describe())
         return found[1]
 
+    def _joined_grants(self, evidence: tuple[Evidence, ...]) -> str:
+        key = tuple(map(id, evidence))
+        found = self._joined.get(key)
+        if found is None:
+            found = self._joined[key] = (
+                evidence, "; ".join(dict.fromkeys(self.grant(e) for e in evidence)))
+        return found[1]
+
     def hop(self, edge: Edge) -> str:
         """``-[update-login-profile: Helpdesk (Custom, v1, group:helpdesk) statement 0
         Allow]-> user/admin`` (``conditional`` when the hop is)."""
         found = self._hops.get(id(edge))
         if found is None:
-            grants = "; ".join(dict.fromkeys(self.grant(e) for e in edge.evidence)) or (
-                "; ".join(edge.notes[:1]))
+            grants = self._joined_grants(edge.evidence) or "; ".join(edge.notes[:1])
             flag = ", conditional" if edge.decision is Decision.CONDITIONAL else ""
             via = ""
             if edge.via:

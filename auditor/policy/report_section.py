@@ -40,9 +40,9 @@ class Hops:
     def __init__(self) -> None:
         self._views: dict[tuple[str, str, str], EscalationHop] = {}
         self._texts: dict[int, tuple[Evidence, str]] = {}
-        #: by the ids of an edge's authorizations' evidence tuples (one tuple is shared by
-        #: every edge of a grant onto many targets): the kept tuples, and the texts
-        self._grants: dict[tuple[int, ...], tuple[list[tuple[Evidence, ...]], list[str]]] = {}
+        #: by the ids of an edge's evidence (one Evidence per held statement: every edge of
+        #: a grant onto many targets has the same): the evidence kept alive, and the texts
+        self._grants: dict[tuple[int, ...], tuple[tuple[Evidence, ...], list[str]]] = {}
 
     def __call__(self, edge: Edge) -> EscalationHop:
         key = (edge.source, edge.primitive, edge.target)
@@ -59,12 +59,12 @@ class Hops:
 
     def _grant_texts(self, edge: Edge) -> list[str]:
         """The texts of ``edge``'s evidence, each once, written once per set of grants."""
-        key = tuple(id(a.evidence) for a in edge.authorizations)
+        evidence = edge.evidence
+        key = tuple(map(id, evidence))
         found = self._grants.get(key)
         if found is None:
             found = self._grants[key] = (
-                [a.evidence for a in edge.authorizations],  # keeps the ids of ``key`` alive
-                list(dict.fromkeys(self._text(e) for e in edge.evidence)))
+                evidence, list(dict.fromkeys(self._text(e) for e in evidence)))
         return list(found[1])
 
     def _hop(self, edge: Edge) -> EscalationHop:
