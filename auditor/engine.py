@@ -18,7 +18,15 @@ from typing import Any
 from auditor import __version__
 from auditor.check import CheckMeta, CheckParams, account
 from auditor.compliance import Framework
-from auditor.findings import Finding, Resource, Severity, Status, trusted
+from auditor.findings import (
+    TRUSTED_STEPS,
+    Finding,
+    Resource,
+    Severity,
+    Status,
+    shared_keys,
+    trusted,
+)
 from auditor.policy.report_section import escalation_section
 from auditor.registry import LoadedCheck
 from auditor.report import (
@@ -290,35 +298,46 @@ def _results(
 ) -> list[Result]:
     """One check's findings as report results.
 
-    Built without validation (:func:`~auditor.findings.trusted`: tens of thousands per
-    run) when a finding's values have their field types, as the check helpers make them;
-    the results of one check share its ``compliance`` mapping (results are frozen).
+    Built without validation (:func:`~auditor.findings.trusted`, inlined: tens of
+    thousands per run) when a finding's values have their field types, as the check
+    helpers make them; each result's fields are a copy of one key-sharing template
+    (:func:`~auditor.findings.shared_keys`), and the results of one check share its
+    ``compliance`` mapping (results are frozen).
     """
     severity = Severity(severity)
     check_id, title, doc_url = meta.id, meta.title, meta.doc_url
     key = f"{check_id}\x1f{account_id}\x1f"  # result_uid's, inlined
-    sha256, build = hashlib.sha256, trusted
-    template: dict[str, Any] = {  # every field in declaration order; four set per result
+    sha256 = hashlib.sha256
+    trusted(Result, {}, _GIVEN)  # refuses a Result that is not frozen (instances share _GIVEN)
+    new, set_dict, set_given, set_extra, set_private = TRUSTED_STEPS
+    copy = shared_keys(Result, {  # every field in declaration order; four set per result
         "uid": "", "check_id": check_id, "title": title, "severity": severity,
         "status": Status.PASS, "resource": None, "message": "", "waived": False,
         "waiver": None, "doc_url": doc_url, "compliance": compliance,
         "change": None, "first_seen": None, "age_days": None, "lifecycle": None,
-    }
-    out = []
+    }).copy
+    given, status_type, resource_type = _GIVEN, Status, Resource
+    out: list[Result] = []
+    add = out.append
     for f in findings:
         status, resource, message = f.status, f.resource, f.message
         uid = sha256(f"{key}{resource.type}\x1f{resource.id}".encode()).hexdigest()[:32]
-        if status.__class__ is Status and resource.__class__ is Resource and (
+        if status.__class__ is status_type and resource.__class__ is resource_type and (
             message.__class__ is str
         ):
-            fields = template.copy()
+            fields = copy()
             fields["uid"], fields["status"] = uid, status
             fields["resource"], fields["message"] = resource, message
-            out.append(build(Result, fields, _GIVEN))
+            result = new(Result)
+            set_dict(result, fields)
+            set_given(result, given)
+            set_extra(result, None)
+            set_private(result, None)
+            add(result)
         else:
-            out.append(Result(uid=uid, check_id=check_id, title=title, severity=severity,
-                              status=status, resource=resource, message=message,
-                              doc_url=doc_url, compliance=compliance))
+            add(Result(uid=uid, check_id=check_id, title=title, severity=severity,
+                       status=status, resource=resource, message=message,
+                       doc_url=doc_url, compliance=compliance))
     return out
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from auditor.check import account, of_access_key, of_policy, of_user
 from auditor.engine import _results
-from auditor.findings import Finding, Resource, Severity, Status, trusted
+from auditor.findings import Finding, Resource, Severity, Status, shared_keys, trusted
 from auditor.report import Result, result_uid
 from auditor.snapshot import Policy
 from auditor.testing import make_key, make_snapshot, make_user
@@ -103,3 +105,27 @@ def test_trusted_refuses_a_model_that_is_not_frozen() -> None:
         trusted(Mutable, {"x": 1}, {"x"})
     with pytest.raises(TypeError, match="not frozen"):  # asked again, not remembered as good
         trusted(Mutable, {"x": 1}, {"x"})
+
+
+def test_shared_keys_copies_are_independent_dicts_of_the_fields_in_order() -> None:
+    fields = {"type": "user", "id": "1", "name": "bob"}
+    template = shared_keys(Resource, fields)
+    assert template == fields and list(template) == list(fields)
+    first, second = template.copy(), template.copy()
+    first["name"] = "alice"
+    assert second == fields and template == fields
+    assert list(first) == list(fields)
+    if sys.implementation.name == "cpython":  # the point: the keys are not stored per copy
+        shared = shared_keys(Result, dict.fromkeys(Result.model_fields))
+        assert sys.getsizeof(shared.copy()) < sys.getsizeof(dict.fromkeys(Result.model_fields))
+
+
+def test_results_of_one_check_never_share_their_fields() -> None:
+    check = UserConsoleMfaBound()
+    findings = [check.failed(Resource(type="user", id=str(i), name=f"u{i}"), f"m{i}")
+                for i in range(3)]
+    results = _results(check.meta, Severity.LOW, {}, "1234", findings)
+    assert len({id(r.__dict__) for r in results}) == 3
+    assert [r.message for r in results] == ["m0", "m1", "m2"]
+    waived = results[0].model_copy(update={"waived": True})
+    assert waived.waived and not results[0].waived and not results[1].waived
