@@ -40,6 +40,7 @@ from auditor.snapshot import (
 CHECK_ID_PATTERN = r"^[a-z][a-z0-9_]{2,79}$"
 _PASS, _FAIL = Status.PASS, Status.FAIL
 _NOT_APPLICABLE, _UNKNOWN = Status.NOT_APPLICABLE, Status.UNKNOWN
+_FREEZE = "freeze"  # the status of a frozen user (:attr:`auditor.snapshot.User.frozen`)
 
 
 class CheckDefinitionError(Exception):
@@ -190,20 +191,25 @@ class Check:
 
     # Result helpers bind the check id (statuses as module constants: ``Status.PASS`` is
     # an attribute lookup through the enum's metaclass, once per finding).
+    # Each helper calls ``Finding.of`` itself (bound once, below): not through ``result``,
+    # one call less per finding.
     def result(self, status: Status, resource: Resource, message: str) -> Finding:
-        return Finding.of(self.meta.id, status, resource, message)
+        return _finding(self.meta.id, status, resource, message)
 
     def passed(self, resource: Resource, message: str) -> Finding:
-        return self.result(_PASS, resource, message)
+        return _finding(self.meta.id, _PASS, resource, message)
 
     def failed(self, resource: Resource, message: str) -> Finding:
-        return self.result(_FAIL, resource, message)
+        return _finding(self.meta.id, _FAIL, resource, message)
 
     def not_applicable(self, resource: Resource, message: str) -> Finding:
-        return self.result(_NOT_APPLICABLE, resource, message)
+        return _finding(self.meta.id, _NOT_APPLICABLE, resource, message)
 
     def unknown(self, resource: Resource, message: str) -> Finding:
-        return self.result(_UNKNOWN, resource, message)
+        return _finding(self.meta.id, _UNKNOWN, resource, message)
+
+
+_finding = Finding.of
 
 
 # Resource constructors, so every check names resources the same way. Results share one
@@ -332,22 +338,27 @@ class PerResourceCheck(Check, Generic[ItemT]):
             yield self.unknown(resource_of(item), missing_facts_message(item, missing))
 
     def evaluate(self, snapshot: AccountSnapshot, params: Any) -> Iterable[Finding]:
-        evaluated = False
+        # A list, not a generator: no resumption per finding (70,000 at 10,000 users).
+        out: list[Finding] = []
+        extend = out.extend
         # Without any resource gap in the snapshot, no item misses anything (saves asking
         # for each of tens of thousands of items), unless a subclass redefines ``missing``.
         ask = snapshot.has_gaps() or type(self).missing is not PerResourceCheck.missing
+        judge = self.judge
         for item in self.items(snapshot, params):
             missing = self.missing(snapshot, item) if ask else None
             if missing:
                 findings = self.judge_incomplete(snapshot, item, params, missing)
             else:
-                findings = self.judge(snapshot, item, params)
-            frozen = isinstance(item, User) and item.frozen
-            for finding in findings:
-                evaluated = True
-                yield _mark_frozen(finding) if frozen else finding
-        if not evaluated:
-            yield self.not_applicable(account(snapshot), self.none_message)
+                findings = judge(snapshot, item, params)
+            # ``User.frozen`` without its property call for each (check, user)
+            if isinstance(item, User) and item.status == _FREEZE:
+                extend([_mark_frozen(finding) for finding in findings])
+            else:
+                extend(findings)
+        if not out:
+            out.append(self.not_applicable(account(snapshot), self.none_message))
+        return out
 
 
 def _mark_frozen(finding: Finding) -> Finding:
