@@ -128,7 +128,7 @@ class Authorizer:
         self.indexed_actions: frozenset[str] = frozenset()
         self._indexed_services: frozenset[str] = frozenset()
         self._allowed: dict[Profile, frozenset[str]] = {}
-        self._blind: dict[tuple[Profile, str, Context], _Outcome] = {}
+        self._blind: dict[tuple[Profile, str, str, bool], _Outcome] = {}
 
     def index(self, actions: Iterable[str]) -> None:
         """Precompute, per node on first use, the statements covering each of ``actions``
@@ -188,7 +188,7 @@ class Authorizer:
 
     def allowed_actions(self, node_id: str) -> frozenset[str]:
         """The indexed actions (lower case) some Allow statement of ``node_id`` covers."""
-        profile = self.model.profile(node_id)
+        profile = self.model.profiles.get(node_id, node_id)  # (model.profile, inlined)
         found = self._allowed.get(profile)
         if found is None:
             found = self._allowed[profile] = frozenset(
@@ -314,7 +314,7 @@ class Authorizer:
             shown = resource
         else:
             target, shown = resource, str(resource)
-        key = (self.model.profile(node_id), action, context)
+        key = (self.model.profile(node_id), action, context.service, context.ram_trust)
         outcome = self._blind.get(key)
         if outcome is None:
             outcome = self._decide(node_id, action, target, context)

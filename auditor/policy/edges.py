@@ -101,8 +101,11 @@ class Fan:
     names: frozenset[str]
     decision: Decision
     build: Callable[[str], Edge | None] = field(repr=False)
-    #: The evidence of the edge onto a name, when it differs by target (a role's trust
-    #: statement); None when every edge has the same.
+    #: When the edges' evidence differs by target (a role's trust statement): ``shared``
+    #: is what every edge's evidence starts with (the grant), ``evidence`` gives the rest
+    #: for a name. None when every edge has the same evidence. ``evidence`` depends on the
+    #: name alone: fans that share it share what is derived from it (see paths.py).
+    shared: tuple[Evidence, ...] = ()
     evidence: Callable[[str], tuple[Evidence, ...]] | None = field(default=None, repr=False)
 
     @property

@@ -182,6 +182,7 @@ class PathFinder:
         self._fans: _FanIndex | None = None
         self._openings: dict[tuple[str, str], _Opening] = {}
         self._fan_edges: dict[tuple[int, str], Edge] = {}  # the graph keeps its fans alive
+        self._firsts: dict[tuple[object, ...], list[tuple[Order, tuple[Evidence, ...]]]] = {}
 
     def toward(self, goal: str, *, unknown_as_allow: bool = False) -> dict[str, Edge]:
         """For every node with a path to ``goal``: the first edge of one shortest path
@@ -297,11 +298,13 @@ class PathFinder:
             firsts.append((at, first.evidence))
             opening.total += 1
             opening.allow = opening.allow or path_decision(path) is Decision.ALLOW
-        for fan in self.graph.fans_out.get(source, ()):
+        fans = self.graph.fans_out.get(source, ())
+        tree = self._tree(goal)
+        under = tree.below(source) if fans else {}  # one walk of the tree for all its fans
+        for fan in fans:
             if not fan.usable:
                 continue
-            tree = self._tree(goal)
-            below = tree.below(source).get(fan.kind, set())
+            below = under.get(fan.kind, set())
             names: AbstractSet[str] = (fan.names & tree.reach.get(fan.kind, set())) - below
             if not names:
                 continue
@@ -315,14 +318,29 @@ class PathFinder:
             if fan.evidence is None:  # its edges share their evidence: the first path's
                 name = tree.nearest(fan.kind, names, 1)[0]
                 firsts.append((self._order(tree, fan, name), self._fan_edge(fan, name).evidence))
-            else:
-                firsts += [(self._order(tree, fan, name), fan.evidence(name))
-                           for name in tree.nearest(fan.kind, names, None)]
+            else:  # the grant's evidence first, then each target's, in path order
+                ordered = self._fan_firsts(tree, fan, names)
+                firsts.append((ordered[0][0], fan.shared))
+                firsts += ordered
         firsts.sort(key=lambda oe: oe[0])
         # a fan's grant is one object in each of its firsts: drop repeats cheaply first
         once = {id(ev): ev for _, evs in firsts for ev in evs}
         opening.grants = tuple(dict.fromkeys(once.values()))
         return opening
+
+    def _fan_firsts(self, tree: _Tree, fan: Fan, names: AbstractSet[str]
+                    ) -> list[tuple[Order, tuple[Evidence, ...]]]:
+        """Where the path through each of ``names`` sorts, and its first hop's own
+        evidence (but the grant's), nearest first: alike for the fans of one primitive
+        onto one target set with one evidence function (the holders of one grant), so
+        built once for all of them."""
+        assert fan.evidence is not None
+        key = (tree.goal, fan.primitive, fan.kind, frozenset(names), fan.evidence)
+        found = self._firsts.get(key)
+        if found is None:
+            found = self._firsts[key] = [(self._order(tree, fan, name), fan.evidence(name))
+                                         for name in tree.nearest(fan.kind, names, None)]
+        return found
 
     @staticmethod
     def _order(tree: _Tree, fan: Fan, name: str) -> Order:

@@ -32,10 +32,6 @@ _CREDENTIALS = frozenset({"ram:createaccesskey", "ram:createloginprofile",
                           "ram:updateloginprofile"})
 _ROLES = frozenset({"sts:assumerole", "ram:passrole"})
 _TAKE_OVER = _CREDENTIALS | _ROLES | {"ram:addusertogroup"}
-_SELF_GRANT = frozenset({"ram:attachpolicytouser", "ram:attachpolicytorole",
-                         "ram:attachpolicytogroup", "ram:createpolicy",
-                         "ram:createpolicyversion", "ram:setdefaultpolicyversion",
-                         "ram:createrole"})
 _CREDENTIAL_PRIMITIVES = (("ram:CreateAccessKey", "create-access-key"),
                           ("ram:CreateLoginProfile", "create-login-profile"),
                           ("ram:UpdateLoginProfile", "update-login-profile"))
@@ -158,6 +154,8 @@ class EdgeBuilder:
         self._ecs_trust: dict[str, Authorization] = {}  # role -> whether ECS may assume it
         self._alike: dict[str, bool] = {}
         self._by_kind: dict[tuple[str, str], Authorization] = {}
+        self._trust_evidence_of: dict[str, Callable[[str], tuple[Evidence, ...]]] = {}
+        self._gates: dict[tuple[frozenset[str], str], tuple[Callable[[str], Edge | None], ...]] = {}
 
     def _alike_for_own(self, role: str) -> bool:
         found = self._alike.get(role)
@@ -460,11 +458,19 @@ class EdgeBuilder:
         return Edge(node, f"role/{target}", "assume-role",
                     lowest((grant.decision, trust.decision)), (grant, trust))
 
-    def _assume_evidence(self, node: str, assumable: Decided, target: str
-                         ) -> tuple[Evidence, ...]:
-        """The evidence of :meth:`_assume_edge` under a uniform grant, without building
-        the edge."""
-        return assumable.evidence + self._trust(target, node).evidence
+    def _trust_evidence(self, node: str) -> Callable[[str], tuple[Evidence, ...]]:
+        """The evidence of a fan role's trust for ``node`` (the rest of an assume-role fan
+        edge's evidence after the grant's), without building the edge: one function per
+        kind of ``node``, as the trust of a fan's roles decides alike for every own
+        principal of a kind (see :meth:`_roles_by_trust`)."""
+        kind = node.partition("/")[0]
+        found = self._trust_evidence_of.get(kind)
+        if found is None:
+            found = self._trust_evidence_of[kind] = partial(self._role_trust_evidence, node)
+        return found
+
+    def _role_trust_evidence(self, node: str, role: str) -> tuple[Evidence, ...]:
+        return self._trust(role, node).evidence
 
     def _role_fans(self, node: str, name: str, assumable: Decided
                    ) -> tuple[list[Fan], Set[str]]:
@@ -477,7 +483,7 @@ class EdgeBuilder:
         found = [
             Fan(node, "assume-role", "role", names, lowest([assumable.uniform, decision]),
                 partial(self._fan_assume_edge, node, assumable=assumable.only(names)),
-                partial(self._assume_evidence, node, assumable.only(names)))
+                assumable.evidence, self._trust_evidence(node))
             for decision, roles in groups
             if (names := self.world.shared((assumable.targets & roles) - own))]
         return found, assumable.targets & rest
@@ -524,16 +530,28 @@ class EdgeBuilder:
     # --- self-grant -------------------------------------------------------------------
 
     def self_grant(self, node: str) -> Iterator[Edge]:
-        if not self.az.allowed_actions(node) & _SELF_GRANT:
-            return
-        for build in self._self_grants():
+        for build in self._self_grants(node):
             edge = build(node)
             if edge is not None:
                 yield edge
 
-    def _self_grants(self) -> tuple[Callable[[str], Edge | None], ...]:
-        return (self._attach_to_self, self._attach_to_own_group, self._create_admin_policy,
-                self._edit_own_policy, self._create_role)
+    def _self_grants(self, node: str) -> tuple[Callable[[str], Edge | None], ...]:
+        """The self-grant builders, in order, whose first needed actions ``node`` is
+        allowed (each checks them again): chosen once per set of allowed actions (nodes
+        holding the same policies share one) and kind, not once per node."""
+        allowed = self.az.allowed_actions(node)
+        kind = node.partition("/")[0]
+        found = self._gates.get((allowed, kind))
+        if found is None:
+            needs: tuple[tuple[Callable[[str], Edge | None], bool], ...] = (
+                (self._attach_to_self, _ATTACH[kind].lower() in allowed),
+                (self._attach_to_own_group, "ram:attachpolicytogroup" in allowed),
+                (self._create_admin_policy, "ram:createpolicy" in allowed),
+                (self._edit_own_policy, not allowed.isdisjoint(
+                    {"ram:createpolicyversion", "ram:setdefaultpolicyversion"})),
+                (self._create_role, {"ram:createrole", ASSUME_ROLE.lower()} <= allowed))
+            found = self._gates[(allowed, kind)] = tuple(b for b, may in needs if may)
+        return found
 
     def _own_targets(self, node: str) -> list[tuple[str, str]]:
         """(attach action, target ARN) pairs for A itself and, for a user, its groups."""
