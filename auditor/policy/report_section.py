@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from auditor.findings import Status
+from auditor.findings import Status, trusted
 from auditor.policy.decisions import Evidence
 from auditor.policy.edges import Edge, path_decision
 from auditor.policy.engine import PolicyEngine
@@ -23,6 +23,11 @@ from auditor.snapshot import AccountSnapshot
 REPORT_PATHS = 10
 #: Checks whose failing resources are principals with paths to admin.
 PATH_CHECKS = ("principal_no_escalation_path", "external_principal_no_admin_path")
+#: The fields each view is given: the section's views are built with :func:`trusted`
+#: (typed by construction, one per hop, path and principal: 37,000 at 10,000 users).
+_HOP_FIELDS = set(EscalationHop.model_fields)
+_PATH_FIELDS = set(EscalationPath.model_fields)
+_PRINCIPAL_FIELDS = set(EscalationPrincipal.model_fields)
 
 
 def node_of(result: Result) -> str:
@@ -39,16 +44,21 @@ class Hops:
 
     def __init__(self) -> None:
         self._views: dict[tuple[str, str, str], EscalationHop] = {}
+        self._seen: dict[int, tuple[Edge, EscalationHop]] = {}
         self._texts: dict[int, tuple[Evidence, str]] = {}
         #: by the ids of an edge's evidence (one Evidence per held statement: every edge of
         #: a grant onto many targets has the same): the evidence kept alive, and the texts
         self._grants: dict[tuple[int, ...], tuple[tuple[Evidence, ...], list[str]]] = {}
 
     def __call__(self, edge: Edge) -> EscalationHop:
+        seen = self._seen.get(id(edge))  # most hops are one Edge object each time
+        if seen is not None:
+            return seen[1]
         key = (edge.source, edge.primitive, edge.target)
         found = self._views.get(key)
         if found is None:
             found = self._views[key] = self._hop(edge)
+        self._seen[id(edge)] = (edge, found)  # keeps ``edge`` (its id) alive
         return found
 
     def _text(self, ev: Evidence) -> str:
@@ -73,8 +83,9 @@ class Hops:
         if edge.via:
             grants.append("after " + ", ".join(f"{v.source} -[{v.primitive}]-> {v.target}"
                                                for v in edge.via))
-        return EscalationHop(source=edge.source, target=edge.target,
-                             primitive=edge.primitive, decision=decision, grants=grants)
+        return trusted(EscalationHop, {"source": edge.source, "target": edge.target,
+                                       "primitive": edge.primitive, "decision": decision,
+                                       "grants": grants}, _HOP_FIELDS)
 
 
 def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]
@@ -85,7 +96,7 @@ def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]
         return None
     engine = PolicyEngine.from_snapshot(snapshot)
     principals: list[EscalationPrincipal] = []
-    edges: dict[tuple[str, str, str], EscalationHop] = {}
+    edges: dict[int, EscalationHop] = {}  # one view per (source, primitive, target): by id
     view = Hops()
     for result in failing:
         node = node_of(result)
@@ -94,9 +105,10 @@ def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]
         for path in paths.shown:
             hops = [view(e) for e in path]
             for h in hops:
-                edges.setdefault((h.source, h.primitive, h.target), h)
-            views.append(EscalationPath(decision=path_decision(path).value, hops=hops))
-        principals.append(EscalationPrincipal(node=node, check_id=result.check_id,
-                                              result_uid=result.uid, paths=views,
-                                              paths_total=paths.total))
+                edges.setdefault(id(h), h)
+            views.append(trusted(EscalationPath, {"decision": path_decision(path).value,
+                                                  "hops": hops}, _PATH_FIELDS))
+        principals.append(trusted(EscalationPrincipal, {
+            "node": node, "check_id": result.check_id, "result_uid": result.uid,
+            "paths": views, "paths_total": paths.total}, _PRINCIPAL_FIELDS))
     return EscalationInfo(principals=principals, edges=list(edges.values()))
