@@ -23,6 +23,7 @@ from auditor.policy.patterns import (
     parse_arn,
 )
 
+_ANY = Arn("*")  # every resource: what a blind decision is decided on
 #: A name no real object has, used to instantiate probe patterns.
 FRESH = "zq0probe"
 
@@ -129,6 +130,7 @@ class Authorizer:
         self._indexed_services: frozenset[str] = frozenset()
         self._allowed: dict[Profile, frozenset[str]] = {}
         self._blind: dict[tuple[Profile, str, str, bool], _Outcome] = {}
+        self._seeing: set[tuple[Profile, str, str, bool]] = set()  # not blind
 
     def index(self, actions: Iterable[str]) -> None:
         """Precompute, per node on first use, the statements covering each of ``actions``
@@ -140,6 +142,7 @@ class Authorizer:
         self._by_policy.clear()
         self._allowed.clear()
         self._blind.clear()
+        self._seeing.clear()
 
     def _policy_index(self, holding: Holding) -> dict[str, tuple[tuple[Statement, bool], ...]]:
         found = self._by_policy.get(holding.policy.key)
@@ -322,6 +325,24 @@ class Authorizer:
                 self._blind[key] = outcome
         return Authorization(action, shown, outcome.decision, outcome.chosen,
                              tuple(dict.fromkeys([*notes, *outcome.notes])))
+
+    def resource_blind(self, node_id: str, action: str, context: Context = NO_CONTEXT
+                       ) -> bool:
+        """Whether :meth:`authorize` decides ``action`` alike for every resource (but the
+        notes on a resource that is not an ARN): every statement it weighs covers every
+        resource."""
+        action = normalise_action(action)
+        key = (self.model.profile(node_id), action, context.service, context.ram_trust)
+        if key in self._blind:
+            return True
+        if key in self._seeing:
+            return False
+        outcome = self._decide(node_id, action, _ANY, context)
+        if outcome.blind:
+            self._blind[key] = outcome
+        else:
+            self._seeing.add(key)
+        return outcome.blind
 
     def _decide(self, node_id: str, action: str, target: Resource, context: Context
                 ) -> _Outcome:

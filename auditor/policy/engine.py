@@ -11,7 +11,7 @@ from auditor.policy.decisions import Authorization, Decision, lowest
 from auditor.policy.edges import ADMIN, FullAdmin, Node, Path, path_decision
 from auditor.policy.escalation import build_escalation_graph
 from auditor.policy.graph import Graph, build_graph
-from auditor.policy.model import ParsedPolicy
+from auditor.policy.model import ParsedPolicy, Profile
 from auditor.policy.paths import PathFinder, PathSummary
 from auditor.policy.patterns import parse_arn
 from auditor.policy.trust import ASSUME_ROLE, external_nodes, trust_decision
@@ -63,6 +63,7 @@ class PolicyEngine:
         self._escalation: Graph | None = None
         self._paths: PathFinder | None = None
         self._full_paths: PathFinder | None = None
+        self._doubts: dict[tuple[Profile, str], tuple[str, ...]] = {}
 
     @classmethod
     def from_snapshot(cls, snapshot: AccountSnapshot) -> PolicyEngine:
@@ -152,8 +153,17 @@ class PolicyEngine:
     def doubts(self, node_id: str) -> tuple[str, ...]:
         """Why the permissions of a user, role or group node may be incomplete: held policies
         that cannot be read, policies whose attachments could not be listed (they may be held
-        by anyone), and, for a user, groups whose members could not be listed."""
+        by anyone), and, for a user, groups whose members could not be listed. Written once
+        per profile (nodes holding the same policies alike) and kind: nothing else of the
+        node counts."""
         self._check_principal(node_id)
+        key = (self.world.model.profile(node_id), node_id.partition("/")[0])
+        found = self._doubts.get(key)
+        if found is None:
+            found = self._doubts[key] = self._doubts_of(node_id)
+        return found
+
+    def _doubts_of(self, node_id: str) -> tuple[str, ...]:
         snapshot = self.snapshot
         found = [
             f"{h.policy.name} ({h.policy.type}, {h.how}): {h.policy.document.error}"

@@ -24,6 +24,7 @@ from auditor.policy.authorize import (
 )
 from auditor.policy.decisions import Authorization, Decision, Evidence, highest, lowest
 from auditor.policy.edges import ADMIN, Edge, Fan
+from auditor.policy.model import Profile
 from auditor.policy.trust import ASSUME_ROLE, alike_for_own, named_exactly, trust_decision
 from auditor.policy.world import Decided, World
 
@@ -155,6 +156,7 @@ class EdgeBuilder:
         self._alike: dict[str, bool] = {}
         self._by_kind: dict[tuple[str, str], Authorization] = {}
         self._trust_evidence_of: dict[str, Callable[[str], tuple[Evidence, ...]]] = {}
+        self._attach_choice: dict[tuple[Profile, str], tuple[str, Authorization] | None] = {}
         self._gates: dict[tuple[frozenset[str], str], tuple[Callable[[str], Edge | None], ...]] = {}
 
     def _alike_for_own(self, role: str) -> bool:
@@ -185,17 +187,39 @@ class EdgeBuilder:
         return kind, name
 
     def best_attach(self, node: str, action: str, target_arn: str) -> Authorization | None:
-        """The best attach of an admin policy (or a created one) onto ``target_arn``."""
-        best: Authorization | None = None
+        """The best attach of an admin policy (or a created one) onto ``target_arn``.
+
+        When ``node``'s grants of ``action`` decide alike on every resource
+        (:meth:`Authorizer.resource_blind`), so does the choice of admin policy: it is
+        made once per profile and action (every user holding one helpdesk policy may
+        attach to itself), and only the resource names ``target_arn``."""
+        if not self.az.resource_blind(node, action):
+            found = self._best_attach(node, action, target_arn)
+            return None if found is None else found[1]
+        key = (self.world.model.profile(node), action)
+        if key not in self._attach_choice:
+            self._attach_choice[key] = self._best_attach(node, action, target_arn)
+        found = self._attach_choice[key]
+        if found is None:
+            return None
+        policy, auth = found
+        return Authorization(auth.action, f"{target_arn} + {policy}", auth.decision,
+                             auth.evidence, auth.notes)
+
+    def _best_attach(self, node: str, action: str, target_arn: str
+                     ) -> tuple[str, Authorization] | None:
+        """:meth:`best_attach`, and the ARN of the admin policy it attaches."""
+        best: tuple[str, Authorization] | None = None
         for admin in self.world.admin_policies:
             auth = self.az.authorize_attach(node, action, target_arn, admin.arn)
             if admin.conditioned and auth.decision is Decision.ALLOW:
                 auth = Authorization(auth.action, auth.resource, Decision.CONDITIONAL,
                                      auth.evidence, (*auth.notes, f"{admin.label} is conditioned"))
-            best = auth if best is None else best_of([best, auth])
-            if best.decision is Decision.ALLOW:
+            if best is None or best_of([best[1], auth]) is auth:
+                best = (admin.arn, auth)
+            if best[1].decision is Decision.ALLOW:
                 break
-        return best if best is not None and best.decision.grants else None
+        return best if best is not None and best[1].decision.grants else None
 
     # --- take-over --------------------------------------------------------------------
 
