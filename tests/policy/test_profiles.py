@@ -3,7 +3,7 @@ alone, and never what depends on who they are (their own ARN)."""
 
 from __future__ import annotations
 
-from policy_worlds import ADMIN_POLICY, ACCT, allow, engine, group, policy, user_arn
+from policy_worlds import ACCT, ADMIN_POLICY, allow, engine, group, policy, user_arn
 
 from auditor.policy import Decision, PolicyEngine
 
