@@ -234,3 +234,27 @@ def test_the_nearest_targets_of_a_fan_whether_few_or_many_of_a_level() -> None:
     assert tree.nearest("user", {"far", "u150", "u199", "u180"}, 4) == [
         "u150", "u180", "u199", "far"]
     assert tree.nearest("user", {"far", "u150"}, None) == ["u150", "far"]
+
+
+def test_a_summary_is_built_once_and_smaller_limits_are_its_first_paths() -> None:
+    """Asked with 3 then 10 paths (the checks, then the report) or in the other order,
+    or for all of them, a source's summary shows what a fresh engine shows for that limit:
+    the first paths of one build of at least ten."""
+    def shown(summary) -> list[list[tuple[str, str, str]]]:  # type: ignore[no-untyped-def]
+        return [hops(p) for p in summary.shown]
+
+    fresh = {limit: broad_world().path_summary("role/helpdesk", limit)
+             for limit in (1, 3, 10, 12, None)}
+    assert [len(s.shown) for s in fresh.values()] == [1, 3, 10, 12, 24]
+    for order in ((3, 10, None, 12, 1), (None, 1, 12, 3, 10), (12, 3, 1, 10, None)):
+        eng = broad_world()
+        for limit in order:
+            got = eng.path_summary("role/helpdesk", limit)
+            want = fresh[limit]
+            assert shown(got) == shown(want)
+            assert (got.total, got.allow, got.grants) == (want.total, want.allow, want.grants)
+    # the paths shown for 3 are the same objects as the first 3 shown for 10
+    eng = broad_world()
+    three = eng.path_summary("role/helpdesk", 3).shown
+    ten = eng.path_summary("role/helpdesk", 10).shown
+    assert all(a is b for a, b in zip(three, ten[:3], strict=True))
