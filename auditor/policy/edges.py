@@ -60,7 +60,10 @@ class Edge:
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:
-        return tuple(e for a in self.authorizations for e in a.evidence)
+        auths = self.authorizations
+        if len(auths) == 1:
+            return auths[0].evidence  # most edges: no new tuple
+        return tuple(e for a in auths for e in a.evidence)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
