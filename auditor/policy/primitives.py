@@ -424,7 +424,7 @@ class EdgeBuilder:
         updatable = w.decide_targets(node, "ram:UpdateRole", "role", Context(ram_trust=True),
                                      within=within)
         assumable = w.decide_targets(node, ASSUME_ROLE, "role",
-                                     within=w.trusting(node, within) | updatable.keys())
+                                     within=w.trusting(node, within).union(updatable))
         targets: Set[str] = assumable.keys()
         if fans and isinstance(assumable, Decided) and assumable.uniform is not None:
             alike, targets = self._role_fans(node, name, assumable)
@@ -587,7 +587,8 @@ class EdgeBuilder:
         return pairs
 
     def _attach_to_self(self, node: str) -> Edge | None:
-        action, arn = self._own_targets(node)[0]
+        kind, name = self._kind_name(node)
+        action, arn = _ATTACH[kind], self.world.arn(kind, name)  # _own_targets' first
         if not self.world.has_allow(node, action):
             return None
         auth = self.best_attach(node, action, arn)
