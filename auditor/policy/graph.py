@@ -158,6 +158,20 @@ def _admin_statements(world: World, holding: Holding) -> AdminParts:
     return found
 
 
+def _held_admin(world: World, holding: Holding
+                ) -> tuple[tuple[Evidence, ...], tuple[Evidence, ...]] | None:
+    """The evidence of a (readable) holding's admin Allows and of its exceptions, or
+    None when it disqualifies its holder: once per holding (one object per policy and
+    way of holding it, shared by every node holding it so)."""
+    key = id(holding)  # the model keeps every holding alive
+    if key not in world.held_admin:
+        allows, disqualifying, others = _admin_statements(world, holding)
+        world.held_admin[key] = None if disqualifying else (
+            tuple(evidence(holding, s) for s in allows),
+            tuple(evidence(holding, s, "exception") for s in others))
+    return world.held_admin[key]
+
+
 def full_admin_edge(world: World, node: str) -> Edge | None:
     """``node → admin`` (full-admin) when it is a full administrator; an UNKNOWN edge when
     it is not provably one but holds an unreadable policy (§3)."""
@@ -183,11 +197,11 @@ def _full_admin(world: World, node: str) -> FullAdminParts | None:
             unreadable.append(f"{holding.policy.name} ({holding.policy.type}, {holding.how}) "
                               f"cannot be read: {document.error}")
             continue
-        allows, disqualifying, others = _admin_statements(world, holding)
-        if disqualifying:
+        held = _held_admin(world, holding)
+        if held is None:
             return None
-        grants += (evidence(holding, s) for s in allows)
-        exceptions += (evidence(holding, s, "exception") for s in others)
+        grants += held[0]
+        exceptions += held[1]
     if grants:
         return (Authorization("*", "*", Decision.ALLOW, tuple(grants)), tuple(unreadable),
                 tuple(exceptions))

@@ -256,7 +256,7 @@ class PolicyModel:
     trusts: dict[str, RoleTrust] = field(default_factory=dict)
     holdings: dict[str, tuple[Holding, ...]] = field(default_factory=dict)
     profiles: dict[str, int] = field(default_factory=dict)
-    _interned: dict[tuple[tuple[str, str, str], ...], tuple[tuple[Holding, ...], int]] = field(
+    _interned: dict[tuple[int, ...], tuple[tuple[Holding, ...], int]] = field(
         default_factory=dict, repr=False)
     _holding: dict[tuple[str, str, str], Holding] = field(default_factory=dict, repr=False)
 
@@ -278,8 +278,9 @@ class PolicyModel:
         return found
 
     def hold(self, node_id: str, held: tuple[Holding, ...]) -> None:
-        """Records what ``node_id`` holds: equal holdings are one tuple, one profile."""
-        key = tuple((*h.policy.key, h.how) for h in held)
+        """Records what ``node_id`` holds (each given by :meth:`holding`, so one object
+        per policy and way, kept alive here): equal holdings are one tuple, one profile."""
+        key = tuple(map(id, held))
         found = self._interned.get(key)
         if found is None:
             found = self._interned[key] = (held, len(self._interned))

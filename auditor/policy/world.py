@@ -130,6 +130,8 @@ class World:
         self.admin_parts: dict[tuple[str, str], AdminParts] = {}
         #: profile -> its full-admin edge's parts, or None (no edge): see graph.py
         self.full_admin: dict[Profile, FullAdminParts | None] = {}
+        #: id of a holding -> its admin grants' and exceptions' evidence, None: disqualifying
+        self.held_admin: dict[int, tuple[tuple[Evidence, ...], tuple[Evidence, ...]] | None] = {}
         self.admin_policies = self._admin_policies()
         self.has_gaps = any(i.resource is not None for i in snapshot.issues)
 
