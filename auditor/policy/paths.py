@@ -134,7 +134,9 @@ def _first(ordered: list[str], among: AbstractSet[str], count: int) -> list[str]
 
 
 _NO_PATHS = PathSummary((), 0, False, ())
-#: The fewest paths a summary builds (see :meth:`PathFinder.summary`).
+#: The fewest paths a summary builds (see :meth:`PathFinder.summary`): the report's
+#: ``escalation`` section keeps this many per principal, the checks' messages fewer, so
+#: both read one summary.
 BUILT_PATHS = 10
 
 

@@ -9,6 +9,7 @@ from auditor.findings import Status, trusted
 from auditor.policy.decisions import Evidence
 from auditor.policy.edges import Edge, path_decision
 from auditor.policy.engine import PolicyEngine
+from auditor.policy.paths import BUILT_PATHS
 from auditor.report import (
     EscalationHop,
     EscalationInfo,
@@ -19,8 +20,9 @@ from auditor.report import (
 from auditor.snapshot import AccountSnapshot
 
 #: Paths kept per principal (shortest first): a grant on every user gives one path per user
-#: who can become admin, so the section would grow with users x admins.
-REPORT_PATHS = 10
+#: who can become admin, so the section would grow with users x admins. The path finder
+#: builds this many for every source, the checks' messages read a slice of them.
+REPORT_PATHS = BUILT_PATHS
 #: Checks whose failing resources are principals with paths to admin.
 PATH_CHECKS = ("principal_no_escalation_path", "external_principal_no_admin_path")
 #: The fields each view is given: the section's views are built with :func:`trusted`
