@@ -343,14 +343,21 @@ def test_check_ids_wrap_only_between_words_on_a_phone(open_report, kit) -> None:
 
 
 def test_readable_without_javascript(open_report, kit) -> None:
+    from playwright.sync_api import expect
+
     report = kit.make_report(kit.many_users_results(300), frameworks=[kit.cis_framework()])
     page = open_report(report, javascript=False)
+    # The page's script removes every .nojs element: if it ran, nothing below is tested.
+    assert page.locator(".nojs").count() > 0, f"the page's script ran: {page.errors}"
     assert not page.is_visible("#filters")
     assert page.is_visible("#top-risks") and page.is_visible(".summary svg.chart")
     # The first 50 of the 75 failing keys, the 30 MFA failures and root, and a count of
     # the 25 keys written only into the data (no disclosure that would list them).
     assert len(visible_resources(page)) == 50 + 30 + 1
-    assert page.is_visible("#check-access_key_rotated .more-note")
+    more = page.locator("#check-access_key_rotated .more-note")
+    nojs = page.locator(".nojs").count()
+    assert more.count() == 1, f"no note of the rows left out ({nojs} .nojs elements)"
+    expect(more).to_be_visible()
     assert "and 25 more failing, not listed without JavaScript: see report.json" in " ".join(
         page.text_content("#check-access_key_rotated .more-note").split())
     assert "listed with JavaScript on" in page.text_content("#check-user_console_mfa_bound")
