@@ -377,15 +377,26 @@ class EdgeBuilder:
         None (no edge: the login profile it needs is missing, or the one it creates exists)."""
         if action == "ram:CreateAccessKey":
             return Decision.ALLOW
+        fact = self._login_fact(action, target)
+        return None if fact is None else fact[0]
+
+    def _login_fact(self, action: str, target: str) -> tuple[Decision, list[str]] | None:
+        """What a granted login-profile ``action`` on user ``target`` adds to its edge, and
+        why: UNKNOWN when the login profile could not be read, CONDITIONAL when MFA gates
+        it; None when there is no edge (the login profile it needs is missing, or the one
+        it creates exists)."""
         gaps, user = self._gaps(target), self.world.users[target]
-        extra = Decision.ALLOW
+        extra, notes = Decision.ALLOW, []
         if "login_profile" in gaps:
             extra = Decision.UNKNOWN
+            notes.append(f"the login profile of {target} could not be read")
         elif user.has_login_profile != (action == "ram:UpdateLoginProfile"):
             return None
         if user.mfa_bound or "mfa" in gaps:
             extra = lowest([extra, Decision.CONDITIONAL])
-        return extra
+            notes.append(f"MFA-gated: {target} has an MFA device"
+                         if user.mfa_bound else f"MFA state of {target} unknown")
+        return extra, notes
 
     def _credential_edge(self, node: str, kind: str, name: str, action: str, primitive: str,
                          target: str, granted: Mapping[str, Authorization],
@@ -393,29 +404,21 @@ class EdgeBuilder:
         """``node``'s edge onto user ``target`` through ``action`` (granted on it)."""
         if kind == "user" and target == name:
             return None
-        user = self.world.users[target]
-        gaps = self._gaps(target)
-        auths, extra, notes = [granted[target]], Decision.ALLOW, []
-        if action == "ram:CreateAccessKey":
-            if "access_keys" in gaps or len(user.access_keys) >= 2:
-                if target in deletes:
-                    auths.append(deletes[target])
-                elif "access_keys" in gaps:
-                    extra = Decision.UNKNOWN
-                    notes.append(f"the AccessKeys of {target} could not be listed")
-                else:
-                    return None
-        else:
-            wants_profile = action == "ram:UpdateLoginProfile"
-            if "login_profile" in gaps:
-                extra = Decision.UNKNOWN
-                notes.append(f"the login profile of {target} could not be read")
-            elif user.has_login_profile != wants_profile:
+        auths, extra = [granted[target]], Decision.ALLOW
+        notes: list[str] = []
+        if action != "ram:CreateAccessKey":
+            fact = self._login_fact(action, target)
+            if fact is None:
                 return None
-            if user.mfa_bound or "mfa" in gaps:
-                extra = lowest([extra, Decision.CONDITIONAL])
-                notes.append(f"MFA-gated: {target} has an MFA device"
-                             if user.mfa_bound else f"MFA state of {target} unknown")
+            extra, notes = fact
+        elif self._needs_more(action, target):
+            if target in deletes:
+                auths.append(deletes[target])
+            elif "access_keys" in self._gaps(target):
+                extra = Decision.UNKNOWN
+                notes.append(f"the AccessKeys of {target} could not be listed")
+            else:
+                return None
         return _edge(node, f"user/{target}", primitive, auths, extra, tuple(notes))
 
     def _roles(self, node: str, name: str, within: Set[str] | None = None,
