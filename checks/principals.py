@@ -24,6 +24,7 @@ from auditor.check import (
 )
 from auditor.findings import Finding, Resource, Severity
 from auditor.policy import ADMIN, Decision, Edge, Evidence, Path, PolicyEngine, path_decision
+from auditor.policy.decisions import EvidenceTexts
 from auditor.policy.paths import PathSummary
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, Role, User
@@ -62,36 +63,20 @@ def allowlisted(node: str, allowed: Sequence[str]) -> bool:
 
 class HopTexts:
     """The texts of one engine's hops, each written once: the hop onto an administrator
-    ends the path of every principal that can take it over, and one grant opens a
-    principal's paths onto many targets."""
+    ends the path of every principal that can take it over (grant texts come from the
+    engine's :class:`~auditor.policy.decisions.EvidenceTexts`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, texts: EvidenceTexts) -> None:
+        self._texts = texts
         self._hops: dict[int, tuple[Edge, str]] = {}
-        self._grants: dict[int, tuple[Evidence, str]] = {}
-        #: by the ids of a hop's evidence (every edge of a grant onto many targets has the
-        #: same Evidence objects): the evidence kept alive, and their texts joined
-        self._joined: dict[tuple[int, ...], tuple[tuple[Evidence, ...], str]] = {}
-
-    def grant(self, ev: Evidence) -> str:
-        found = self._grants.get(id(ev))
-        if found is None:
-            found = self._grants[id(ev)] = (ev, ev.describe())
-        return found[1]
-
-    def _joined_grants(self, evidence: tuple[Evidence, ...]) -> str:
-        key = tuple(map(id, evidence))
-        found = self._joined.get(key)
-        if found is None:
-            found = self._joined[key] = (
-                evidence, "; ".join(dict.fromkeys(self.grant(e) for e in evidence)))
-        return found[1]
 
     def hop(self, edge: Edge) -> str:
         """``-[update-login-profile: Helpdesk (Custom, v1, group:helpdesk) statement 0
         Allow]-> user/admin`` (``conditional`` when the hop is)."""
         found = self._hops.get(id(edge))
         if found is None:
-            grants = self._joined_grants(edge.evidence) or "; ".join(edge.notes[:1])
+            grants = "; ".join(self._texts.distinct(edge.evidence)) or "; ".join(
+                edge.notes[:1])
             flag = ", conditional" if edge.decision is Decision.CONDITIONAL else ""
             via = ""
             if edge.via:
@@ -113,7 +98,7 @@ _TEXTS: weakref.WeakKeyDictionary[PolicyEngine, HopTexts] = weakref.WeakKeyDicti
 def texts_of(engine: PolicyEngine) -> HopTexts:
     found = _TEXTS.get(engine)
     if found is None:
-        found = _TEXTS[engine] = HopTexts()
+        found = _TEXTS[engine] = HopTexts(engine.evidence_texts)
     return found
 
 

@@ -82,6 +82,33 @@ class Evidence:
         return f"{self.policy} ({where}) statement {self.statement} {self.effect}{keys}{note}"
 
 
+class EvidenceTexts:
+    """:meth:`Evidence.describe` of each Evidence object, written once per engine: one
+    grant opens a principal's paths onto many targets (every edge of it has the same
+    Evidence objects), and the checks' messages and the report's ``escalation`` section
+    both write them. Keeps what it described alive, so that the ids it is keyed by stay
+    those objects'."""
+
+    def __init__(self) -> None:
+        self._one: dict[int, tuple[Evidence, str]] = {}
+        self._distinct: dict[tuple[int, ...], tuple[tuple[Evidence, ...], tuple[str, ...]]] = {}
+
+    def text(self, ev: Evidence) -> str:
+        found = self._one.get(id(ev))
+        if found is None:
+            found = self._one[id(ev)] = (ev, ev.describe())
+        return found[1]
+
+    def distinct(self, evidence: tuple[Evidence, ...]) -> tuple[str, ...]:
+        """The texts of ``evidence``, each once, in order (once per tuple of objects)."""
+        key = tuple(map(id, evidence))
+        found = self._distinct.get(key)
+        if found is None:
+            found = self._distinct[key] = (
+                evidence, tuple(dict.fromkeys(self.text(e) for e in evidence)))
+        return found[1]
+
+
 @dataclass(frozen=True, slots=True)
 class Authorization:
     """The decision on one request, with the evidence behind it and notes (e.g. resource

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.per_snapshot import per_snapshot
-from auditor.policy.decisions import Authorization, Decision, lowest
+from auditor.policy.decisions import Authorization, Decision, EvidenceTexts, lowest
 from auditor.policy.edges import ADMIN, FullAdmin, Node, Path, path_decision
 from auditor.policy.escalation import build_escalation_graph
 from auditor.policy.graph import Graph, build_graph
@@ -64,6 +64,8 @@ class PolicyEngine:
         self._paths: PathFinder | None = None
         self._full_paths: PathFinder | None = None
         self._doubts: dict[tuple[Profile, str], tuple[str, ...]] = {}
+        #: the evidence texts of this engine's edges, for the checks and the report alike
+        self.evidence_texts = EvidenceTexts()
 
     @classmethod
     def from_snapshot(cls, snapshot: AccountSnapshot) -> PolicyEngine:

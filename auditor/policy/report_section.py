@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.findings import Status, trusted
-from auditor.policy.decisions import Evidence
+from auditor.policy.decisions import EvidenceTexts
 from auditor.policy.edges import Edge, path_decision
 from auditor.policy.engine import PolicyEngine
 from auditor.policy.paths import BUILT_PATHS
@@ -41,16 +41,13 @@ def node_of(result: Result) -> str:
 
 class Hops:
     """Each hop's view built once: the hop onto an administrator ends the paths of every
-    principal that can take it over (one edge per (source, primitive, target)), and each
-    grant's text once: one grant opens a principal's paths onto many targets."""
+    principal that can take it over (one edge per (source, primitive, target)); grant
+    texts come from the engine's :class:`~auditor.policy.decisions.EvidenceTexts`."""
 
-    def __init__(self) -> None:
+    def __init__(self, texts: EvidenceTexts) -> None:
+        self._texts = texts
         self._views: dict[tuple[str, str, str], EscalationHop] = {}
         self._seen: dict[int, tuple[Edge, EscalationHop]] = {}
-        self._texts: dict[int, tuple[Evidence, str]] = {}
-        #: by the ids of an edge's evidence (one Evidence per held statement: every edge of
-        #: a grant onto many targets has the same): the evidence kept alive, and the texts
-        self._grants: dict[tuple[int, ...], tuple[tuple[Evidence, ...], list[str]]] = {}
 
     def __call__(self, edge: Edge) -> EscalationHop:
         seen = self._seen.get(id(edge))  # most hops are one Edge object each time
@@ -63,25 +60,9 @@ class Hops:
         self._seen[id(edge)] = (edge, found)  # keeps ``edge`` (its id) alive
         return found
 
-    def _text(self, ev: Evidence) -> str:
-        found = self._texts.get(id(ev))
-        if found is None:
-            found = self._texts[id(ev)] = (ev, ev.describe())  # keeps ``ev`` (its id) alive
-        return found[1]
-
-    def _grant_texts(self, edge: Edge) -> list[str]:
-        """The texts of ``edge``'s evidence, each once, written once per set of grants."""
-        evidence = edge.evidence
-        key = tuple(map(id, evidence))
-        found = self._grants.get(key)
-        if found is None:
-            found = self._grants[key] = (
-                evidence, list(dict.fromkeys(self._text(e) for e in evidence)))
-        return list(found[1])
-
     def _hop(self, edge: Edge) -> EscalationHop:
         decision = "CONDITIONAL" if edge.decision.value == "CONDITIONAL" else "ALLOW"
-        grants = self._grant_texts(edge)
+        grants = list(self._texts.distinct(edge.evidence))
         if edge.via:
             grants.append("after " + ", ".join(f"{v.source} -[{v.primitive}]-> {v.target}"
                                                for v in edge.via))
@@ -99,7 +80,7 @@ def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]
     engine = PolicyEngine.from_snapshot(snapshot)
     principals: list[EscalationPrincipal] = []
     edges: dict[int, EscalationHop] = {}  # one view per (source, primitive, target): by id
-    view = Hops()
+    view = Hops(engine.evidence_texts)
     for result in failing:
         node = node_of(result)
         paths = engine.path_summary(node, REPORT_PATHS)
