@@ -19,7 +19,6 @@ from auditor import __version__
 from auditor.check import CheckMeta, CheckParams, account
 from auditor.compliance import Framework
 from auditor.findings import (
-    TRUSTED_STEPS,
     Finding,
     Resource,
     Severity,
@@ -298,9 +297,9 @@ def _results(
 ) -> list[Result]:
     """One check's findings as report results.
 
-    Built without validation (:func:`~auditor.findings.trusted`, inlined: tens of
-    thousands per run) when a finding's values have their field types, as the check
-    helpers make them; each result's fields are a copy of one key-sharing template
+    Built without validation (:func:`~auditor.findings.trusted`: tens of thousands per
+    run) when a finding's values have their field types, as the check helpers make them;
+    each result's fields are a copy of one key-sharing template
     (:func:`~auditor.findings.shared_keys`), and the results of one check share its
     ``compliance`` mapping (results are frozen).
     """
@@ -308,8 +307,6 @@ def _results(
     check_id, title, doc_url = meta.id, meta.title, meta.doc_url
     key = f"{check_id}\x1f{account_id}\x1f"  # result_uid's, inlined
     sha256 = hashlib.sha256
-    trusted(Result, {}, _GIVEN)  # refuses a Result that is not frozen (instances share _GIVEN)
-    new, set_dict, set_given, set_extra, set_private = TRUSTED_STEPS
     copy = shared_keys(Result, {  # every field in declaration order; four set per result
         "uid": "", "check_id": check_id, "title": title, "severity": severity,
         "status": Status.PASS, "resource": None, "message": "", "waived": False,
@@ -328,12 +325,7 @@ def _results(
             fields = copy()
             fields["uid"], fields["status"] = uid, status
             fields["resource"], fields["message"] = resource, message
-            result = new(Result)
-            set_dict(result, fields)
-            set_given(result, given)
-            set_extra(result, None)
-            set_private(result, None)
-            add(result)
+            add(trusted(Result, fields, given))
         else:
             add(Result(uid=uid, check_id=check_id, title=title, severity=severity,
                        status=status, resource=resource, message=message,
