@@ -229,10 +229,13 @@ def apply_waivers(
 ) -> tuple[list[Result], list[WaiverProblem]]:
     """Mark FAIL results covered by a live waiver; report expired and stale waivers."""
     live = [w for w in waivers if w.expires >= today]
+    problems = [w.problem("expired") for w in waivers if w.expires < today]
+    if not live:
+        return list(results), problems  # nothing can apply: no result is looked at
     used: set[int] = set()
-    out = [] if live else list(results)
+    out = []
     fail = Status.FAIL  # a local: Status.FAIL is an attribute lookup per result
-    for result in results if live else ():
+    for result in results:
         waiver = None
         if result.status is fail:
             waiver = next((w for w in live if w.matches(result)), None)
@@ -241,7 +244,6 @@ def apply_waivers(
             continue
         used.add(id(waiver))
         out.append(result.model_copy(update={"waived": True, "waiver": waiver.applied()}))
-    problems = [w.problem("expired") for w in waivers if w.expires < today]
     problems += [w.problem("stale") for w in live if id(w) not in used]
     return out, problems
 
