@@ -5,15 +5,15 @@ local emulator, no latency), then scales it by cloning every user, group, policy
 under new names (structure kept: memberships, attachments, keys), and times the whole
 command ``ram-audit evaluate SNAPSHOT --format json`` as a subprocess for each size.
 
-Prints, per size: users, results, wall seconds, CPU seconds (user + sys: the figure to
-trust on a shared machine), peak RSS, microseconds of wall time per user (a linear
-evaluation keeps that column flat), and the size of report.json (what the run must write:
-the escalation checks list one path per distinct first hop, so a principal that can take
-over every user has a path per user that can become admin). Goal (issue 8): 10,000 users in <= 2.0 s
-and <= 300 MiB. Usage::
+Prints, per size: users, results, wall and CPU seconds (user + sys: the figure to trust
+on a shared machine) as the median, min and max of ``--runs`` runs, peak RSS,
+microseconds of wall time per user (a linear evaluation keeps that column flat), and the
+size of report.json (what the run must write: the escalation checks list one path per
+distinct first hop, so a principal that can take over every user has a path per user that
+can become admin). Goal (issue 8): 10,000 users in <= 2.0 s and <= 300 MiB. Usage::
 
     python bench/evaluate_bench.py [--sizes 5000,10000,20000] [--exclude-checks ID,...]
-        [--snapshots DIR]
+        [--snapshots DIR] [--runs N]
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import NamedTuple
 
 from auditor.collector import collect_snapshot
 from auditor.collector.credentials import ResolvedCredentials
@@ -118,9 +118,37 @@ def scaled(snapshot: AccountSnapshot, factor: int) -> AccountSnapshot:
     )
 
 
-def run_evaluate(path: Path, exclude: str) -> tuple[float, float, float, int, float]:
-    """Wall seconds, CPU seconds (user + sys), peak RSS (MiB), result count and
-    report.json size (MiB) of one whole ``evaluate`` command."""
+class Run(NamedTuple):
+    """One whole ``evaluate`` command: its wall and CPU seconds (user + sys), peak RSS in
+    MiB, result count and report.json size in MiB."""
+
+    wall: float
+    cpu: float
+    rss: float
+    results: int
+    json_mib: float
+
+
+#: Runs a command and prints its own wall and CPU seconds, peak RSS (KiB) and exit code.
+#: A child inherits the peak RSS of the process that forks it (Linux keeps the larger of
+#: the two across exec), and this script holds snapshots and parsed reports: the command
+#: is started from this small interpreter instead, so its figure is its own.
+_RUNNER = """
+import json, os, subprocess, sys, tempfile, time
+with tempfile.TemporaryFile() as stderr:
+    started = time.perf_counter()
+    proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=stderr)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    stderr.seek(0)
+    print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                      "rss_kib": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status),
+                      "stderr": stderr.read().decode(errors="replace")}))
+"""
+
+
+def run_evaluate(path: Path, exclude: str) -> Run:
+    """Runs ``ram-audit evaluate`` on ``path`` once, started by :data:`_RUNNER`."""
     out = Path(tempfile.mkdtemp(prefix="ram-audit-eval-"))
     command = [
         sys.executable,
@@ -137,20 +165,23 @@ def run_evaluate(path: Path, exclude: str) -> tuple[float, float, float, int, fl
     ]
     if exclude:
         command += ["--exclude-checks", exclude]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    peak = after.ru_maxrss
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"evaluate failed ({done.returncode}): {done.stderr.strip()}")
+    done = subprocess.run([sys.executable, "-c", _RUNNER, *command], capture_output=True,
+                          text=True, check=True)
+    figures = json.loads(done.stdout)
+    if figures["code"] not in (0, 1):
+        raise SystemExit(f"evaluate failed ({figures['code']}): {figures['stderr'].strip()}")
     report = out / "report.json"
     results = len(json.loads(report.read_text(encoding="utf-8"))["results"])
     size = report.stat().st_size / 2**20
     shutil.rmtree(out)
-    return wall, cpu, max(peak, before.ru_maxrss) / 1024, results, size
+    return Run(figures["wall"], figures["cpu"], figures["rss_kib"] / 1024, results, size)
+
+
+def spread(values: list[float]) -> str:
+    """``median (min-max)``, or the value alone for one run."""
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def main() -> None:
@@ -162,6 +193,13 @@ def main() -> None:
     )
     parser.add_argument("--exclude-checks", default="", help="checks left out of the run")
     parser.add_argument(
+        "--runs",
+        type=int,
+        default=5,
+        help="runs of the command per size (default 5): its wall and CPU times vary from "
+        "run to run on a shared machine, so the table gives their median, min and max",
+    )
+    parser.add_argument(
         "--snapshots",
         type=Path,
         help="directory for the snapshots (snapshot-SIZE.json): kept after the run, and "
@@ -172,8 +210,10 @@ def main() -> None:
     workdir = args.snapshots or Path(tempfile.mkdtemp(prefix="ram-audit-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     base: AccountSnapshot | None = None
-    print(f"{'users':>7} {'results':>8} {'wall s':>7} {'CPU s':>7} {'RSS MiB':>8} "
-          f"{'µs/user':>8} {'JSON MiB':>9}")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    print(f"{'users':>7} {'results':>8} {'wall s: median (min-max)':>25} "
+          f"{'CPU s: median (min-max)':>24} {'RSS MiB':>8} {'µs/user':>8} {'JSON MiB':>9}")
     for size in sizes:
         path = workdir / f"snapshot-{size}.json"
         if not path.exists():
@@ -183,16 +223,18 @@ def main() -> None:
                 base = base_snapshot()
             save_snapshot(scaled(base, max(1, size // BASE_USERS)), path)
         users = len(json.loads(path.read_text(encoding="utf-8"))["users"])
-        wall, cpu, rss, results, mib = run_evaluate(path, args.exclude_checks)
-        per_user = wall / users * 1e6
+        runs = [run_evaluate(path, args.exclude_checks) for _ in range(args.runs)]
+        walls = [r.wall for r in runs]
+        per_user = statistics.median(walls) / users * 1e6
         print(
-            f"{users:>7,} {results:>8,} {wall:>7.2f} {cpu:>7.2f} {rss:>8.0f} {per_user:>8.0f} "
-            f"{mib:>9.1f}",
+            f"{users:>7,} {runs[0].results:>8,} {spread(walls):>25} "
+            f"{spread([r.cpu for r in runs]):>24} {max(r.rss for r in runs):>8.0f} "
+            f"{per_user:>8.0f} {runs[0].json_mib:>9.1f}",
             flush=True,
         )
     print(
-        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; RSS is the peak "
-        "of any child so far)"
+        f"({args.runs} run(s) per size; RSS is the largest peak of one run; µs/user from the "
+        f"median wall time; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
     )
 
 
