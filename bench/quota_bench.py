@@ -78,6 +78,16 @@ class _CountThrottles(logging.Filter):
         return False
 
 
+def own_peak_kib() -> int:
+    """This process's peak RSS since it started its program (``VmHWM``): ``ru_maxrss``
+    also counts the pages it shared with its parent until exec, and this script holds the
+    generated worlds and parsed reports."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def child(stats_file: str, argv: list[str]) -> None:
     """Child process: ``ram-audit ARGV`` with a throttle counter; writes stats on exit
     (with CLOCK_MONOTONIC times of its phases, comparable with the parent's on Linux)."""
@@ -96,7 +106,8 @@ def child(stats_file: str, argv: list[str]) -> None:
         code = exc.code if isinstance(exc.code, int) else 1
     counter.marks["done"] = time.monotonic()
     Path(stats_file).write_text(json.dumps({"throttled": counter.count, "exit": code,
-                                            "marks": counter.marks}))
+                                            "marks": counter.marks,
+                                            "peak_kib": own_peak_kib()}))
     sys.exit(code)
 
 
@@ -206,7 +217,7 @@ def run_row(label: str, world: Any, world_file: Path, command: str, qps: float,
     floor = floor_calls(world)
     return Row(label, sum(calls.values()), sum(floor.values()), counted["throttled"], wall,
                usage.ru_utime + usage.ru_stime, phases(started, ended, counted["marks"]),
-               usage.ru_maxrss / 1024, max(floor.values()) / qps, unknown, counted["exit"])
+               counted["peak_kib"] / 1024, max(floor.values()) / qps, unknown, counted["exit"])
 
 
 def startup_seconds() -> dict[str, float]:
