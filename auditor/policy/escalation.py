@@ -129,9 +129,14 @@ class EscalationGraphBuilder(GraphBuilder):
                 if kind in within:
                     within[kind].add(name)
             found: set[str] = set()
+            hits: dict[int, bool] = {}  # by scope: holders of one profile share theirs
             for holder in holders:
-                if all(within[k].isdisjoint(names)
-                       for k, sets in scopes[holder].items() for names in sets):
+                scope = scopes[holder]
+                hit = hits.get(id(scope))
+                if hit is None:
+                    hit = hits[id(scope)] = not all(
+                        within[k].isdisjoint(names) for k, sets in scope.items() for names in sets)
+                if not hit:
                     continue  # none of its grants covers a node found in the last round
                 rank = self._rank[holder]
                 for item in self.edges.take_over_fans(holder, within):

@@ -108,6 +108,8 @@ TAKE_OVER_ORDER = {p: i for i, p in enumerate((
     "update-role-trust", "pass-role-ecs", "join-group"))}
 #: Target names by kind (``user``, ``role``, ``group``) a take-over search is limited to.
 Within = Mapping[str, Set[str]]
+#: By kind, sets of names covering every target of a node's take-over edges.
+Scope = dict[str, list[frozenset[str]]]
 
 
 def _edge(source: str, target: str, primitive: str, auths: list[Authorization],
@@ -158,6 +160,7 @@ class EdgeBuilder:
         self._trust_evidence_of: dict[str, Callable[[str], tuple[Evidence, ...]]] = {}
         self._attach_choice: dict[tuple[Profile, str], tuple[str, Authorization] | None] = {}
         self._gates: dict[tuple[frozenset[str], str], tuple[Callable[[str], Edge | None], ...]] = {}
+        self._scopes: dict[tuple[Profile, bool], Scope] = {}
 
     def _alike_for_own(self, role: str) -> bool:
         found = self._alike.get(role)
@@ -227,10 +230,19 @@ class EdgeBuilder:
         """Whether ``node`` holds some Allow of a take-over action (a superset)."""
         return bool(self.az.allowed_actions(node) & _TAKE_OVER)
 
-    def take_over_scope(self, node: str) -> dict[str, list[frozenset[str]]]:
+    def take_over_scope(self, node: str) -> Scope:
         """By kind, sets of names that together hold every target some take-over edge of
         ``node`` may have (a superset: what its Allow statements of take-over actions
-        cover)."""
+        cover). It depends on ``node``'s holdings and on whether it is a user alone, so it
+        is one object per profile and kind: do not change it."""
+        user = node.startswith("user/")
+        key = (self.world.model.profile(node), user)
+        found = self._scopes.get(key)
+        if found is None:
+            found = self._scopes[key] = self._scope(node, user)
+        return found
+
+    def _scope(self, node: str, user: bool) -> Scope:
         allowed = self.az.allowed_actions(node)
         w = self.world
 
@@ -238,12 +250,9 @@ class EdgeBuilder:
             return [t for a in actions if a.lower() in allowed
                     for t in w.allow_targets(node, a, kind) if t]
 
-        scope = {"user": covered(tuple(a for a, _ in _CREDENTIAL_PRIMITIVES), "user"),
-                 "role": covered((ASSUME_ROLE, "ram:PassRole"), "role"),
-                 "group": []}
-        if node.startswith("user/"):
-            scope["group"] = covered(("ram:AddUserToGroup",), "group")
-        return scope
+        return {"user": covered(tuple(a for a, _ in _CREDENTIAL_PRIMITIVES), "user"),
+                "role": covered((ASSUME_ROLE, "ram:PassRole"), "role"),
+                "group": covered(("ram:AddUserToGroup",), "group") if user else []}
 
     def take_over(self, node: str, within: Within | None = None) -> Iterator[Edge]:
         """The take-over edges of ``node`` (only onto the targets ``within``, by kind,
