@@ -24,6 +24,9 @@ from auditor.policy.patterns import (
 )
 
 _ANY = Arn("*")  # every resource: what a blind decision is decided on
+#: A holding's (holding, statement, via ``ims:``) entries by indexed action, and the
+#: indexed actions it allows (see :meth:`Authorizer._holding_index`).
+_HeldIndex = tuple[dict[str, tuple[tuple[Holding, Statement, bool], ...]], frozenset[str]]
 #: A name no real object has, used to instantiate probe patterns.
 FRESH = "zq0probe"
 
@@ -126,6 +129,7 @@ class Authorizer:
         #: alike share their statements by action, allowed actions and blind decisions
         self._indexed: dict[Profile, dict[str, list[tuple[Holding, Statement, bool]]]] = {}
         self._by_policy: dict[tuple[str, str], dict[str, tuple[tuple[Statement, bool], ...]]] = {}
+        self._by_holding: dict[tuple[str, str, str], _HeldIndex] = {}
         self.indexed_actions: frozenset[str] = frozenset()
         self._indexed_services: frozenset[str] = frozenset()
         self._allowed: dict[Profile, frozenset[str]] = {}
@@ -140,6 +144,7 @@ class Authorizer:
             {a.partition(":")[0] for a in self.indexed_actions} | {"ims"})
         self._indexed.clear()
         self._by_policy.clear()
+        self._by_holding.clear()
         self._allowed.clear()
         self._blind.clear()
         self._seeing.clear()
@@ -156,14 +161,28 @@ class Authorizer:
             self._by_policy[holding.policy.key] = found
         return found
 
+    def _holding_index(self, holding: Holding) -> _HeldIndex:
+        """One holding's (holding, statement, via ``ims:``) entries by indexed action, and
+        the indexed actions it allows: built once per holding (many profiles share one),
+        so that a profile's index only joins its holdings' entries."""
+        key = (*holding.policy.key, holding.how)
+        found = self._by_holding.get(key)
+        if found is None:
+            entries = {action: tuple((holding, s, v) for s, v in hits)
+                       for action, hits in self._policy_index(holding).items()}
+            allowed = frozenset(action for action, hits in entries.items()
+                                if any(stmt.allows for _, stmt, _ in hits))
+            found = self._by_holding[key] = (entries, allowed)
+        return found
+
     def _node_index(self, node_id: str) -> dict[str, list[tuple[Holding, Statement, bool]]]:
         profile = self.model.profile(node_id)
         found = self._indexed.get(profile)
         if found is None:
             found = {}
             for holding in self.model.held_by(node_id):
-                for action, hits in self._policy_index(holding).items():
-                    found.setdefault(action, []).extend((holding, s, v) for s, v in hits)
+                for action, entries in self._holding_index(holding)[0].items():
+                    found.setdefault(action, []).extend(entries)
             self._indexed[profile] = found
         return found
 
@@ -194,10 +213,8 @@ class Authorizer:
         profile = self.model.profiles.get(node_id, node_id)  # (model.profile, inlined)
         found = self._allowed.get(profile)
         if found is None:
-            found = self._allowed[profile] = frozenset(
-                action for action, hits in self._node_index(node_id).items()
-                if any(stmt.allows for _, stmt, _ in hits)
-            )
+            found = self._allowed[profile] = frozenset().union(
+                *(self._holding_index(h)[1] for h in self.model.held_by(node_id)))
         return found
 
     def matching(
