@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from auditor.findings import Status, trusted
-from auditor.policy.decisions import EvidenceTexts
+from auditor.policy.decisions import Decision, EvidenceTexts
 from auditor.policy.edges import Edge, path_decision
 from auditor.policy.engine import PolicyEngine
 from auditor.policy.paths import BUILT_PATHS
@@ -30,6 +30,8 @@ PATH_CHECKS = ("principal_no_escalation_path", "external_principal_no_admin_path
 _HOP_FIELDS = set(EscalationHop.model_fields)
 _PATH_FIELDS = set(EscalationPath.model_fields)
 _PRINCIPAL_FIELDS = set(EscalationPrincipal.model_fields)
+#: A path's decision as its view spells it (an enum's ``value`` is a slow property).
+_VALUE = {d: d.value for d in Decision}
 
 
 def node_of(result: Result) -> str:
@@ -60,8 +62,12 @@ class Hops:
         self._seen[id(edge)] = (edge, found)  # keeps ``edge`` (its id) alive
         return found
 
+    def views(self) -> list[EscalationHop]:
+        """Every view built, in the order first asked for."""
+        return list(self._views.values())
+
     def _hop(self, edge: Edge) -> EscalationHop:
-        decision = "CONDITIONAL" if edge.decision.value == "CONDITIONAL" else "ALLOW"
+        decision = "CONDITIONAL" if edge.decision is Decision.CONDITIONAL else "ALLOW"
         grants = list(self._texts.distinct(edge.evidence))
         if edge.via:
             grants.append("after " + ", ".join(f"{v.source} -[{v.primitive}]-> {v.target}"
@@ -79,19 +85,15 @@ def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]
         return None
     engine = PolicyEngine.from_snapshot(snapshot)
     principals: list[EscalationPrincipal] = []
-    edges: dict[int, EscalationHop] = {}  # one view per (source, primitive, target): by id
     view = Hops(engine.evidence_texts)
     for result in failing:
         node = node_of(result)
         paths = engine.path_summary(node, REPORT_PATHS)
-        views = []
-        for path in paths.shown:
-            hops = [view(e) for e in path]
-            for h in hops:
-                edges.setdefault(id(h), h)
-            views.append(trusted(EscalationPath, {"decision": path_decision(path).value,
-                                                  "hops": hops}, _PATH_FIELDS))
+        views = [trusted(EscalationPath, {"decision": _VALUE[path_decision(path)],
+                                          "hops": [view(e) for e in path]}, _PATH_FIELDS)
+                 for path in paths.shown]
         principals.append(trusted(EscalationPrincipal, {
             "node": node, "check_id": result.check_id, "result_uid": result.uid,
             "paths": views, "paths_total": paths.total}, _PRINCIPAL_FIELDS))
-    return EscalationInfo(principals=principals, edges=list(edges.values()))
+    # each hop's view is built where it first appears: the subgraph's edges in path order
+    return EscalationInfo(principals=principals, edges=view.views())

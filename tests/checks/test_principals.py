@@ -170,6 +170,36 @@ def test_many_paths_are_counted_and_the_shortest_listed() -> None:
     assert len(section.edges) == 2 * REPORT_PATHS  # only the kept paths' hops
 
 
+def test_the_sections_edges_are_each_hop_once_in_the_order_paths_first_name_them() -> None:
+    """Two principals reach the same administrators: the hops onto admin are shared, and
+    the section's subgraph lists every hop of the kept paths once, where it first appears."""
+    from auditor.engine import Evaluation, evaluate
+    from auditor.registry import LoadedCheck
+
+    admins = ["admin00", "admin01"]
+    makers = ["fail_keymaker1", "fail_keymaker2"]
+    snap = make_snapshot(
+        users=[*(make_user(a) for a in admins), *(make_user(m) for m in makers)],
+        policies=[admin_policy(*(f"user/{a}" for a in admins)),
+                  policy("keys", allow("ram:CreateAccessKey", user_arn("admin*")),
+                         to=[f"user/{m}" for m in makers])],
+    )
+    checks = [LoadedCheck(PrincipalNoEscalationPath, "builtin", "checks")]
+    section = evaluate(snap, Evaluation(checks=checks)).escalation
+    assert section is not None
+    assert [p.node for p in section.principals] == [f"user/{m}" for m in makers]
+    named = [(h.source, h.primitive, h.target) for p in section.principals
+             for path in p.paths for h in path.hops]
+    assert len(named) == 8 and len(set(named)) == 6  # two hops onto admin shared
+    assert [(h.source, h.primitive, h.target) for h in section.edges] == list(
+        dict.fromkeys(named))
+    by_hop = {(h.source, h.primitive, h.target): h for h in section.edges}
+    for principal in section.principals:  # one view per hop, shared by the paths
+        for path in principal.paths:
+            assert all(h is by_hop[(h.source, h.primitive, h.target)] for h in path.hops)
+            assert path.decision == "ALLOW"
+
+
 def test_escalation_verdicts() -> None:
     seen = statuses(run_check(PrincipalNoEscalationPath, escalation_world(),
                               allowed_principals=["user/pass_allowed"]))
