@@ -182,6 +182,7 @@ class PathFinder:
         #: per (source, goal): the limit built (None: every path) and the summary
         self._summaries: dict[tuple[str, str], tuple[int | None, PathSummary]] = {}
         self._fans: _FanIndex | None = None
+        self._unknown: bool | None = None
         self._openings: dict[tuple[str, str], _Opening] = {}
         self._fan_edges: dict[tuple[int, str], Edge] = {}  # the graph keeps its fans alive
         self._firsts: dict[tuple[object, ...], list[tuple[Order, tuple[Evidence, ...]]]] = {}
@@ -189,11 +190,20 @@ class PathFinder:
     def toward(self, goal: str, *, unknown_as_allow: bool = False) -> dict[str, Edge]:
         """For every node with a path to ``goal``: the first edge of one shortest path
         (nearest nodes first)."""
+        if unknown_as_allow and not self._has_unknown():
+            unknown_as_allow = False  # the same search: share it
         key = (goal, unknown_as_allow)
         found = self._toward.get(key)
         if found is None:
             found = self._toward[key] = self._backwards({goal}, unknown_as_allow)
         return found
+
+    def _has_unknown(self) -> bool:
+        """Whether some edge or fan of the graph is UNKNOWN (most accounts: none)."""
+        if self._unknown is None:
+            self._unknown = any(e.decision is Decision.UNKNOWN for e in self.graph.edges) or any(
+                fan.decision is Decision.UNKNOWN for _, fan in self.graph.fans)
+        return self._unknown
 
     def _backwards(self, goals: set[str], unknown_as_allow: bool) -> dict[str, Edge]:
         found: dict[str, Edge] = {}

@@ -101,6 +101,20 @@ def test_unknown_edges_never_form_paths_but_are_seen_with_unknown_as_allow() -> 
     assert eng.can_reach("user/dev", unknown_as_allow=True)
 
 
+def test_without_unknown_edges_the_search_with_unknown_as_allow_is_the_same_one() -> None:
+    """No edge of the graph is UNKNOWN: one search answers both questions; one unknown
+    edge (an unreadable trust policy) makes the second search its own."""
+    known = chain_world()
+    finder = known.finder
+    assert finder.toward("admin", unknown_as_allow=True) is finder.toward("admin")
+    unknown = engine(users=["dev"], roles=[role("ci", document=None)], policies=[
+        policy("dev", allow("sts:AssumeRole", role_arn("ci")), to=["user/dev"]),
+        admin_policy(to=["role/ci"]),
+    ])
+    assumed = unknown.finder.toward("admin", unknown_as_allow=True)
+    assert "user/dev" in assumed and "user/dev" not in unknown.finder.toward("admin")
+
+
 def test_attach_admin_to_reachable_carries_the_path_to_its_target() -> None:
     """dev can take over ops (access key) and may attach policies to ops, not to itself."""
     eng = engine(users=["dev", "ops"], policies=[
