@@ -152,6 +152,7 @@ class EdgeBuilder:
         self._trust_groups: dict[str, tuple[list[tuple[Decision, frozenset[str]]],
                                             frozenset[str]]] = {}
         self._two: frozenset[str] | None = None
+        self._alike_facts: list[tuple[str, list[str]]] | None = None
         self._users_by_fact: dict[str, tuple[list[tuple[Decision, frozenset[str]]],
                                              frozenset[str]]] = {}
         self._ecs_trust: dict[str, Authorization] = {}  # role -> whether ECS may assume it
@@ -346,10 +347,28 @@ class EdgeBuilder:
         """Live users with two AccessKeys (all of them listed): taking one over needs
         ``ram:DeleteAccessKey`` on it too."""
         if self._two is None:
+            w = self.world
             self._two = frozenset(
-                u for u in self.world.live_users if "access_keys" not in self._gaps(u)
-                and len(self.world.users[u].access_keys) >= 2)
+                u for one, users in self._by_facts() if "access_keys" not in self._gaps(one)
+                and len(w.users[one].access_keys) >= 2 for u in users)
         return self._two
+
+    def _by_facts(self) -> list[tuple[str, list[str]]]:
+        """Live users grouped by every fact of a user that :meth:`_needs_more`,
+        :meth:`_user_fact` and :meth:`_two_keys` read (two AccessKeys, a login profile, MFA,
+        which of them could not be collected), each group with one of its users: their
+        rules are applied once per group, not once per user and action."""
+        if self._alike_facts is None:
+            w = self.world
+            groups: dict[tuple[bool, ...], list[str]] = {}
+            for name in w.live_users:
+                user = w.users[name]
+                gaps = self._gaps(name)
+                key = (len(user.access_keys) >= 2, user.has_login_profile, user.mfa_bound,
+                       "access_keys" in gaps, "login_profile" in gaps, "mfa" in gaps)
+                groups.setdefault(key, []).append(name)
+            self._alike_facts = [(users[0], users) for users in groups.values()]
+        return self._alike_facts
 
     def _alike_users(self, action: str) -> tuple[list[tuple[Decision, frozenset[str]]],
                                                   frozenset[str]]:
@@ -360,11 +379,11 @@ class EdgeBuilder:
         if found is None:
             by: dict[Decision, set[str]] = {}
             rest: set[str] = set()
-            for user in self.world.live_users:
-                if self._needs_more(action, user):
-                    rest.add(user)
-                elif (extra := self._user_fact(action, user)) is not None:
-                    by.setdefault(extra, set()).add(user)
+            for one, users in self._by_facts():  # users alike to ``one`` for these rules
+                if self._needs_more(action, one):
+                    rest.update(users)
+                elif (extra := self._user_fact(action, one)) is not None:
+                    by.setdefault(extra, set()).update(users)
             found = self._users_by_fact[action] = (
                 [(d, frozenset(u)) for d, u in sorted(by.items())], frozenset(rest))
         return found

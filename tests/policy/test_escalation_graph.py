@@ -289,3 +289,29 @@ def test_a_trust_alike_for_own_principals_decides_alike_for_each_of_them() -> No
                 assert trust_decision(trust, node, w.account_id) == trust_decision(
                     trust, first, w.account_id), (name, node)
     assert alike > 0 and named > 0
+
+
+def test_users_grouped_by_their_facts_get_the_decision_each_gets_alone() -> None:
+    """The fans' user classes are decided once per group of users with the same facts
+    (keys, login profile, MFA, what could not be collected): on worlds with every mix of
+    them, each user lands where the rules put it when applied to it alone."""
+    groups_seen = 0
+    for seed in range(40):
+        eng = random_world(seed)
+        builder, w = EdgeBuilder(eng.world), eng.world
+        for action in ("ram:CreateAccessKey", "ram:CreateLoginProfile",
+                       "ram:UpdateLoginProfile"):
+            alike, rest = builder._alike_users(action)
+            placed = {u: d for d, users in alike for u in users}
+            for user in w.live_users:
+                if builder._needs_more(action, user):
+                    assert user in rest and user not in placed, (seed, action, user)
+                else:
+                    assert user not in rest, (seed, action, user)
+                    assert placed.get(user) == builder._user_fact(action, user), (
+                        seed, action, user)
+        two = {u for u in w.live_users if "access_keys" not in builder._gaps(u)
+               and len(w.users[u].access_keys) >= 2}
+        assert builder._two_keys() == two, seed
+        groups_seen += len(builder._by_facts())
+    assert groups_seen > 40 * 2  # the worlds mix the facts
