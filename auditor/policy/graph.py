@@ -216,10 +216,15 @@ def add_principal_nodes(graph: Graph, world: World) -> None:
     flagged): the nodes of both the full and the escalation graph."""
     graph.add_node(ADMIN)
     graph.add_node(ROOT)
+    nodes = graph.nodes  # each principal's Node made here (as add_node would), once
     for user in world.snapshot.users:
-        graph.add_node(f"user/{user.name}", frozen=user.frozen)
+        node_id = f"user/{user.name}"
+        if node_id not in nodes:
+            nodes[node_id] = Node(node_id, "user", user.frozen, False)
     for role in world.snapshot.roles:
-        graph.add_node(f"role/{role.name}", service_linked=role.is_service_linked)
+        node_id = f"role/{role.name}"
+        if node_id not in nodes:
+            nodes[node_id] = Node(node_id, "role", False, role.is_service_linked)
 
 
 class GraphBuilder:
