@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from auditor.findings import Status, trusted
 from auditor.policy.decisions import Decision, EvidenceTexts
-from auditor.policy.edges import Edge, path_decision
+from auditor.policy.edges import Edge, Path, path_decision
 from auditor.policy.engine import PolicyEngine
 from auditor.policy.paths import BUILT_PATHS
 from auditor.report import (
@@ -51,10 +51,19 @@ class Hops:
         self._views: dict[tuple[str, str, str], EscalationHop] = {}
         self._seen: dict[int, tuple[Edge, EscalationHop]] = {}
 
-    def __call__(self, edge: Edge) -> EscalationHop:
-        seen = self._seen.get(id(edge))  # most hops are one Edge object each time
-        if seen is not None:
-            return seen[1]
+    def path(self, path: Path) -> EscalationPath:
+        """The view of ``path``: its hops' views (most are views of one Edge object each
+        time: looked up here, not through a call per hop)."""
+        seen = self._seen
+        hops = []
+        for edge in path:
+            found = seen.get(id(edge))
+            hops.append(found[1] if found is not None else self._first(edge))
+        return trusted(EscalationPath, {"decision": _VALUE[path_decision(path)],
+                                        "hops": hops}, _PATH_FIELDS)
+
+    def _first(self, edge: Edge) -> EscalationHop:
+        """The view of an Edge object not seen before (another may have its hop)."""
         key = (edge.source, edge.primitive, edge.target)
         found = self._views.get(key)
         if found is None:
@@ -89,11 +98,9 @@ def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]
     for result in failing:
         node = node_of(result)
         paths = engine.path_summary(node, REPORT_PATHS)
-        views = [trusted(EscalationPath, {"decision": _VALUE[path_decision(path)],
-                                          "hops": [view(e) for e in path]}, _PATH_FIELDS)
-                 for path in paths.shown]
         principals.append(trusted(EscalationPrincipal, {
             "node": node, "check_id": result.check_id, "result_uid": result.uid,
-            "paths": views, "paths_total": paths.total}, _PRINCIPAL_FIELDS))
+            "paths": [view.path(p) for p in paths.shown], "paths_total": paths.total},
+            _PRINCIPAL_FIELDS))
     # each hop's view is built where it first appears: the subgraph's edges in path order
     return EscalationInfo(principals=principals, edges=view.views())
