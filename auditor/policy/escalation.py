@@ -123,11 +123,13 @@ class EscalationGraphBuilder(GraphBuilder):
         frontier = reach - {ADMIN}
         scopes = {holder: self.edges.take_over_scope(holder) for holder in holders}
         while frontier:
-            within: dict[str, set[str]] = {"user": set(), "role": set(), "group": set()}
+            names: dict[str, set[str]] = {"user": set(), "role": set(), "group": set()}
             for node in frontier:
                 kind, _, name = node.partition("/")
-                if kind in within:
-                    within[kind].add(name)
+                if kind in names:
+                    names[kind].add(name)
+            # frozen: one object per kind and round, which World.decide_targets recognises
+            within = {kind: frozenset(found) for kind, found in names.items()}
             found: set[str] = set()
             hits: dict[int, bool] = {}  # by scope: holders of one profile share theirs
             for holder in holders:

@@ -454,8 +454,9 @@ class EdgeBuilder:
         w = self.world
         updatable = w.decide_targets(node, "ram:UpdateRole", "role", Context(ram_trust=True),
                                      within=within)
-        assumable = w.decide_targets(node, ASSUME_ROLE, "role",
-                                     within=w.trusting(node, within).union(updatable))
+        trusting = w.trusting(node, within)
+        assumable = w.decide_targets(node, ASSUME_ROLE, "role", within=trusting.union(
+            updatable) if updatable else trusting)
         targets: Set[str] = assumable.keys()
         if fans and isinstance(assumable, Decided) and assumable.uniform is not None:
             alike, targets = self._role_fans(node, name, assumable)

@@ -125,7 +125,12 @@ class World:
         self._targets: dict[tuple[int, TargetKind], frozenset[str]] = {}
         self._evidence: dict[tuple[int, int], Evidence] = {}
         self._trust_named: dict[str, frozenset[str] | None] = {}
+        #: (profile, action, kind, context) -> the ``within`` of the last decide_targets
+        #: for it, and its answer (see there)
+        self._decided: dict[tuple[Profile, str, TargetKind, str, bool],
+                            tuple[frozenset[str] | None, Mapping[str, Authorization]]] = {}
         self._broad: set[str] | None = None
+        self._trusting_any: tuple[frozenset[str], frozenset[str]] | None = None
         #: policy key -> (admin Allows, disqualifying Denies, other Denies); see graph.py
         self.admin_parts: dict[tuple[str, str], AdminParts] = {}
         #: profile -> its full-admin edge's parts, or None (no edge): see graph.py
@@ -245,7 +250,24 @@ class World:
         """The targets of ``kind`` (of ``within``, when given) that ``node`` may do
         ``action`` on (ALLOW or CONDITIONAL), decided as :meth:`Authorizer.authorize`
         would: the target set from the statements' precomputed target sets, each target's
-        decision when it is looked up."""
+        decision when it is looked up.
+
+        The answer depends on ``node``'s holdings alone, not on ``node``: the last one per
+        profile, action, kind and context is kept with the ``within`` it was for (None or
+        a frozenset), and given again for that same ``within`` object (one round of the
+        escalation graph's search asks every holder about one set of targets)."""
+        if within is not None and not isinstance(within, frozenset):
+            return self._decide_targets(node, action, kind, context, within)
+        key = (self.model.profile(node), action, kind, context.service, context.ram_trust)
+        last = self._decided.get(key)
+        if last is not None and last[0] is within:
+            return last[1]
+        found = self._decide_targets(node, action, kind, context, within)
+        self._decided[key] = (within, found)
+        return found
+
+    def _decide_targets(self, node: str, action: str, kind: TargetKind, context: Context,
+                        within: AbstractSet[str] | None) -> Mapping[str, Authorization]:
         matching = self.authorizer.matching(node, action)
         if not matching:
             return _NONE
@@ -325,9 +347,11 @@ class World:
             return key in self.authorizer.allowed_actions(node)
         return any(stmt.allows for _, stmt, _ in self.authorizer.matching(node, action))
 
-    def trusting(self, node: str, among: AbstractSet[str] | None = None) -> set[str]:
+    def trusting(self, node: str, among: AbstractSet[str] | None = None
+                 ) -> set[str] | frozenset[str]:
         """Roles (of ``among``, when given) whose trust policy may name ``node`` (a
-        superset)."""
+        superset). Those of a frozen ``among`` for a node no trust names by name are one
+        frozenset, kept for the last such ``among`` (see :meth:`decide_targets`)."""
         if self._broad is None:
             self._broad = set()
             self._exact: dict[str, set[str]] = {}
@@ -341,6 +365,11 @@ class World:
         exact = self._exact.get(node.lower(), set())
         if among is None:
             return self._broad | exact
+        if not exact and isinstance(among, frozenset):
+            last = self._trusting_any
+            if last is None or last[0] is not among:
+                last = self._trusting_any = (among, frozenset(among & self._broad))
+            return last[1]
         return {r for r in among if r in self._broad or r in exact}
 
     def sources(self) -> Iterator[str]:

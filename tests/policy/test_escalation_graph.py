@@ -29,6 +29,7 @@ from policy_worlds import (
 )
 
 from auditor.policy import ADMIN, Decision, Path, PolicyEngine, path_decision
+from auditor.policy.authorize import NO_CONTEXT, Context
 from auditor.policy.escalation import build_escalation_graph
 from auditor.policy.paths import PathFinder
 from auditor.policy.primitives import EdgeBuilder
@@ -315,3 +316,30 @@ def test_users_grouped_by_their_facts_get_the_decision_each_gets_alone() -> None
         assert builder._two_keys() == two, seed
         groups_seen += len(builder._by_facts())
     assert groups_seen > 40 * 2  # the worlds mix the facts
+
+
+def test_targets_decided_once_per_round_are_those_each_holder_would_get() -> None:
+    """World.decide_targets gives a profile's answer again only for the same frozen set of
+    targets (one search round), and World.trusting one set for the nodes no trust names:
+    round after round, every source gets what a fresh world decides for it alone."""
+    checked = 0
+    for seed in range(20):
+        w, fresh = random_world(seed).world, random_world(seed).world
+        rng = random.Random(seed)
+        for kind, action, context in (
+                ("user", "ram:CreateAccessKey", NO_CONTEXT), ("role", "sts:AssumeRole", NO_CONTEXT),
+                ("role", "ram:PassRole", Context(service="ecs.aliyuncs.com")),
+                ("role", "ram:UpdateRole", Context(ram_trust=True)),
+                ("group", "ram:AddUserToGroup", NO_CONTEXT)):
+            names = sorted(w.names(kind))
+            rounds = [frozenset(rng.sample(names, len(names) // 2)) for _ in range(3)]
+            for within in [*rounds, None, rounds[0]]:
+                for node in w.sources():
+                    got = w.decide_targets(node, action, kind, context, within)
+                    want = fresh._decide_targets(node, action, kind, context, within)
+                    assert dict(got) == dict(want), (seed, node, action)
+                    if within is not None and kind == "role":
+                        assert set(w.trusting(node, within)) == set(
+                            fresh.trusting(node, set(within))), (seed, node)
+                    checked += len(want)
+    assert checked > 0
