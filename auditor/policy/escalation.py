@@ -22,7 +22,6 @@ from collections.abc import Iterable, Iterator
 
 from auditor.policy.edges import ADMIN, Edge, Fan
 from auditor.policy.graph import (
-    ATTACH_ACTIONS,
     ROOT_EDGE,
     Graph,
     GraphBuilder,
@@ -79,21 +78,20 @@ class EscalationGraphBuilder(GraphBuilder):
         sources = list(w.sources())
         for node in sources:
             self._head(node)
+        takers = [n for n in sources if self._takes_over(n)]  # only _head adds admins
         groups = {"group": frozenset(w.groups)}
-        joined = sorted({e.target for node in sources if self._takes_over(node)
-                         for e in self.edges.take_over(node, groups)})
+        joined = sorted({e.target for node in takers for e in self.edges.take_over(node, groups)})
         for group in joined:
             self._head(group)
         externals: list[tuple[Key, Edge]] = [
             ((1, e.target, e.source), e) for e in external_edges(w)]
         for source in [*sources, *joined]:
-            if source in self.admins or not any(w.has_allow(source, a) for a in ATTACH_ACTIONS):
+            if source in self.admins or not self._may_attach(source):
                 continue
             edge = self._reachable_edge(source)
             if edge is not None:
                 self._keyed.append(((2, self._rank[source]), edge))
-        holders = [n for n in [*sources, *joined] if self._takes_over(n)]
-        self._backwards(holders, externals)
+        self._backwards([*takers, *(n for n in joined if self._takes_over(n))], externals)
         self._out.clear()
         return self._graph()
 

@@ -18,6 +18,7 @@ from auditor.policy.trust import external_nodes, trust_decision
 from auditor.policy.world import AdminParts, FullAdminParts, World
 
 ATTACH_ACTIONS = ("ram:AttachPolicyToUser", "ram:AttachPolicyToRole", "ram:AttachPolicyToGroup")
+_ATTACH_KEYS = frozenset(a.lower() for a in ATTACH_ACTIONS)  # indexed: see GRAPH_ACTIONS
 #: A place among the edges into one node: see :meth:`Graph.take_over_place`.
 Place = tuple[int, int]
 _AFTER = 1 << 62
@@ -270,10 +271,14 @@ class GraphBuilder:
             self.admins.add(node)  # it can make itself admin
         return found + grants
 
+    def _may_attach(self, node: str) -> bool:
+        """Whether ``node`` holds some Allow of an attach action (``World.has_allow`` of
+        each, as one test of its allowed actions)."""
+        return not self.world.authorizer.allowed_actions(node).isdisjoint(_ATTACH_KEYS)
+
     def _attach_to_reachable(self, sources: list[str]) -> None:
-        w = self.world
         for source in sources:
-            if source in self.admins or not any(w.has_allow(source, a) for a in ATTACH_ACTIONS):
+            if source in self.admins or not self._may_attach(source):
                 continue
             edge = self._reachable_edge(source)
             if edge is not None:

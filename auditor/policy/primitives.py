@@ -229,7 +229,7 @@ class EdgeBuilder:
 
     def has_take_over(self, node: str) -> bool:
         """Whether ``node`` holds some Allow of a take-over action (a superset)."""
-        return bool(self.az.allowed_actions(node) & _TAKE_OVER)
+        return not self.az.allowed_actions(node).isdisjoint(_TAKE_OVER)
 
     def take_over_scope(self, node: str) -> Scope:
         """By kind, sets of names that together hold every target some take-over edge of
@@ -272,7 +272,7 @@ class EdgeBuilder:
     def _take_over(self, node: str, within: Within | None, *, fans: bool
                    ) -> Iterator[Edge | Fan]:
         allowed = self.az.allowed_actions(node)
-        if not allowed & _TAKE_OVER:
+        if allowed.isdisjoint(_TAKE_OVER):
             return
         kind, name = self._kind_name(node)
         if allowed & _CREDENTIALS and _some(within, "user"):

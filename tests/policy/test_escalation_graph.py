@@ -31,6 +31,7 @@ from policy_worlds import (
 from auditor.policy import ADMIN, Decision, Path, PolicyEngine, path_decision
 from auditor.policy.authorize import NO_CONTEXT, Context
 from auditor.policy.escalation import build_escalation_graph
+from auditor.policy.graph import ATTACH_ACTIONS
 from auditor.policy.paths import PathFinder
 from auditor.policy.primitives import EdgeBuilder
 from auditor.policy.trust import alike_for_own, trust_decision
@@ -343,3 +344,9 @@ def test_targets_decided_once_per_round_are_those_each_holder_would_get() -> Non
                             fresh.trusting(node, set(within))), (seed, node)
                     checked += len(want)
     assert checked > 0
+
+
+def test_the_attach_test_reads_indexed_actions() -> None:
+    """GraphBuilder._may_attach reads a node's allowed actions, which only hold indexed
+    actions: the attach actions must be among them, or no node would ever attach."""
+    assert {a.lower() for a in ATTACH_ACTIONS} <= random_world(0).world.authorizer.indexed_actions
