@@ -135,6 +135,7 @@ class Authorizer:
         self._allowed: dict[Profile, frozenset[str]] = {}
         self._blind: dict[tuple[Profile, str, str, bool], _Outcome] = {}
         self._seeing: set[tuple[Profile, str, str, bool]] = set()  # not blind
+        self._blind_alike: dict[tuple[object, ...], _Outcome] = {}  # see _decided_blind
 
     def index(self, actions: Iterable[str]) -> None:
         """Precompute, per node on first use, the statements covering each of ``actions``
@@ -148,6 +149,7 @@ class Authorizer:
         self._allowed.clear()
         self._blind.clear()
         self._seeing.clear()
+        self._blind_alike.clear()
 
     def _policy_index(self, holding: Holding) -> dict[str, tuple[tuple[Statement, bool], ...]]:
         found = self._by_policy.get(holding.policy.key)
@@ -337,9 +339,7 @@ class Authorizer:
         key = (self.model.profile(node_id), action, context.service, context.ram_trust)
         outcome = self._blind.get(key)
         if outcome is None:
-            outcome = self._decide(node_id, action, target, context)
-            if outcome.blind:
-                self._blind[key] = outcome
+            outcome = self._decided_blind(node_id, action, target, context, key)
         return Authorization(action, shown, outcome.decision, outcome.chosen,
                              tuple(dict.fromkeys([*notes, *outcome.notes])))
 
@@ -354,12 +354,43 @@ class Authorizer:
             return True
         if key in self._seeing:
             return False
-        outcome = self._decide(node_id, action, _ANY, context)
-        if outcome.blind:
-            self._blind[key] = outcome
-        else:
+        return self._decided_blind(node_id, action, _ANY, context, key).blind
+
+    def _decided_blind(self, node_id: str, action: str, target: Resource, context: Context,
+                       key: tuple[Profile, str, str, bool]) -> _Outcome:
+        """:meth:`_decide` when ``key`` (the node's profile, action, context) has no blind
+        outcome yet: a blind one is recorded for ``key``, and for every profile whose
+        statements for ``action`` come from the same holdings (many profiles differ only
+        in holdings that do not cover it), so it is decided once for all of them."""
+        alike: tuple[object, ...] | None = None
+        if key not in self._seeing:
+            alike = self._alike_key(node_id, action, context)
+            found = self._blind_alike.get(alike)
+            if found is not None:
+                self._blind[key] = found
+                return found
+        outcome = self._decide(node_id, action, target, context)
+        if not outcome.blind:  # blindness does not depend on the resource
             self._seeing.add(key)
-        return outcome.blind
+        else:
+            self._blind[key] = outcome
+            if alike is not None:
+                self._blind_alike[alike] = outcome
+        return outcome
+
+    def _alike_key(self, node_id: str, action: str, context: Context) -> tuple[object, ...]:
+        """All that :meth:`_decide` reads of the node: its holdings that cover ``action``
+        (what :meth:`matching` gives, in order) and its unreadable ones, by identity."""
+        held = self.model.held_by(node_id)
+        lowered = action.lower()
+        if lowered in self.indexed_actions:
+            covering = [h for h in held if lowered in self._holding_index(h)[0]]
+        else:
+            covering = [h for h in held if self.statements_for(h, action)]
+        unreadable = [h for h in held if not h.policy.document.readable]
+        return (tuple((*h.policy.key, h.how) for h in covering),
+                tuple((*h.policy.key, h.how) for h in unreadable),
+                action, context.service, context.ram_trust)
 
     def _decide(self, node_id: str, action: str, target: Resource, context: Context
                 ) -> _Outcome:

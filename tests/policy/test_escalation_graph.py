@@ -350,3 +350,36 @@ def test_the_attach_test_reads_indexed_actions() -> None:
     """GraphBuilder._may_attach reads a node's allowed actions, which only hold indexed
     actions: the attach actions must be among them, or no node would ever attach."""
     assert {a.lower() for a in ATTACH_ACTIONS} <= random_world(0).world.authorizer.indexed_actions
+
+
+def test_a_decision_shared_by_alike_profiles_is_each_ones_own() -> None:
+    """The authorizer decides a resource-blind request once for every profile whose
+    statements for the action come from the same holdings: asked in turn for every node,
+    it answers each as it does with nothing decided before (unreadable policies, Denies,
+    conditions, and an action outside its index included)."""
+    actions = ("ram:AttachPolicyToUser", "ram:CreateAccessKey", "sts:AssumeRole",
+               "ram:CreatePolicy", "ram:PassRole", "ram:ListUsers")
+    resources = ("*", user_arn("u0"), role_arn("r1"), ADMIN_POLICY)
+    shared_seen = 0
+    for seed in range(30):
+        eng = random_world(seed)
+        az = eng.world.authorizer
+        oracle = random_world(seed).world.authorizer
+        nodes = [*eng.world.sources(), *(f"group/{g}" for g in eng.world.groups)]
+        for action in actions:
+            for node in nodes:
+                for context in (NO_CONTEXT, Context(service="ecs.aliyuncs.com")):
+                    oracle._blind.clear()
+                    oracle._seeing.clear()
+                    oracle._blind_alike.clear()
+                    assert az.resource_blind(node, action, context) == oracle.resource_blind(
+                        node, action, context), (seed, node, action)
+                    for resource in resources:
+                        oracle._blind.clear()
+                        oracle._seeing.clear()
+                        oracle._blind_alike.clear()
+                        assert az.authorize(node, action, resource, context) == (
+                            oracle.authorize(node, action, resource, context)), (
+                            seed, node, action, resource)
+        shared_seen += len(az._blind) - len(az._blind_alike)
+    assert shared_seen > 0  # some profiles took another's decision
