@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from auditor.policy.decisions import Authorization, Decision, Evidence, lowest
@@ -102,11 +102,12 @@ def _matches_everything(stmt: Statement) -> bool:
     return stmt.resource is not None and any(p.text == "*" for p in stmt.resource)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Outcome:
     """One request's decision, evidence and notes; ``blind`` when every statement it
     weighed covers every resource (:func:`_matches_everything`): the outcome is then the
-    same for every resource, so it is kept per (profile, action, context)."""
+    same for every resource, so it is kept per (profile, action, context), one object for
+    the profiles that decide alike (compared by identity: see :meth:`blind_outcome`)."""
 
     decision: Decision
     chosen: tuple[Evidence, ...]
@@ -355,6 +356,14 @@ class Authorizer:
         if key in self._seeing:
             return False
         return self._decided_blind(node_id, action, _ANY, context, key).blind
+
+    def blind_outcome(self, node_id: str, action: str) -> Hashable | None:
+        """When :meth:`resource_blind`: one object for every node whose requests of
+        ``action`` decide alike (a key for what depends on that decision alone), else
+        None."""
+        if not self.resource_blind(node_id, action):
+            return None
+        return self._blind[(self.model.profile(node_id), normalise_action(action), "", False)]
 
     def _decided_blind(self, node_id: str, action: str, target: Resource, context: Context,
                        key: tuple[Profile, str, str, bool]) -> _Outcome:

@@ -11,7 +11,7 @@ target alike, no Deny) onto users or roles whose own facts decide their edge ali
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Set
+from collections.abc import Callable, Hashable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from functools import partial
 
@@ -159,7 +159,7 @@ class EdgeBuilder:
         self._alike: dict[str, bool] = {}
         self._by_kind: dict[tuple[str, str], Authorization] = {}
         self._trust_evidence_of: dict[str, Callable[[str], tuple[Evidence, ...]]] = {}
-        self._attach_choice: dict[tuple[Profile, str], tuple[str, Authorization] | None] = {}
+        self._attach_choice: dict[tuple[Hashable, str], tuple[str, Authorization] | None] = {}
         self._gates: dict[tuple[frozenset[str], str], tuple[Callable[[str], Edge | None], ...]] = {}
         self._scopes: dict[tuple[Profile, bool], Scope] = {}
 
@@ -195,12 +195,13 @@ class EdgeBuilder:
 
         When ``node``'s grants of ``action`` decide alike on every resource
         (:meth:`Authorizer.resource_blind`), so does the choice of admin policy: it is
-        made once per profile and action (every user holding one helpdesk policy may
-        attach to itself), and only the resource names ``target_arn``."""
-        if not self.az.resource_blind(node, action):
+        made once per such decision and action (every user holding one helpdesk policy
+        may attach to itself), and only the resource names ``target_arn``."""
+        outcome = self.az.blind_outcome(node, action)
+        if outcome is None:
             found = self._best_attach(node, action, target_arn)
             return None if found is None else found[1]
-        key = (self.world.model.profile(node), action)
+        key = (outcome, action)
         if key not in self._attach_choice:
             self._attach_choice[key] = self._best_attach(node, action, target_arn)
         found = self._attach_choice[key]

@@ -383,3 +383,21 @@ def test_a_decision_shared_by_alike_profiles_is_each_ones_own() -> None:
                             seed, node, action, resource)
         shared_seen += len(az._blind) - len(az._blind_alike)
     assert shared_seen > 0  # some profiles took another's decision
+
+
+def test_an_attach_choice_shared_by_alike_decisions_is_each_nodes_own() -> None:
+    """EdgeBuilder.best_attach chooses the admin policy once per resource-blind decision
+    (shared by alike profiles): each node gets what choosing for it alone gives."""
+    checked = 0
+    for seed in range(30):
+        eng = random_world(seed)
+        builder, alone = EdgeBuilder(eng.world), EdgeBuilder(random_world(seed).world)
+        for node in [*eng.world.sources(), *(f"group/{g}" for g in eng.world.groups)]:
+            for action, target in (("ram:AttachPolicyToUser", user_arn("u1")),
+                                   ("ram:AttachPolicyToRole", role_arn("r0")),
+                                   ("ram:AttachPolicyToGroup", group_arn("g0"))):
+                found = alone._best_attach(node, action, target)
+                assert builder.best_attach(node, action, target) == (
+                    None if found is None else found[1]), (seed, node, action)
+                checked += found is not None
+    assert checked > 0
