@@ -328,11 +328,11 @@ class World:
     def candidates(self, node: str, action: str, kind: TargetKind) -> frozenset[str]:
         """Names of ``kind`` objects that some Allow statement of ``node`` for ``action``
         may cover (a superset: each is then authorized precisely)."""
-        out: set[str] = set()
-        for _, stmt, _ in self.authorizer.matching(node, action):
-            if stmt.allows:
-                out |= self.statement_targets(stmt, kind)
-        return frozenset(out)
+        covered = self.allow_targets(node, action, kind)
+        first = covered[0] if covered else frozenset()
+        if all(t is first for t in covered):  # one set, often every user: not copied
+            return first
+        return frozenset().union(*covered)
 
     def may_trust(self, role: str, node: str) -> bool:
         """False when the role's trust policy certainly does not name ``node``."""
