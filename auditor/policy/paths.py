@@ -134,6 +134,13 @@ def _first(ordered: list[str], among: AbstractSet[str], count: int) -> list[str]
 
 
 _NO_PATHS = PathSummary((), 0, False, ())
+_EMPTY: frozenset[str] = frozenset()
+
+
+def _from(source: str, edge: Edge) -> Edge:
+    """``edge`` from ``source`` instead (an edge with no ``via`` or ``exceptions``)."""
+    return Edge(source, edge.target, edge.primitive, edge.decision, edge.authorizations,
+                edge.notes)
 #: The fewest paths a summary builds (see :meth:`PathFinder.summary`): the report's
 #: ``escalation`` section keeps this many per principal, the checks' messages fewer, so
 #: both read one summary.
@@ -186,6 +193,8 @@ class PathFinder:
         self._openings: dict[tuple[str, str], _Opening] = {}
         self._fan_edges: dict[tuple[int, str], Edge] = {}  # the graph keeps its fans alive
         self._firsts: dict[tuple[object, ...], list[tuple[Order, tuple[Evidence, ...]]]] = {}
+        #: per class of alike sources (see :meth:`_alike_key`): one source's summary
+        self._alike: dict[tuple[object, ...], PathSummary] = {}
 
     def toward(self, goal: str, *, unknown_as_allow: bool = False) -> dict[str, Edge]:
         """For every node with a path to ``goal``: the first edge of one shortest path
@@ -279,7 +288,7 @@ class PathFinder:
         found = self._summaries.get(key)
         if found is None or not _covers(found[0], limit):
             built = None if limit is None else max(limit, BUILT_PATHS)
-            found = self._summaries[key] = (built, self._summarise(source, goal, built))
+            found = self._summaries[key] = (built, self._summary_of(source, goal, built))
         summary = found[1]
         if limit is None or len(summary.shown) <= limit:
             return summary
@@ -358,6 +367,52 @@ class PathFinder:
     def _order(tree: _Tree, fan: Fan, name: str) -> Order:
         node = f"{fan.kind}/{name}"
         return (tree.depth[node] + 1, fan.primitive, node)
+
+    def _summary_of(self, source: str, goal: str, limit: int | None) -> PathSummary:
+        """:meth:`_summarise`, or the summary of an alike source (see :meth:`_alike_key`)
+        with ``source`` put in its first hops."""
+        key = self._alike_key(source, goal, limit)
+        if key is None:
+            return self._summarise(source, goal, limit)
+        found = self._alike.get(key)
+        if found is None:
+            found = self._summarise(source, goal, limit)
+            if all(not p[0].via and not p[0].exceptions for p in found.shown):
+                self._alike[key] = found
+            return found
+        return PathSummary(tuple((_from(source, p[0]), *p[1:]) for p in found.shown),
+                           found.total, found.allow, found.grants)
+
+    def _alike_key(self, source: str, goal: str, limit: int | None
+                   ) -> tuple[object, ...] | None:
+        """What ``source``'s summary is a function of, besides its name in the first hops,
+        when its paths all start with a fan of roles by trust (an assume-role fan): None
+        for other sources.
+
+        Such a source has no edge of its own, and no fan target's path to the goal runs
+        through it (``below`` it). Its paths are then: for each fan, its targets that reach
+        the goal (``names & reach``), each along the tree (which does not pass through the
+        source), their count, order and first hops' evidence; all read the fan's
+        primitive, kind, names, decision, grant evidence (``shared``) and trust evidence
+        function (one per kind of source: the roles' trust decides alike for each own
+        principal of that kind, and one :class:`Authorization` per role and kind is
+        given). So is the first hop itself, but its source: ``Edge(source, role, "assume-
+        role", decision, (grant, trust))`` (``_fan_assume_edge``), whose grant is the
+        uniform grant's ``(action, role ARN, decision, shared)``. Two sources with one key
+        thus have equal summaries but for that source (see the tests)."""
+        if self.graph.out.get(source):
+            return None
+        fans = self.graph.fans_out.get(source, ())
+        if not fans or any(fan.evidence is None or fan.primitive != "assume-role"
+                           for fan in fans):
+            return None
+        under = self._tree(goal).below(source)
+        if under and any(not under.get(fan.kind, _EMPTY).isdisjoint(fan.names)
+                         for fan in fans):
+            return None
+        return (goal, limit, source.partition("/")[0], *(
+            (fan.primitive, fan.kind, fan.names, fan.decision, fan.shared, fan.evidence)
+            for fan in fans))
 
     def _summarise(self, source: str, goal: str, limit: int | None) -> PathSummary:
         opening = self._opening(source, goal)

@@ -401,3 +401,74 @@ def test_an_attach_choice_shared_by_alike_decisions_is_each_nodes_own() -> None:
                     None if found is None else found[1]), (seed, node, action)
                 checked += found is not None
     assert checked > 0
+
+
+def crowd_world(seed: int) -> PolicyEngine:
+    """A world like :func:`random_world` with a crowd: users and roles that hold one of
+    a few ``sts:AssumeRole`` grants the same way (directly or through a group), some of
+    whom are targets of other grants too, so that many sources are alike."""
+    rng = random.Random(seed)
+    users = [f"u{i}" for i in range(rng.randint(6, 12))]
+    crowd = [f"c{i}" for i in range(rng.randint(4, 10))]
+    roles = [f"r{i}" for i in range(rng.randint(3, 7))]
+    made_users = tuple(
+        make_user(u, console=rng.random() < 0.5, mfa=rng.random() < 0.2,
+                  status="freeze" if rng.random() < 0.05 else "active")
+        for u in users + crowd)
+    made_roles = [role(r, *_trust(rng, users + crowd, roles),
+                       service_linked=rng.random() < 0.05) for r in roles]
+    made_roles += [role(r, trusts({"RAM": f"acs:ram::{ACCT}:root"})) for r in ("rc", "ra", "rk")]
+    groups = [group(f"g{i}", *rng.sample(users, rng.randint(0, 3))) for i in range(2)]
+    groups.append(group("gc", *rng.sample(crowd[2:], rng.randint(1, len(crowd) - 2))))
+    principals = [f"user/{u}" for u in users] + [f"role/{r}" for r in roles] + [
+        "group/g0", "group/g1"]
+    everyone = [f"user/{c}" for c in crowd[2:]] + ["role/rc", "group/gc"]
+    assume = [allow("sts:AssumeRole", role_arn("*")), allow("sts:AssumeRole", role_arn("r*")),
+              allow("sts:AssumeRole", role_arn("*"),
+                    Condition={"Bool": {"acs:MFAPresent": "true"}})]
+    policies = [
+        policy(f"p{i}", *(_statement(rng, users + crowd, roles)
+                          for _ in range(rng.randint(1, 3))),
+               to=rng.sample(principals + everyone[:2], rng.randint(1, 4)))
+        for i in range(rng.randint(5, 10))]
+    policies += [policy(f"a{i}", statement, to=rng.sample(everyone, rng.randint(1, 4)))
+                 for i, statement in enumerate(assume)]
+    # c0 and c1 take ra (often an administrator); rk's path runs through c0 (not c1),
+    # and both their fans hold rk
+    policies += [policy("a", assume[0], to=["user/c0", "user/c1"]),
+                 policy("k", allow("ram:CreateAccessKey", user_arn("c0")), to=["role/rk"])]
+    policies.append(admin_policy(to=rng.sample(principals, rng.randint(0, 1)) + (
+        ["role/ra"] if rng.random() < 0.7 else [])))
+    return PolicyEngine(make_snapshot(users=made_users, roles=tuple(made_roles),
+                                      groups=tuple(groups), policies=tuple(policies)))
+
+
+def test_sources_alike_but_for_their_name_share_one_summary() -> None:
+    """A summary shared by alike sources (PathFinder._alike_key: fans of roles by trust,
+    no edge of their own) is, with the source put in its first hops, the one each source
+    gets alone, whatever the limit and whichever source was asked first."""
+    shared = refused = 0
+    for seed in SEEDS:
+        for limit in (3, None):
+            eng, alone = crowd_world(seed), crowd_world(seed)
+            eng.escalation_graph()
+            finder = eng.finder
+            alone.finder._alike_key = lambda *_: None  # type: ignore[method-assign]
+            order = list(nodes(eng))
+            random.Random(seed).shuffle(order)
+            keys: dict[object, list[str]] = {}
+            for node in order:
+                summary = eng.path_summary(node, limit)
+                assert summary == alone.path_summary(node, limit), (seed, node)
+                assert all(p[0].source == node for p in summary.shown)
+                fans = finder.graph.fans_out.get(node, ())
+                if fans and not finder.graph.out.get(node) and summary.total:
+                    key = finder._alike_key(node, ADMIN, None if limit is None else 10)
+                    if key is None and all(f.primitive == "assume-role" for f in fans):
+                        refused += 1
+                    if key is not None:
+                        keys.setdefault(key, []).append(node)
+            shared += sum(len(v) - 1 for v in keys.values())
+    # the worlds have sources that share a summary, and some whose fan targets' paths run
+    # through them, which do not
+    assert shared > 0 and refused > 0, (shared, refused)
