@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from auditor.check import (
     AccountId,
@@ -69,6 +70,7 @@ class HopTexts:
     def __init__(self, texts: EvidenceTexts) -> None:
         self._texts = texts
         self._hops: dict[int, tuple[Edge, str]] = {}
+        self._parts: dict[object, _Parts] = {}
 
     def hop(self, edge: Edge) -> str:
         """``-[update-login-profile: Helpdesk (Custom, v1, group:helpdesk) statement 0
@@ -87,9 +89,24 @@ class HopTexts:
 
     def path(self, path: Path) -> str:
         """``user/a -[…]-> user/b -[…]-> admin`` with ``(conditional)`` when a hop is."""
+        return f"{path[0].source} {self.after(path)}"
+
+    def after(self, path: Path) -> str:
+        """:meth:`path` after its source (hop texts do not name their source)."""
         chain = " ".join(self.hop(e) for e in path)
         flag = " (conditional)" if path_decision(path) is Decision.CONDITIONAL else ""
-        return f"{path[0].source} {chain}{flag}"
+        return f"{chain}{flag}"
+
+    def parts(self, paths: PathSummary) -> _Parts:
+        """What :func:`paths_message` writes of ``paths`` but for its source: once for
+        the summaries of alike sources (equal but for that source, see
+        :attr:`PathSummary.alike`)."""
+        if paths.alike is None:
+            return _parts(paths, self)
+        found = self._parts.get(paths.alike)
+        if found is None:
+            found = self._parts[paths.alike] = _parts(paths, self)
+        return found
 
 
 _TEXTS: weakref.WeakKeyDictionary[PolicyEngine, HopTexts] = weakref.WeakKeyDictionary()
@@ -134,19 +151,38 @@ def held_phrase(held: str) -> str:
 MESSAGE_PATHS = 3
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """A FAIL message but for its source (see :func:`paths_message`)."""
+
+    how: str
+    count: str
+    listed: str | None  #: ``(the N shortest are listed; `` when not all are
+    paths: tuple[str, ...]  #: each shown path after its source
+    cut: str
+
+
+def _parts(paths: PathSummary, texts: HopTexts) -> _Parts:
+    shown = paths.shown[:MESSAGE_PATHS]
+    plural = "s" if paths.total != 1 else ""
+    listed = (f" (the {len(shown)} shortest are listed; `ram-audit query paths "
+              if paths.total > len(shown) else None)
+    return _Parts("" if paths.allow else "conditionally ", f"{paths.total} path{plural}",
+                  listed, tuple(texts.after(p) for p in shown),
+                  f"To cut the path{plural}, remove {first_grants(paths.grants)}.")
+
+
 def paths_message(who: str, paths: PathSummary, texts: HopTexts) -> str:
     """The FAIL message: the shortest paths (the first :data:`MESSAGE_PATHS` of
     ``paths``), hop by hop, their count, and every grant to remove."""
-    how = "" if paths.allow else "conditionally "
-    shown = paths.shown[:MESSAGE_PATHS]
-    listed = " | ".join(f"path {i}: {texts.path(p)}" for i, p in enumerate(shown, 1))
-    plural = "s" if paths.total != 1 else ""
-    count = f"{paths.total} path{plural}"
-    if paths.total > len(shown):
-        count += (f" (the {len(shown)} shortest are listed; `ram-audit query paths "
-                  f"{shown[0][0].source}` lists every one)")
-    return (f"{cap(who)} can {how}become a full administrator through {count}: {listed}. "
-            f"To cut the path{plural}, remove {first_grants(paths.grants)}.")
+    parts = texts.parts(paths)
+    source = paths.shown[0][0].source  # every path's
+    listed = " | ".join(f"path {i}: {source} {after}" for i, after in enumerate(parts.paths, 1))
+    count = parts.count
+    if parts.listed is not None:
+        count += f"{parts.listed}{source}` lists every one)"
+    return (f"{cap(who)} can {parts.how}become a full administrator through {count}: "
+            f"{listed}. {parts.cut}")
 
 
 def unknown_reason(engine: PolicyEngine, node: str) -> str | None:

@@ -38,6 +38,10 @@ class PathSummary:
     total: int
     allow: bool
     grants: tuple[Evidence, ...]
+    #: One object for the summaries of alike sources (see :meth:`PathFinder._alike_key`),
+    #: equal but for the source of their first hops; None for the others. Their messages
+    #: and views can be written once but for the source.
+    alike: object = field(default=None, compare=False)
 
 
 class _Tree:
@@ -292,7 +296,8 @@ class PathFinder:
         summary = found[1]
         if limit is None or len(summary.shown) <= limit:
             return summary
-        return PathSummary(summary.shown[:limit], summary.total, summary.allow, summary.grants)
+        return PathSummary(summary.shown[:limit], summary.total, summary.allow, summary.grants,
+                           summary.alike)
 
     def _tree(self, goal: str) -> _Tree:
         found = self._trees.get(goal)
@@ -378,10 +383,11 @@ class PathFinder:
         if found is None:
             found = self._summarise(source, goal, limit)
             if all(not p[0].via and not p[0].exceptions for p in found.shown):
-                self._alike[key] = found
+                found = self._alike[key] = PathSummary(
+                    found.shown, found.total, found.allow, found.grants, object())
             return found
         return PathSummary(tuple((_from(source, p[0]), *p[1:]) for p in found.shown),
-                           found.total, found.allow, found.grants)
+                           found.total, found.allow, found.grants, found.alike)
 
     def _alike_key(self, source: str, goal: str, limit: int | None
                    ) -> tuple[object, ...] | None:

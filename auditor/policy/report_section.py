@@ -50,6 +50,9 @@ class Hops:
         self._texts = texts
         self._views: dict[tuple[str, str, str], EscalationHop] = {}
         self._seen: dict[int, tuple[Edge, EscalationHop]] = {}
+        #: grant texts by authorizations object: the first hops of alike sources' paths
+        #: (see PathSummary.alike) share theirs
+        self._grants: dict[int, tuple[Edge, tuple[str, ...]]] = {}
 
     def path(self, path: Path) -> EscalationPath:
         """The view of ``path``: its hops' views (most are views of one Edge object each
@@ -77,7 +80,11 @@ class Hops:
 
     def _hop(self, edge: Edge) -> EscalationHop:
         decision = "CONDITIONAL" if edge.decision is Decision.CONDITIONAL else "ALLOW"
-        grants = list(self._texts.distinct(edge.evidence))
+        found = self._grants.get(id(edge.authorizations))
+        if found is None:
+            found = self._grants[id(edge.authorizations)] = (
+                edge, self._texts.distinct(edge.evidence))  # keeps its authorizations alive
+        grants = list(found[1])
         if edge.via:
             grants.append("after " + ", ".join(f"{v.source} -[{v.primitive}]-> {v.target}"
                                                for v in edge.via))

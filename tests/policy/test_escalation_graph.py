@@ -34,10 +34,11 @@ from auditor.policy.escalation import build_escalation_graph
 from auditor.policy.graph import ATTACH_ACTIONS
 from auditor.policy.paths import PathFinder
 from auditor.policy.primitives import EdgeBuilder
+from auditor.policy.report_section import Hops
 from auditor.policy.trust import alike_for_own, trust_decision
 from auditor.snapshot import CollectionIssue, ResourceRef
 from auditor.testing import make_key, make_snapshot, make_user
-from checks.principals import first_grants, unknown_edges, unknown_reason
+from checks.principals import first_grants, paths_message, texts_of, unknown_edges, unknown_reason
 
 ACTIONS = (
     "ram:CreateAccessKey", "ram:DeleteAccessKey", "ram:CreateLoginProfile",
@@ -446,7 +447,8 @@ def crowd_world(seed: int) -> PolicyEngine:
 def test_sources_alike_but_for_their_name_share_one_summary() -> None:
     """A summary shared by alike sources (PathFinder._alike_key: fans of roles by trust,
     no edge of their own) is, with the source put in its first hops, the one each source
-    gets alone, whatever the limit and whichever source was asked first."""
+    gets alone, whatever the limit and whichever source was asked first; so are the FAIL
+    message written from it (once but for the source) and the section's path views."""
     shared = refused = 0
     for seed in SEEDS:
         for limit in (3, None):
@@ -456,11 +458,19 @@ def test_sources_alike_but_for_their_name_share_one_summary() -> None:
             alone.finder._alike_key = lambda *_: None  # type: ignore[method-assign]
             order = list(nodes(eng))
             random.Random(seed).shuffle(order)
+            views, alone_views = Hops(eng.evidence_texts), Hops(alone.evidence_texts)
             keys: dict[object, list[str]] = {}
             for node in order:
                 summary = eng.path_summary(node, limit)
-                assert summary == alone.path_summary(node, limit), (seed, node)
+                own = alone.path_summary(node, limit)
+                assert summary == own, (seed, node)
                 assert all(p[0].source == node for p in summary.shown)
+                if summary.total:
+                    assert own.alike is None
+                    assert paths_message(node, summary, texts_of(eng)) == paths_message(
+                        node, own, texts_of(alone)), (seed, node)
+                    assert [views.path(p) for p in summary.shown] == [
+                        alone_views.path(p) for p in own.shown], (seed, node)
                 fans = finder.graph.fans_out.get(node, ())
                 if fans and not finder.graph.out.get(node) and summary.total:
                     key = finder._alike_key(node, ADMIN, None if limit is None else 10)
