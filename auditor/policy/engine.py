@@ -254,12 +254,14 @@ class PolicyEngine:
                      ) -> PathSummary:
         """:meth:`paths` with only the first ``limit`` built, the others counted (a grant
         on every user gives its holder one path per user who can become admin)."""
-        return self._finder([to]).summary(source, to, limit)
+        finder = self.finder if to == ADMIN else self._finder([to])  # no sets per call
+        return finder.summary(source, to, limit)
 
     def can_reach(self, source: str, to: str = ADMIN, *, unknown_as_allow: bool = False
                   ) -> bool:
         """Whether a usable path exists (``unknown_as_allow``: were unknown edges ALLOW)."""
-        return self._finder([to]).can_reach(source, to, unknown_as_allow=unknown_as_allow)
+        finder = self.finder if to == ADMIN else self._finder([to])
+        return finder.can_reach(source, to, unknown_as_allow=unknown_as_allow)
 
 
 _engine_of = per_snapshot(PolicyEngine)

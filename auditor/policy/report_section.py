@@ -9,7 +9,7 @@ from auditor.findings import Status, trusted
 from auditor.policy.decisions import Decision, EvidenceTexts
 from auditor.policy.edges import Edge, Path, path_decision
 from auditor.policy.engine import PolicyEngine
-from auditor.policy.paths import BUILT_PATHS
+from auditor.policy.paths import BUILT_PATHS, PathSummary
 from auditor.report import (
     EscalationHop,
     EscalationInfo,
@@ -53,6 +53,26 @@ class Hops:
         #: grant texts by authorizations object: the first hops of alike sources' paths
         #: (see PathSummary.alike) share theirs
         self._grants: dict[int, tuple[Edge, tuple[str, ...]]] = {}
+        #: per alike summary (PathSummary.alike): each path's decision and views but the
+        #: first hop's
+        self._alike: dict[object, list[tuple[str, list[EscalationHop]]]] = {}
+
+    def paths(self, summary: PathSummary) -> list[EscalationPath]:
+        """The views of ``summary``'s shown paths. Alike summaries' paths differ only by
+        the source of their first hop (the same edge otherwise, see
+        :meth:`PathFinder._alike_key`): their decisions and later hops' views are taken
+        once, each first hop's view is built (where it first appears, as :meth:`path`
+        does)."""
+        if summary.alike is None:
+            return [self.path(p) for p in summary.shown]
+        found = self._alike.get(summary.alike)
+        if found is None or len(found) != len(summary.shown):
+            views = [self.path(p) for p in summary.shown]
+            self._alike[summary.alike] = [(v.decision, v.hops[1:]) for v in views]
+            return views
+        return [trusted(EscalationPath, {"decision": decision,
+                                         "hops": [self._first(p[0]), *rest]}, _PATH_FIELDS)
+                for p, (decision, rest) in zip(summary.shown, found, strict=True)]
 
     def path(self, path: Path) -> EscalationPath:
         """The view of ``path``: its hops' views (most are views of one Edge object each
@@ -107,7 +127,7 @@ def escalation_section(snapshot: AccountSnapshot, results: Iterable[Result]
         paths = engine.path_summary(node, REPORT_PATHS)
         principals.append(trusted(EscalationPrincipal, {
             "node": node, "check_id": result.check_id, "result_uid": result.uid,
-            "paths": [view.path(p) for p in paths.shown], "paths_total": paths.total},
+            "paths": view.paths(paths), "paths_total": paths.total},
             _PRINCIPAL_FIELDS))
     # each hop's view is built where it first appears: the subgraph's edges in path order
     return EscalationInfo(principals=principals, edges=view.views())
