@@ -71,6 +71,7 @@ class HopTexts:
         self._texts = texts
         self._hops: dict[int, tuple[Edge, str]] = {}
         self._parts: dict[object, _Parts] = {}
+        self._grants: dict[tuple[int, ...], tuple[tuple[Evidence, ...], str]] = {}
 
     def hop(self, edge: Edge) -> str:
         """``-[update-login-profile: Helpdesk (Custom, v1, group:helpdesk) statement 0
@@ -96,6 +97,15 @@ class HopTexts:
         chain = " ".join(self.hop(e) for e in path)
         flag = " (conditional)" if path_decision(path) is Decision.CONDITIONAL else ""
         return f"{chain}{flag}"
+
+    def grants(self, grants: tuple[Evidence, ...]) -> str:
+        """:func:`first_grants` of ``grants``, once per tuple of Evidence objects (one per
+        holding and statement: sources that hold the same policies alike share them)."""
+        key = tuple(map(id, grants))
+        found = self._grants.get(key)
+        if found is None:
+            found = self._grants[key] = (grants, first_grants(grants))  # keeps the ids'
+        return found[1]
 
     def parts(self, paths: PathSummary) -> _Parts:
         """What :func:`paths_message` writes of ``paths`` but for its source: once for
@@ -169,7 +179,7 @@ def _parts(paths: PathSummary, texts: HopTexts) -> _Parts:
               if paths.total > len(shown) else None)
     return _Parts("" if paths.allow else "conditionally ", f"{paths.total} path{plural}",
                   listed, tuple(texts.after(p) for p in shown),
-                  f"To cut the path{plural}, remove {first_grants(paths.grants)}.")
+                  f"To cut the path{plural}, remove {texts.grants(paths.grants)}.")
 
 
 def paths_message(who: str, paths: PathSummary, texts: HopTexts) -> str:

@@ -197,8 +197,9 @@ class PathFinder:
         self._openings: dict[tuple[str, str], _Opening] = {}
         self._fan_edges: dict[tuple[int, str], Edge] = {}  # the graph keeps its fans alive
         self._firsts: dict[tuple[object, ...], list[tuple[Order, tuple[Evidence, ...]]]] = {}
-        #: per class of alike sources (see :meth:`_alike_key`): one source's summary
-        self._alike: dict[tuple[object, ...], PathSummary] = {}
+        #: per class of alike sources (see :meth:`_alike_key`): one source's fans (they
+        #: keep the evidence whose ids the key holds alive) and summary
+        self._alike: dict[tuple[object, ...], tuple[tuple[Fan, ...], PathSummary]] = {}
 
     def toward(self, goal: str, *, unknown_as_allow: bool = False) -> dict[str, Edge]:
         """For every node with a path to ``goal``: the first edge of one shortest path
@@ -379,13 +380,15 @@ class PathFinder:
         key = self._alike_key(source, goal, limit)
         if key is None:
             return self._summarise(source, goal, limit)
-        found = self._alike.get(key)
-        if found is None:
+        alike = self._alike.get(key)
+        if alike is None:
             found = self._summarise(source, goal, limit)
             if all(not p[0].via and not p[0].exceptions for p in found.shown):
-                found = self._alike[key] = PathSummary(
-                    found.shown, found.total, found.allow, found.grants, object())
+                found = PathSummary(found.shown, found.total, found.allow, found.grants,
+                                    object())
+                self._alike[key] = (tuple(self.graph.fans_out[source]), found)
             return found
+        found = alike[1]
         return PathSummary(tuple((_from(source, p[0]), *p[1:]) for p in found.shown),
                            found.total, found.allow, found.grants, found.alike)
 
@@ -399,13 +402,14 @@ class PathFinder:
         through it (``below`` it). Its paths are then: for each fan, its targets that reach
         the goal (``names & reach``), each along the tree (which does not pass through the
         source), their count, order and first hops' evidence; all read the fan's
-        primitive, kind, names, decision, grant evidence (``shared``) and trust evidence
-        function (one per kind of source: the roles' trust decides alike for each own
-        principal of that kind, and one :class:`Authorization` per role and kind is
-        given). So is the first hop itself, but its source: ``Edge(source, role, "assume-
-        role", decision, (grant, trust))`` (``_fan_assume_edge``), whose grant is the
-        uniform grant's ``(action, role ARN, decision, shared)``. Two sources with one key
-        thus have equal summaries but for that source (see the tests)."""
+        primitive, kind, names, decision, grant evidence (``shared``: the same objects,
+        one per holding and statement) and trust evidence function (one per kind of
+        source: the roles' trust decides alike for each own principal of that kind, and
+        one :class:`Authorization` per role and kind is given). So is the first hop
+        itself, but its source: ``Edge(source, role, "assume-role", decision, (grant,
+        trust))`` (``_fan_assume_edge``), whose grant is the uniform grant's ``(action,
+        role ARN, decision, shared)``. Two sources with one key thus have equal summaries
+        but for that source (see the tests)."""
         if self.graph.out.get(source):
             return None
         fans = self.graph.fans_out.get(source, ())
@@ -417,8 +421,8 @@ class PathFinder:
                          for fan in fans):
             return None
         return (goal, limit, source.partition("/")[0], *(
-            (fan.primitive, fan.kind, fan.names, fan.decision, fan.shared, fan.evidence)
-            for fan in fans))
+            (fan.primitive, fan.kind, fan.names, fan.decision, tuple(map(id, fan.shared)),
+             fan.evidence) for fan in fans))
 
     def _summarise(self, source: str, goal: str, limit: int | None) -> PathSummary:
         opening = self._opening(source, goal)
