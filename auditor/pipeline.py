@@ -205,10 +205,13 @@ def build_report(plan: Plan, snapshot: AccountSnapshot) -> AuditReport:
     baseline_info = None
     if baseline is not None:
         results, baseline_info = apply_baseline(results, baseline)
+    # The evaluation's summary stands unless a waiver applied: a baseline changes no
+    # status, severity or waiver (one pass over tens of thousands of results saved).
+    waived = any(r.waived for r in results)
     return report.model_copy(
         update={
             "results": results,
-            "summary": summarise(results),
+            "summary": summarise(results) if waived else report.summary,
             "waiver_problems": problems,
             "baseline": baseline_info,
         }

@@ -85,6 +85,7 @@ def test_waived_finding_keeps_status_and_does_not_fail_the_job(tmp_path: Path) -
     assert in_group.status is Status.FAIL and not in_group.waived  # expired: no longer applies
     assert exit_code(report, "low") == 1  # only because of the unwaived user_in_group
     assert report.summary.unwaived_failures_by_severity["medium"] == 0
+    assert report.summary == summarise(report.results)  # counted again after the waivers
 
 
 def test_malformed_waivers_file_is_a_usage_error_naming_line_and_field(tmp_path: Path) -> None:
@@ -110,6 +111,7 @@ def test_baseline_marks_new_unchanged_and_resolved(tmp_path: Path) -> None:
     assert changes == {"alice": "unchanged", "carol": "new"}
     assert after.baseline is not None
     assert [r.resource.name for r in after.baseline.resolved] == ["bob"]
+    assert after.summary == summarise(after.results)  # kept from the evaluation
 
 
 def test_unknown_results_make_exit_4_and_name_the_issue() -> None:
