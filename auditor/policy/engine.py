@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,7 +142,7 @@ class PolicyEngine:
         if not paths:
             return found
         direct = {w.node for w in found}
-        finder = self._finder({ADMIN, *direct})
+        finder = self._finder(ADMIN, *direct)
         for node in self.world.sources():
             if node in direct:
                 continue
@@ -225,9 +224,10 @@ class PolicyEngine:
             self._paths = PathFinder(self.escalation_graph())
         return self._paths
 
-    def _finder(self, goals: Iterable[str]) -> PathFinder:
-        """:attr:`finder` for paths to ``admin``; one on the full graph for other goals."""
-        if set(goals) == {ADMIN}:
+    def _finder(self, *goals: str) -> PathFinder:
+        """:attr:`finder` for paths to ``admin``; one on the full graph for other goals
+        (tens of thousands of calls per run ask for ``admin``: no set is built for them)."""
+        if all(goal == ADMIN for goal in goals):
             return self.finder
         if self._full_paths is None:
             self._full_paths = PathFinder(self.graph())
@@ -248,20 +248,18 @@ class PolicyEngine:
         A principal that can make itself admin outright has no edges but that one, so its
         paths to another principal are not listed (it can act as anyone).
         """
-        return self._finder([to]).paths(source, to)
+        return self._finder(to).paths(source, to)
 
     def path_summary(self, source: str, limit: int | None = None, to: str = ADMIN
                      ) -> PathSummary:
         """:meth:`paths` with only the first ``limit`` built, the others counted (a grant
         on every user gives its holder one path per user who can become admin)."""
-        finder = self.finder if to == ADMIN else self._finder([to])  # no sets per call
-        return finder.summary(source, to, limit)
+        return self._finder(to).summary(source, to, limit)
 
     def can_reach(self, source: str, to: str = ADMIN, *, unknown_as_allow: bool = False
                   ) -> bool:
         """Whether a usable path exists (``unknown_as_allow``: were unknown edges ALLOW)."""
-        finder = self.finder if to == ADMIN else self._finder([to])
-        return finder.can_reach(source, to, unknown_as_allow=unknown_as_allow)
+        return self._finder(to).can_reach(source, to, unknown_as_allow=unknown_as_allow)
 
 
 _engine_of = per_snapshot(PolicyEngine)
