@@ -88,12 +88,9 @@ class HopTexts:
                 edge, f"-[{edge.primitive}{flag}: {grants}]-> {edge.target}{via}")
         return found[1]
 
-    def path(self, path: Path) -> str:
-        """``user/a -[…]-> user/b -[…]-> admin`` with ``(conditional)`` when a hop is."""
-        return f"{path[0].source} {self.after(path)}"
-
     def after(self, path: Path) -> str:
-        """:meth:`path` after its source (hop texts do not name their source)."""
+        """``path`` after its source, ``-[…]-> user/b -[…]-> admin``, with
+        ``(conditional)`` when a hop is (hop texts do not name their source)."""
         chain = " ".join(self.hop(e) for e in path)
         flag = " (conditional)" if path_decision(path) is Decision.CONDITIONAL else ""
         return f"{chain}{flag}"
