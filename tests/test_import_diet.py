@@ -151,3 +151,25 @@ def test_loading_in_the_command_freezes_what_was_loaded(
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_evaluate_called_from_python_leaves_the_collector_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``evaluate`` loads its modules and the snapshot with the GC paused (cli._loading);
+    called as cli() rather than as the command, nothing stays frozen and the GC is back on."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from auditor import cli
+
+    monkeypatch.setattr(cli._Entry, "console_script", False)
+    snapshot = _snapshot(tmp_path)
+    frozen = gc.get_freeze_count()
+    result = CliRunner().invoke(cli.cli, ["evaluate", str(snapshot), "--format", "json",
+                                          "--output-dir", str(tmp_path / "out"), "-q"])
+    assert result.exit_code in (0, 1, 4), result.output
+    assert (tmp_path / "out" / "report.json").is_file()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
