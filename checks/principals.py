@@ -396,13 +396,13 @@ class PrincipalAdminAllowlisted(Check):
         engine = PolicyEngine.from_snapshot(snapshot)
         admins = {a.node: a for a in engine.full_admins()}
         found = False
-        for item in principals(snapshot):
+        for item in principals(snapshot):  # a resource only for a result: most have none
             node = node_of(item)
-            resource = resource_of_node(item)
-            who = f"{node.partition('/')[0]} {item.name}"
             admin = admins.get(node)
             if admin is not None:
                 found = True
+                resource = resource_of_node(item)
+                who = f"{node.partition('/')[0]} {item.name}"
                 grants = "; ".join(e.describe() for e in admin.evidence)
                 held = f"{cap(who)} is a full administrator through {grants}"
                 if admin.exceptions:
@@ -414,8 +414,9 @@ class PrincipalAdminAllowlisted(Check):
                                       "remove that grant or allow-list it.")
             elif doubts := engine.doubts(node):
                 found = True
-                yield self.unknown(resource, f"Could not decide whether {who} is a full "
-                                   f"administrator: {'; '.join(doubts)}.")
+                who = f"{node.partition('/')[0]} {item.name}"
+                yield self.unknown(resource_of_node(item), f"Could not decide whether {who} "
+                                   f"is a full administrator: {'; '.join(doubts)}.")
         if not found:
             yield self.not_applicable(account(snapshot), "No user or role is a full "
                                       "administrator.")
