@@ -482,3 +482,35 @@ def test_sources_alike_but_for_their_name_share_one_summary() -> None:
     # the worlds have sources that share a summary, and some whose fan targets' paths run
     # through them, which do not
     assert shared > 0 and refused > 0, (shared, refused)
+
+
+def test_sources_whose_edges_all_go_to_admin_get_the_summary_of_the_general_walk() -> None:
+    """PathFinder._direct (a source without fans whose edges all go to the goal: one that
+    can make itself admin) gives the summary the general walk gives, at every limit; the
+    grants it takes from another source with the same evidence tuple are its own. Every
+    source is compared, so a source with another edge or a fan taking the shortcut would
+    fail (the worlds have such sources, and direct ones with several edges)."""
+    direct = several = other = 0
+    for seed in range(30):
+        for world in (random_world, crowd_world):
+            eng, alone = world(seed), world(seed)
+            eng.escalation_graph()
+            graph = eng.finder.graph
+            alone.finder._direct_edges = lambda *_: None  # type: ignore[method-assign]
+            order = list(nodes(eng))
+            random.Random(seed).shuffle(order)
+            for node in order:
+                edges = graph.out.get(node, [])
+                taken = bool(edges) and node not in graph.fans_out and all(
+                    e.target == ADMIN for e in edges)
+                direct += taken
+                several += taken and len({e.primitive for e in edges if e.usable}) > 1
+                other += bool(edges) and not taken
+                for limit in (1, 3, None):
+                    summary = eng.path_summary(node, limit)
+                    alone.finder._summaries.clear()
+                    assert summary == alone.path_summary(node, limit), (seed, node, limit)
+                    if taken:
+                        eng.finder._summaries.clear()
+                        assert summary == eng.finder._summarise(node, ADMIN, limit), (seed, node)
+    assert direct > 0 and several > 0 and other > 0, (direct, several, other)
