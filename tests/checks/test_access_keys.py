@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 
@@ -211,6 +211,21 @@ def test_access_key_prefer_sts() -> None:
 def test_age_arithmetic(age: timedelta, shown: str, older_than_90: bool) -> None:
     assert days_ago(NOW, NOW - age) == shown
     assert older_than(NOW, NOW - age, 90) is older_than_90
+
+
+def test_age_arithmetic_is_exact_whatever_the_time_zone_or_the_age() -> None:
+    """The memoised age equals the timedelta arithmetic for any age and offset: a
+    timestamp equal to another in another zone has the same age."""
+    tenth = timedelta(days=1) / 10
+    east = timezone(timedelta(hours=8))
+    for micros in (0, 1, 8_639_999_999, 8_640_000_000, 8_640_000_001, 123_456_789_012_345):
+        age = timedelta(microseconds=micros)
+        whole, fraction = divmod(-((-age) // tenth), 10)
+        shown = f"{whole} day(s)" if not fraction else f"{whole}.{fraction} day(s)"
+        for when in (NOW - age, (NOW - age).astimezone(east)):
+            assert days_ago(NOW, when) == shown
+            assert older_than(NOW, when, 1) is (age > timedelta(days=1))
+            assert older_than(NOW.astimezone(east), when, 1) is (age > timedelta(days=1))
 
 
 def _catalogue_cases() -> list:
