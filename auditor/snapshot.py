@@ -421,6 +421,10 @@ class AccountSnapshot(_Frozen):
     def policies_attached_to(self, principal_type: str, name: str) -> Iterator[Policy]:
         return iter(self._policies_by_principal.get((principal_type, name), ()))
 
+    def attached_policies(self, principal_type: str, name: str) -> tuple[Policy, ...]:
+        """:meth:`policies_attached_to` as a tuple (empty: no iterator to exhaust)."""
+        return self._policies_by_principal.get((principal_type, name), ())
+
     # Indexes, built once per snapshot on first use (the snapshot is immutable).
     @cached_property
     def _users_by_name(self) -> dict[str, User]:

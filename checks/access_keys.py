@@ -6,6 +6,7 @@ Ages are exact durations before the snapshot time (see :mod:`checks._time`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from auditor.check import (
     CheckMeta,
@@ -66,14 +67,19 @@ class AccessKeyRotated(_KeysCheck):
     class Params(CheckParams):
         max_age_days: Days = 90
 
-    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterable[Finding]:
+        keys = user.active_access_keys
+        if not keys:
+            return ()
         now, limit = snapshot.now, params.max_age_days
-        for key in user.active_access_keys:
+        out = []
+        for key in keys:
             message = f"Created {days_ago(now, key.created_at)} ago (limit {limit} days)."
             if older_than(now, key.created_at, limit):
-                yield self.failed(of_access_key(key, user), message)
+                out.append(self.failed(of_access_key(key, user), message))
             else:
-                yield self.passed(of_access_key(key, user), message)
+                out.append(self.passed(of_access_key(key, user), message))
+        return out
 
 
 class AccessKeyUsedRecently(_KeysCheck):
@@ -102,9 +108,13 @@ class AccessKeyUsedRecently(_KeysCheck):
         max_unused_days: Days = 90
         grace_days: GraceDays = 7
 
-    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterable[Finding]:
+        keys = user.active_access_keys
+        if not keys:
+            return ()
         now = snapshot.now
-        for key in user.active_access_keys:
+        out = []
+        for key in keys:
             resource = of_access_key(key, user)
             if key.last_used_at is not None:
                 message = (
@@ -112,18 +122,19 @@ class AccessKeyUsedRecently(_KeysCheck):
                     f"(limit {params.max_unused_days} days)."
                 )
                 if older_than(now, key.last_used_at, params.max_unused_days):
-                    yield self.failed(resource, message)
+                    out.append(self.failed(resource, message))
                 else:
-                    yield self.passed(resource, message)
+                    out.append(self.passed(resource, message))
                 continue
             message = (
                 f"Never used; created {days_ago(now, key.created_at)} ago "
                 f"(grace period {params.grace_days} days)."
             )
             if older_than(now, key.created_at, params.grace_days):
-                yield self.failed(resource, message)
+                out.append(self.failed(resource, message))
             else:
-                yield self.passed(resource, message)
+                out.append(self.passed(resource, message))
+        return out
 
 
 class AccessKeySingleActive(_KeysCheck):
@@ -152,19 +163,21 @@ class AccessKeySingleActive(_KeysCheck):
 
     def judge(
         self, snapshot: AccountSnapshot, user: User, params: CheckParams
-    ) -> Iterator[Finding]:
+    ) -> Iterable[Finding]:
         if not user.access_keys:
-            return
+            return ()
         active = [k.id for k in user.active_access_keys]
         if len(active) > 1:
-            yield self.failed(
+            return (self.failed(
                 of_user(user), f"{len(active)} active AccessKeys: {', '.join(active)}."
-            )
-        else:
-            yield self.passed(
-                of_user(user),
-                f"{len(active)} active AccessKey(s) out of {len(user.access_keys)}.",
-            )
+            ),)
+        return (self.passed(of_user(user), _active_of(len(active), len(user.access_keys))),)
+
+
+@lru_cache(maxsize=64)
+def _active_of(active: int, total: int) -> str:
+    """One message per (active, total), shared by the users with those counts."""
+    return f"{active} active AccessKey(s) out of {total}."
 
 
 class AccessKeyDisabledRemoved(_KeysCheck):
@@ -191,13 +204,19 @@ class AccessKeyDisabledRemoved(_KeysCheck):
 
     def judge(
         self, snapshot: AccountSnapshot, user: User, params: CheckParams
-    ) -> Iterator[Finding]:
-        for key in (k for k in user.access_keys if not k.active):
-            age = days_ago(snapshot.now, key.created_at)
-            yield self.failed(
+    ) -> Iterable[Finding]:
+        disabled = [k for k in user.access_keys if not k.active] if user.access_keys else ()
+        if not disabled:  # no generator per user: most have no disabled key
+            return ()
+        now = snapshot.now
+        return [
+            self.failed(
                 of_access_key(key, user),
-                f"Disabled AccessKey (created {age} ago) kept instead of deleted.",
+                f"Disabled AccessKey (created {days_ago(now, key.created_at)} ago) kept instead "
+                "of deleted.",
             )
+            for key in disabled
+        ]
 
 
 class AccessKeyPreferSts(_KeysCheck):

@@ -6,6 +6,7 @@ Ages are exact durations before the snapshot time (see :mod:`checks._time`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from auditor.check import (
@@ -19,7 +20,7 @@ from auditor.check import (
 )
 from auditor.findings import Finding, Severity
 from auditor.sections import Section
-from auditor.snapshot import AccountSnapshot, CollectionIssue, User
+from auditor.snapshot import AccountSnapshot, CollectionIssue, Group, User
 from checks._admin import AdminIndex, policy_label
 from checks._time import days_ago, older_than
 
@@ -66,13 +67,12 @@ class UserConsoleMfaBound(_UserCheck):
 
     def judge(
         self, snapshot: AccountSnapshot, user: User, params: CheckParams
-    ) -> Iterator[Finding]:
+    ) -> Iterable[Finding]:
         if not user.console_access:
-            return
+            return ()
         if user.mfa_bound:
-            yield self.passed(of_user(user), "Console access with an MFA device bound.")
-        else:
-            yield self.failed(of_user(user), "Console access but no MFA device bound.")
+            return (self.passed(of_user(user), "Console access with an MFA device bound."),)
+        return (self.failed(of_user(user), "Console access but no MFA device bound."),)
 
     def judge_incomplete(
         self,
@@ -111,14 +111,13 @@ class UserConsoleApiSeparated(_UserCheck):
 
     def judge(
         self, snapshot: AccountSnapshot, user: User, params: CheckParams
-    ) -> Iterator[Finding]:
+    ) -> Iterable[Finding]:
         active = len(user.active_access_keys)
         if user.console_access and active:
-            yield self.failed(of_user(user), f"Console access and {active} active AccessKey(s).")
-        elif user.console_access:
-            yield self.passed(of_user(user), "Console access only, no active AccessKey.")
-        else:
-            yield self.passed(of_user(user), f"No console access; {active} active AccessKey(s).")
+            return (self.failed(of_user(user), _console_and_keys(active)),)
+        if user.console_access:
+            return (self.passed(of_user(user), "Console access only, no active AccessKey."),)
+        return (self.passed(of_user(user), _keys_only(active)),)
 
     def judge_incomplete(
         self,
@@ -134,6 +133,17 @@ class UserConsoleApiSeparated(_UserCheck):
             yield self.passed(of_user(user), "No active AccessKey.")
         else:
             yield self.unknown(of_user(user), missing_facts_message(user, missing))
+
+
+@lru_cache(maxsize=64)
+def _console_and_keys(active: int) -> str:
+    """One message per key count, shared by the users with that count."""
+    return f"Console access and {active} active AccessKey(s)."
+
+
+@lru_cache(maxsize=64)
+def _keys_only(active: int) -> str:
+    return f"No console access; {active} active AccessKey(s)."
 
 
 class UserConsoleInactiveDisabled(_UserCheck):
@@ -163,27 +173,24 @@ class UserConsoleInactiveDisabled(_UserCheck):
     reads = frozenset({"login_profile"})
     none_message = "No RAM user has console access."
 
-    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterable[Finding]:
         if not user.console_access:
-            return
+            return ()
         now, limit = snapshot.now, params.max_days
         resource = of_user(user)
         last_login = user.last_console_login_at
         if last_login is not None:
             message = f"Last console logon {days_ago(now, last_login)} ago (limit {limit} days)."
             if older_than(now, last_login, limit):
-                yield self.failed(resource, message)
-            else:
-                yield self.passed(resource, message)
-            return
+                return (self.failed(resource, message),)
+            return (self.passed(resource, message),)
         message = (
             f"Never logged on to the console; created {days_ago(now, user.created_at)} ago "
             f"(limit {limit} days)."
         )
         if older_than(now, user.created_at, limit):
-            yield self.failed(resource, message)
-        else:
-            yield self.passed(resource, message)
+            return (self.failed(resource, message),)
+        return (self.passed(resource, message),)
 
 
 class UserUnused(_UserCheck):
@@ -218,23 +225,18 @@ class UserUnused(_UserCheck):
             u for u in snapshot.users if older_than(snapshot.now, u.created_at, params.max_days)
         ]
 
-    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterable[Finding]:
         limit = params.max_days
         if not (user.has_login_profile or user.console_access or user.access_keys):
-            yield self.failed(
+            return (self.failed(
                 of_user(user), "The user has no credentials: no login profile, no AccessKey."
-            )
-            return
+            ),)
         activity = _recent_activity(user, snapshot, limit)
         if activity:
-            yield self.passed(
+            return (self.passed(
                 of_user(user), f"Active in the last {limit} days: {'; '.join(activity)}."
-            )
-        else:
-            yield self.failed(
-                of_user(user),
-                f"No console logon, AccessKey use or AccessKey creation in the last {limit} days.",
-            )
+            ),)
+        return (self.failed(of_user(user), _inactive_message(limit)),)
 
     def judge_incomplete(
         self,
@@ -272,6 +274,23 @@ def _recent_activity(
     return recent
 
 
+@lru_cache(maxsize=16)
+def _inactive_message(limit: int) -> str:
+    return f"No console logon, AccessKey use or AccessKey creation in the last {limit} days."
+
+
+def _member_of(groups: tuple[Group, ...]) -> str:
+    """"Member of group(s): a, b." (users in one group share the message)."""
+    if len(groups) == 1:
+        return _member_of_one(groups[0].name)
+    return f"Member of group(s): {', '.join(sorted(g.name for g in groups))}."
+
+
+@lru_cache(maxsize=1024)
+def _member_of_one(name: str) -> str:
+    return f"Member of group(s): {name}."
+
+
 class UserInGroup(_UserCheck):
     meta = CheckMeta(
         id="user_in_group",
@@ -293,12 +312,11 @@ class UserInGroup(_UserCheck):
 
     def judge(
         self, snapshot: AccountSnapshot, user: User, params: CheckParams
-    ) -> Iterator[Finding]:
-        groups = sorted(g.name for g in snapshot.groups_of(user.name))
+    ) -> Iterable[Finding]:
+        groups = snapshot.groups_of(user.name)
         if groups:
-            yield self.passed(of_user(user), f"Member of group(s): {', '.join(groups)}.")
-        else:
-            yield self.failed(of_user(user), "The user belongs to no group.")
+            return (self.passed(of_user(user), _member_of(groups)),)
+        return (self.failed(of_user(user), "The user belongs to no group."),)
 
     depends_on = ("group", "members")  # a group not listed may contain the user
 
@@ -334,15 +352,15 @@ class UserNoDirectPolicies(_UserCheck):
 
     def judge(
         self, snapshot: AccountSnapshot, user: User, params: CheckParams
-    ) -> Iterator[Finding]:
-        direct = sorted(policy_label(p) for p in snapshot.policies_attached_to("user", user.name))
-        if direct:
-            yield self.failed(
+    ) -> Iterable[Finding]:
+        attached = snapshot.attached_policies("user", user.name)
+        if attached:
+            direct = sorted([policy_label(p) for p in attached])
+            return (self.failed(
                 of_user(user),
                 f"{len(direct)} policy(ies) attached directly: {', '.join(direct)}.",
-            )
-        else:
-            yield self.passed(of_user(user), "No policy is attached directly to the user.")
+            ),)
+        return (self.passed(of_user(user), "No policy is attached directly to the user."),)
 
     depends_on = ("policy", "attachments")  # a policy not listed may be attached to it
 
@@ -382,19 +400,41 @@ class UserAdminAccessAllowlisted(_UserCheck):
 
     none_message = "No RAM user holds an admin-equivalent policy."
 
-    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterator[Finding]:
+    def items(self, snapshot: AccountSnapshot, params: Params) -> Iterable[User]:
+        """The users that may hold administrator access: every user when the data leaves
+        doubts about anyone, else those reached by a policy that is not known to be
+        harmless (attached to them or to one of their groups). A user reached by none
+        holds nothing and yields no finding: not asking saves 9,000 of 10,000 lookups."""
+        index = AdminIndex.of(snapshot)
+        if index.unlisted_attachments or index.unlisted_groups:
+            return snapshot.users
+        names: set[str] = set()
+        groups: set[str] = set()
+        for policy in snapshot.policies:
+            if index.verdict(policy) is not False:
+                for attachment in policy.attachments:
+                    if attachment.principal_type == "user":
+                        names.add(attachment.principal_name)
+                    elif attachment.principal_type == "group":
+                        groups.add(attachment.principal_name)
+        for group in snapshot.groups:
+            if group.name in groups:
+                names.update(group.members)
+        return [u for u in snapshot.users if u.name in names]
+
+    def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterable[Finding]:
         holding = AdminIndex.of(snapshot).holding("user", user.name)
         if holding.grants:
             source = "; ".join(holding.grants)
             if user.name in params.allowed_users:
-                yield self.passed(of_user(user), f"Allow-listed administrator ({source}).")
-            else:
-                yield self.failed(
-                    of_user(user), f"Holds administrator access and is not allow-listed ({source})."
-                )
-        elif holding.doubts and user.name not in params.allowed_users:
-            yield self.unknown(
+                return (self.passed(of_user(user), f"Allow-listed administrator ({source})."),)
+            return (self.failed(
+                of_user(user), f"Holds administrator access and is not allow-listed ({source})."
+            ),)
+        if holding.doubts and user.name not in params.allowed_users:
+            return (self.unknown(
                 of_user(user),
                 f"Could not decide whether user {user.name} holds administrator access: "
                 f"{'; '.join(holding.doubts)}.",
-            )
+            ),)
+        return ()

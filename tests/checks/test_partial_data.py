@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 
 from auditor.engine import Evaluation, evaluate
-from auditor.findings import Status
+from auditor.findings import Finding, Status
 from auditor.registry import CheckRegistry
 from auditor.sections import Section
 from auditor.snapshot import (
@@ -324,6 +324,18 @@ def test_frozen_users_are_evaluated_and_say_so() -> None:
     assert "frozen" not in findings["fail_active"].message
 
 
+def test_a_frozen_users_finding_is_what_validation_builds() -> None:
+    snap = make_snapshot(users=[make_user("ice", console=True, status="freeze")])
+    (finding,) = run_check(UserConsoleMfaBound, snap)
+    expected = Finding(check_id="user_console_mfa_bound", status=Status.FAIL,
+                       resource=finding.resource,
+                       message="Console access but no MFA device bound. (frozen user)")
+    assert type(finding) is Finding and finding == expected
+    assert finding.model_fields_set == expected.model_fields_set
+    assert list(finding.__dict__) == list(Finding.model_fields)
+    assert finding.model_dump_json() == expected.model_dump_json()
+
+
 def test_one_identity_decides_ram_identities_in_use_without_the_other_list() -> None:
     role = Role(id="r1", name="ops", arn="acs:ram::1:role/ops")
     users_denied = make_snapshot(roles=[role], issues=[missing(Section.USERS, "ims:ListUsers")])
@@ -345,3 +357,47 @@ def test_one_identity_decides_ram_identities_in_use_without_the_other_list() -> 
         roles=[role], issues=[gap("role", "ops", "details", action="ram:GetRole")]
     )
     assert _engine(["ram_identities_in_use"], unread) == {"ram_identities_in_use": Status.UNKNOWN}
+
+
+ADMIN_DOC = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+READ_DOC = {"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ecs:Describe*",
+                                           "Resource": "*"}]}
+
+
+class _EveryUserAdminCheck(UserAdminAccessAllowlisted):
+    """The allow-list check asking about every user (no pre-selection in ``items``)."""
+
+    __abstract__ = True
+
+    def items(self, snapshot, params):  # type: ignore[no-untyped-def]
+        return snapshot.users
+
+
+def test_admin_check_asks_every_user_that_may_hold_admin_access() -> None:
+    """``items`` skips only users that hold nothing: the results equal asking everyone,
+    with admin policies attached directly, via groups, unreadable, unlisted or frozen."""
+    users = [make_user("direct"), make_user("via_group"), make_user("frozen", status="freeze"),
+             make_user("reader"), make_user("nobody"), make_user("doubted")]
+    groups = [Group(id="g1", name="admins", members=("via_group", "frozen")),
+              Group(id="g2", name="readers", members=("reader",)),
+              Group(id="g3", name="odd", members=("doubted",))]
+    policies = [
+        attached("AdministratorAccess", ("user", "direct"), kind="System"),
+        attached("all", ("group", "admins"), document=ADMIN_DOC),
+        attached("read", ("group", "readers"), ("user", "reader"), document=READ_DOC),
+        attached("broken", ("group", "odd"), document=None),
+    ]
+    snapshots = [
+        make_snapshot(users=users, groups=groups, policies=policies),
+        make_snapshot(users=users, groups=groups, policies=policies,
+                      issues=[gap("group", "admins", "members", action="ram:ListUsersForGroup")]),
+        make_snapshot(users=users, groups=groups, policies=policies,
+                      issues=[gap("policy", "all", "attachments",
+                                  action="ram:ListEntitiesForPolicy")]),
+        make_snapshot(users=users, groups=groups, policies=policies,
+                      issues=[gap("policy", "read", "document", action="ram:GetPolicyVersion")]),
+    ]
+    for snap in snapshots:
+        expected = run_check(_EveryUserAdminCheck, snap, allowed_users=["via_group"])
+        assert run_check(UserAdminAccessAllowlisted, snap, allowed_users=["via_group"]) == expected
+        assert {f.resource.name for f in expected} >= {"direct", "via_group", "frozen"}
