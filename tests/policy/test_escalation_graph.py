@@ -38,7 +38,17 @@ from auditor.policy.report_section import Hops
 from auditor.policy.trust import alike_for_own, trust_decision
 from auditor.snapshot import CollectionIssue, ResourceRef
 from auditor.testing import make_key, make_snapshot, make_user
-from checks.principals import first_grants, paths_message, texts_of, unknown_edges, unknown_reason
+from checks.principals import (
+    MESSAGE_PATHS,
+    HopTexts,
+    _one_hop_key,
+    _parts,
+    first_grants,
+    paths_message,
+    texts_of,
+    unknown_edges,
+    unknown_reason,
+)
 
 ACTIONS = (
     "ram:CreateAccessKey", "ram:DeleteAccessKey", "ram:CreateLoginProfile",
@@ -514,3 +524,32 @@ def test_sources_whose_edges_all_go_to_admin_get_the_summary_of_the_general_walk
                         eng.finder._summaries.clear()
                         assert summary == eng.finder._summarise(node, ADMIN, limit), (seed, node)
     assert direct > 0 and several > 0 and other > 0, (direct, several, other)
+
+
+def test_one_hop_messages_written_once_are_each_sources_own() -> None:
+    """HopTexts writes the FAIL message of sources whose shown paths are each one hop
+    (sources that can make themselves admin) once per key (_one_hop_key): each message is
+    the one written for its source alone. The worlds have sources that share one."""
+    shared = 0
+    for seed in range(30):
+        for world in (random_world, crowd_world):
+            eng = world(seed)
+            texts = texts_of(eng)
+            keys: set[object] = set()
+            one_hop = 0
+            order = list(nodes(eng))
+            random.Random(seed).shuffle(order)
+            for node in order:
+                summary = eng.path_summary(node, MESSAGE_PATHS)
+                if not summary.total:
+                    continue
+                alone = HopTexts(eng.evidence_texts)
+                alone.parts = lambda p, t=alone: _parts(p, t)  # type: ignore[method-assign,misc]
+                assert paths_message(node, summary, texts) == paths_message(
+                    node, summary, alone), (seed, node)
+                key = _one_hop_key(summary)
+                if key is not None and summary.alike is None:
+                    one_hop += 1
+                    keys.add(key)
+            shared += one_hop - len(keys)
+    assert shared > 0
