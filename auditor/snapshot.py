@@ -164,7 +164,7 @@ class User(_Frozen):
     @property
     def active_access_keys(self) -> tuple[AccessKey, ...]:
         keys = self.access_keys  # asked by four checks for each user: no generator frame
-        return tuple([k for k in keys if k.active]) if keys else ()
+        return tuple([k for k in keys if k.status == "Active"]) if keys else ()  # k.active
 
 
 class Group(_Frozen):

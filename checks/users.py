@@ -19,6 +19,7 @@ from auditor.check import (
     of_user,
 )
 from auditor.findings import Finding, Severity
+from auditor.per_snapshot import per_snapshot
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, CollectionIssue, Group, User
 from checks._admin import AdminIndex, policy_label
@@ -38,6 +39,17 @@ class _UserCheck(PerResourceCheck[User]):
 
     def items(self, snapshot: AccountSnapshot, params: Any) -> Iterable[User]:
         return snapshot.users
+
+
+def _console_users(snapshot: AccountSnapshot) -> Iterable[User]:
+    """The users a console check judges: those with console access, or every user when
+    some resource lacks a fact (``judge_incomplete`` may then decide the others)."""
+    return snapshot.users if snapshot.has_gaps() else _with_console(snapshot)
+
+
+@per_snapshot
+def _with_console(snapshot: AccountSnapshot) -> tuple[User, ...]:
+    return tuple([u for u in snapshot.users if u.console_access])
 
 
 class UserConsoleMfaBound(_UserCheck):
@@ -64,6 +76,9 @@ class UserConsoleMfaBound(_UserCheck):
 
     reads = frozenset({"login_profile", "mfa"})
     none_message = "No RAM user has console access."
+
+    def items(self, snapshot: AccountSnapshot, params: Any) -> Iterable[User]:
+        return _console_users(snapshot)  # the others yield nothing (unless data is missing)
 
     def judge(
         self, snapshot: AccountSnapshot, user: User, params: CheckParams
@@ -172,6 +187,9 @@ class UserConsoleInactiveDisabled(_UserCheck):
 
     reads = frozenset({"login_profile"})
     none_message = "No RAM user has console access."
+
+    def items(self, snapshot: AccountSnapshot, params: Any) -> Iterable[User]:
+        return _console_users(snapshot)  # the others yield nothing (unless data is missing)
 
     def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterable[Finding]:
         if not user.console_access:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import pytest
+
 from auditor.engine import Evaluation, evaluate
 from auditor.findings import Finding, Status
 from auditor.registry import CheckRegistry
@@ -25,7 +27,13 @@ from auditor.snapshot import (
     SsoSettings,
 )
 from auditor.testing import make_key, make_snapshot, make_user, missing, run_check, statuses
-from checks.access_keys import AccessKeyRotated
+from checks.access_keys import (
+    AccessKeyDisabledRemoved,
+    AccessKeyPreferSts,
+    AccessKeyRotated,
+    AccessKeySingleActive,
+    AccessKeyUsedRecently,
+)
 from checks.groups import GroupHasMembers, GroupHasPolicies
 from checks.policies import PolicyCustomUnused, PolicyNoFullAdmin
 from checks.roles import RoleAdminAccessAllowlisted, RoleMaxSessionShort, RoleTrustRestricted
@@ -33,6 +41,7 @@ from checks.sso import SsoEnabled
 from checks.users import (
     UserAdminAccessAllowlisted,
     UserConsoleApiSeparated,
+    UserConsoleInactiveDisabled,
     UserConsoleMfaBound,
     UserInGroup,
     UserNoDirectPolicies,
@@ -401,3 +410,29 @@ def test_admin_check_asks_every_user_that_may_hold_admin_access() -> None:
         expected = run_check(_EveryUserAdminCheck, snap, allowed_users=["via_group"])
         assert run_check(UserAdminAccessAllowlisted, snap, allowed_users=["via_group"]) == expected
         assert {f.resource.name for f in expected} >= {"direct", "via_group", "frozen"}
+
+
+@pytest.mark.parametrize("check", [UserConsoleMfaBound, UserConsoleInactiveDisabled,
+                                   AccessKeyRotated, AccessKeyUsedRecently, AccessKeySingleActive,
+                                   AccessKeyDisabledRemoved, AccessKeyPreferSts])
+def test_checks_that_skip_users_judge_what_asking_every_user_judges(check: type) -> None:
+    """Console and AccessKey checks ask only the users with console access or keys when no
+    fact is missing, and every user otherwise: the results equal asking everyone."""
+    every = type(f"Every{check.__name__}", (check,),
+                 {"__abstract__": True, "items": lambda self, snapshot, params: snapshot.users})
+    users = [
+        make_user("console", console=True, last_login_days_ago=200),
+        make_user("console_mfa", console=True, mfa=True, created_days_ago=5),
+        make_user("keys", keys=[make_key("K1", created_days_ago=300, last_used_days_ago=None),
+                                make_key("K2", active=False)]),
+        make_user("both", console=True, keys=[make_key("K3")], status="freeze"),
+        make_user("nothing"),
+    ]
+    snapshots = [
+        make_snapshot(users=users),
+        make_snapshot(users=users, issues=[gap("user", "nothing", "login_profile", "access_keys",
+                                               action="ims:GetLoginProfile")]),
+        make_snapshot(users=[make_user("nothing")]),
+    ]
+    for snap in snapshots:
+        assert run_check(check, snap) == run_check(every, snap)
