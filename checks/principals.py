@@ -215,7 +215,9 @@ def unknown_reason(engine: PolicyEngine, node: str) -> str | None:
     reasons: list[str] = []
     if node.partition("/")[0] in ("user", "role"):
         reasons += engine.doubts(node)
-    if engine.can_reach(node, unknown_as_allow=True):
+    # engine.can_reach(node, unknown_as_allow=True), read off the search it asks (5,080
+    # calls at 10,000 users)
+    if node == ADMIN or node in engine.finder.toward(ADMIN, unknown_as_allow=True):
         reasons.append("a path would exist if these unknown edges were allowed: "
                        + "; ".join(describe_unknown(e) for e in unknown_edges(engine, node)))
     return "; ".join(reasons) or None

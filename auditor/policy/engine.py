@@ -18,6 +18,7 @@ from auditor.policy.world import World
 from auditor.snapshot import AccountSnapshot
 
 PERMISSION_KINDS = ("user", "role", "group")
+_ADMIN_ONLY = (ADMIN,)  # the goals of almost every _finder call
 
 
 class UnknownPrincipal(KeyError):
@@ -227,7 +228,7 @@ class PolicyEngine:
     def _finder(self, *goals: str) -> PathFinder:
         """:attr:`finder` for paths to ``admin``; one on the full graph for other goals
         (tens of thousands of calls per run ask for ``admin``: no set is built for them)."""
-        if all(goal == ADMIN for goal in goals):
+        if goals == _ADMIN_ONLY or all(goal == ADMIN for goal in goals):
             return self.finder
         if self._full_paths is None:
             self._full_paths = PathFinder(self.graph())
