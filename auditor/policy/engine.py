@@ -64,6 +64,7 @@ class PolicyEngine:
         self._paths: PathFinder | None = None
         self._full_paths: PathFinder | None = None
         self._doubts: dict[tuple[Profile, str], tuple[str, ...]] = {}
+        self._doubtless: bool | None = None
         #: the evidence texts of this engine's edges, for the checks and the report alike
         self.evidence_texts = EvidenceTexts()
 
@@ -151,6 +152,16 @@ class PolicyEngine:
             if path:
                 found.append(WhoCan(node, path_decision(path), path=path))
         return found
+
+    @property
+    def doubtless(self) -> bool:
+        """Whether :meth:`doubts` is empty for every node: no held policy is unreadable
+        and no issue names a resource (most accounts). Checks then need not ask."""
+        if self._doubtless is None:
+            model = self.world.model
+            self._doubtless = not self.world.has_gaps and all(
+                h.policy.document.readable for held in model.holdings.values() for h in held)
+        return self._doubtless
 
     def doubts(self, node_id: str) -> tuple[str, ...]:
         """Why the permissions of a user, role or group node may be incomplete: held policies

@@ -18,6 +18,7 @@ from policy_worlds import (
     admin_policy,
     allow,
     deny,
+    engine,
     group,
     group_arn,
     policy,
@@ -36,6 +37,7 @@ from auditor.policy.paths import PathFinder
 from auditor.policy.primitives import EdgeBuilder
 from auditor.policy.report_section import Hops
 from auditor.policy.trust import alike_for_own, trust_decision
+from auditor.sections import Section
 from auditor.snapshot import CollectionIssue, ResourceRef
 from auditor.testing import make_key, make_snapshot, make_user
 from checks.principals import (
@@ -553,3 +555,28 @@ def test_one_hop_messages_written_once_are_each_sources_own() -> None:
                     keys.add(key)
             shared += one_hop - len(keys)
     assert shared > 0
+
+
+def test_a_doubtless_engine_has_no_doubt_about_any_node() -> None:
+    """PolicyEngine.doubtless lets the checks skip asking doubts(): it holds only when
+    every user, role and group has none. The worlds include doubtless ones, ones doubted
+    only for an unreadable held policy, and ones with issues naming a resource."""
+    seen: dict[str, int] = {"doubtless": 0, "unreadable": 0, "gaps": 0}
+    for seed in range(60):
+        eng = random_world(seed)
+        every = [*eng.world.sources(), *(f"group/{g}" for g in eng.world.groups)]
+        doubted = [n for n in every if eng.doubts(n)]
+        if eng.doubtless:
+            assert not doubted, (seed, doubted)
+            seen["doubtless"] += 1
+        elif eng.world.has_gaps:
+            seen["gaps"] += 1
+        else:
+            assert doubted, seed  # only an unreadable held policy rules it out
+            seen["unreadable"] += 1
+    assert all(seen.values()), seen
+    hidden = CollectionIssue(section=Section.POLICIES, action="ram:ListX", code="Throttling",
+                             message="slow", facts=("attachments",), resource=ResourceRef(
+                                 type="policy", name="hidden", policy_type="Custom"))
+    eng = engine(users=["a"], policies=[policy("hidden", allow("*"))], issues=[hidden])
+    assert eng.doubts("user/a") and not eng.doubtless  # every policy is readable
