@@ -62,9 +62,11 @@ def render_report(
 ) -> list[Path]:
     """Write each requested format atomically into ``output_dir``; return the paths written.
 
-    Every format is rendered in memory first, so an interrupt or a renderer error while
-    rendering leaves the output directory untouched. ``fail_on`` decides which FAILs are
-    JUnit failures (as it decides exit code 1; by default JUnit's own, ``high``).
+    Every format is rendered before any file is replaced (report.json's long lists are
+    encoded while its temp file is written: :func:`~auditor.render.atomic.write_files`
+    renames the files only once all are written), so an interrupt or a renderer error
+    leaves the reports in ``output_dir`` as they were. ``fail_on`` decides which FAILs
+    are JUnit failures (as it decides exit code 1; by default JUnit's own, ``high``).
     """
     check_formats(formats)
     files: dict[Path, Content] = {}

@@ -7,7 +7,7 @@ import os
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from auditor.errors import UsageError
@@ -20,13 +20,15 @@ class OutputError(UsageError):
 
 
 #: A file's content: bytes, or parts written one after the other (not joined: a copy).
-Content = bytes | Sequence[bytes]
+#: The parts may be produced while they are written (report.json is encoded a slice of
+#: results at a time, so that the whole file never sits in memory).
+Content = bytes | Iterable[bytes | memoryview]
 
 
-def write_atomic(path: Path, data: Content) -> Path:
-    """Replace ``path`` with ``data`` so readers see the old file or the new one, never half.
+def _write_temp(path: Path, data: Content) -> str:
+    """``data`` in a new 0600 temp file beside ``path``, flushed to disk; its name.
 
-    The file is created with mode 0600 (reports describe an account's security posture).
+    Nothing is left behind if writing (or producing ``data``) fails.
     """
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -37,10 +39,27 @@ def write_atomic(path: Path, data: Content) -> Path:
                 tmp.writelines(data)
             tmp.flush()
             os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
     except BaseException:  # includes KeyboardInterrupt: never leave the temp file behind
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+        _remove(tmp_name)
+        raise
+    return tmp_name
+
+
+def _remove(name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name)
+
+
+def write_atomic(path: Path, data: Content) -> Path:
+    """Replace ``path`` with ``data`` so readers see the old file or the new one, never half.
+
+    The file is created with mode 0600 (reports describe an account's security posture).
+    """
+    tmp_name = _write_temp(path, data)
+    try:
+        os.replace(tmp_name, path)
+    except BaseException:
+        _remove(tmp_name)
         raise
     _fsync_directory(path.parent)
     return path
@@ -49,16 +68,32 @@ def write_atomic(path: Path, data: Content) -> Path:
 def write_files(files: Mapping[Path, Content]) -> list[Path]:
     """Write each file atomically; SIGINT/SIGTERM wait until all are written.
 
-    So an interrupt never leaves a mix of this run's and the previous run's reports. An
-    unwritable path raises :class:`OutputError` naming it.
+    Every file is written to its temp file before any is renamed into place, so an error
+    while producing or writing any file's content (report.json's is produced while it is
+    written) leaves the previous reports as they were, and no temp file. An unwritable
+    path raises :class:`OutputError` naming it.
     """
-    written = []
+    staged: list[tuple[str, Path]] = []
+    renamed = 0
     with _signals_held():
-        for path, data in files.items():
-            try:
-                written.append(write_atomic(path, data))
-            except OSError as exc:
-                raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        try:
+            for path, data in files.items():
+                try:
+                    staged.append((_write_temp(path, data), path))
+                except OSError as exc:
+                    raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+            for tmp_name, path in staged:
+                try:
+                    os.replace(tmp_name, path)
+                except OSError as exc:
+                    raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+                renamed += 1
+        finally:
+            for tmp_name, _ in staged[renamed:]:  # not renamed: an error came first
+                _remove(tmp_name)
+    written = [path for _, path in staged]
+    for directory in dict.fromkeys(path.parent for path in written):
+        _fsync_directory(directory)
     return written
 
 

@@ -4,7 +4,9 @@ goes to pydantic."""
 
 from __future__ import annotations
 
+import typing
 from datetime import date, datetime, timedelta, timezone
+from types import GenericAlias
 from typing import Any
 
 import pytest
@@ -17,6 +19,10 @@ from auditor.report import (
     AppliedWaiver,
     AuditReport,
     BaselineInfo,
+    EscalationHop,
+    EscalationInfo,
+    EscalationPath,
+    EscalationPrincipal,
     HistoryFinding,
     HistoryInfo,
     Result,
@@ -81,19 +87,98 @@ def test_the_report_is_pydantics_bytes(kit: Kit, params: dict[str, Any]) -> None
 
 
 def test_the_fast_path_is_taken_for_the_report(kit: Kit) -> None:
-    """Not pydantic by default: orjson writes it in one part, newline included."""
+    """Not pydantic by default: orjson writes it, newline included."""
     assert plain_model(AuditReport) and plain_model(Result)
     report = _edgy_report(kit, {"max_days": 90})
     parts = render_json_parts(report)
-    assert len(parts) == 1 and parts[0] == _pydantic(report)
+    assert not isinstance(parts, tuple)  # pydantic's answer is a tuple
+    assert b"".join(parts) == _pydantic(report)
+
+
+def _escalation(count: int) -> EscalationInfo:
+    hops = [EscalationHop(source=f"user/u{i}", target="admin", primitive="attach-policy",
+                          decision="ALLOW" if i % 2 else "CONDITIONAL", grants=[ODD, f"g{i}"])
+            for i in range(count)]
+    return EscalationInfo(
+        principals=[EscalationPrincipal(node=h.source, check_id="principal_no_escalation_path",
+                                        result_uid=f"u{i}", paths_total=i,
+                                        paths=[EscalationPath(decision=h.decision, hops=[h])])
+                    for i, h in enumerate(hops)],
+        edges=hops,
+    )
+
+
+def test_the_long_lists_are_the_reports() -> None:
+    """Each long list is a list field of its item type, at that path of the report."""
+    for path, item in json_report.LONG_LISTS.items():
+        model: Any = AuditReport
+        for name in path[:-1]:
+            (model,) = (a for a in typing.get_args(model.model_fields[name].annotation)
+                        if a is not type(None))
+        assert model.model_fields[path[-1]].annotation == GenericAlias(list, (item,)), path
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 1000])
+def test_long_lists_are_encoded_a_slice_at_a_time(
+    kit: Kit, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """The same bytes whatever the slice size, and no slice is encoded before its turn:
+    the whole file never exists at once."""
+    report = _edgy_report(kit, {"max_days": 90}).model_copy(update={"escalation": _escalation(4)})
+    assert len(report.results) > 3
+    encoded: list[tuple[tuple[str, ...], int]] = []
+    encode = json_report._encoded_slice
+
+    def counted(path: tuple[str, ...], items: list[Any]) -> memoryview:
+        encoded.append((path, len(items)))
+        return encode(path, items)
+
+    monkeypatch.setattr(json_report, "SLICE", size)
+    monkeypatch.setattr(json_report, "_encoded_slice", counted)
+    parts = iter(render_json_parts(report))
+    first = bytes(next(parts))
+    assert first.endswith(b'\n  "results": [') and not encoded
+    assert first + b"".join(parts) == _pydantic(report)
+    for path, count in [(("results",), len(report.results)),
+                        (("escalation", "principals"), 4), (("escalation", "edges"), 4)]:
+        sizes = [n for p, n in encoded if p == path]
+        assert sum(sizes) == count and max(sizes) == min(size, count), path
+
+
+@pytest.mark.parametrize("escalation", [None, EscalationInfo(), "one"])
+def test_short_or_absent_long_lists(kit: Kit, escalation: EscalationInfo | str | None) -> None:
+    shown = _escalation(1) if escalation == "one" else escalation
+    for results in ([], _edgy_report(kit, {"max_days": 90}).results[:1]):
+        report = kit.make_report(results).model_copy(update={"escalation": shown})
+        assert render_json(report) == _pydantic(report)
 
 
 def test_pydantic_writes_what_orjson_cannot(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
     report = _edgy_report(kit, {"huge": 2**70})
-    assert len(render_json_parts(report)) == 2  # fell back
+    assert len(render_json_parts(report)) == 2  # type: ignore[arg-type]  # fell back
     monkeypatch.setattr(json_report, "plain_model", lambda cls: False)
     report = _edgy_report(kit, {"max_days": 90})
     assert render_json_parts(report) == (_pydantic(report)[:-1], b"\n")
+
+
+def test_pydantic_writes_a_slice_orjson_cannot(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A result orjson cannot write sends its slice alone to pydantic."""
+    report = _edgy_report(kit, {"max_days": 90})
+    odd = report.results[2].model_copy(update={"age_days": 2**70})
+    report = report.model_copy(update={"results": [*report.results[:2], odd,
+                                                   *report.results[3:]]})
+    by_pydantic: list[int] = []
+    adapter = json_report._slice_adapter(("results",))
+
+    class Counting:
+        def dump_json(self, value: dict[str, list[Result]], indent: int) -> bytes:
+            by_pydantic.append(len(value["results"]))
+            return adapter.dump_json(value, indent=indent)
+
+    monkeypatch.setattr(json_report, "SLICE", 2)
+    monkeypatch.setattr(json_report, "_slice_adapter", lambda path: Counting())
+    assert render_json(report) == _pydantic(report)
+    assert by_pydantic == [2]  # results 2 and 3: the other slices went to orjson
 
 
 def test_a_result_with_a_field_too_many_is_left_to_pydantic(kit: Kit) -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from auditor.render import FORMATS, ReportFileError, load_report, render_report
-from auditor.render.atomic import write_atomic
+from auditor.render.atomic import write_atomic, write_files
 from auditor.render.csv_report import render_csv
 from auditor.render.markdown import render_markdown
 from auditor.report import AuditReport
@@ -72,6 +73,28 @@ def test_atomic_write_keeps_old_file_when_interrupted(
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_no_file_is_replaced_until_every_file_is_written(tmp_path: Path) -> None:
+    """A content produced while it is written (report.json's) that fails, after another
+    file was written in full: both old files stay, and no temp file is left."""
+    old = {"report.html": b"old html", "report.json": b"old json"}
+    for name, data in old.items():
+        (tmp_path / name).write_bytes(data)
+
+    def failing() -> Iterator[bytes]:
+        yield b"{"
+        raise ValueError("cannot encode")
+
+    with pytest.raises(ValueError, match="cannot encode"):
+        write_files({tmp_path / "report.html": b"new html", tmp_path / "report.json": failing()})
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == old
+    written = write_files({tmp_path / "report.html": b"new html",
+                           tmp_path / "report.json": iter([b"{", memoryview(b"}\n")])})
+    assert written == [tmp_path / "report.html", tmp_path / "report.json"]
+    assert (tmp_path / "report.json").read_bytes() == b"{}\n"
+    assert {p.name for p in tmp_path.iterdir()} == set(old)
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in written)
 
 
 def test_csv_one_row_per_result_with_flattened_compliance(typical_report: AuditReport) -> None:
