@@ -16,14 +16,15 @@ _TENTH_OF_A_DAY_US = 8_640_000_000  # microseconds
 
 
 @lru_cache(maxsize=256)
-def _cutoff(now: datetime, days: int) -> datetime:
-    """``now`` less ``days`` days, made once per (snapshot time, limit)."""
+def cutoff(now: datetime, days: int) -> datetime:
+    """``now`` less ``days`` days, made once per (snapshot time, limit): ``when`` is
+    :func:`older_than` ``days`` exactly when ``when < cutoff(now, days)``."""
     return now - timedelta(days=days)
 
 
 def older_than(now: datetime, when: datetime, days: int) -> bool:
     """True when ``when`` lies strictly more than ``days`` days before ``now``."""
-    return when < _cutoff(now, days)  # exact: now - when > span  <=>  when < now - span
+    return when < cutoff(now, days)  # exact: now - when > span  <=>  when < now - span
 
 
 @lru_cache(maxsize=1 << 14)

@@ -23,7 +23,7 @@ from auditor.per_snapshot import per_snapshot
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, CollectionIssue, Group, User
 from checks._admin import AdminIndex, policy_label
-from checks._time import days_ago, older_than
+from checks._time import cutoff, days_ago, older_than
 
 BEST_PRACTICES_URL = (
     "https://www.alibabacloud.com/help/en/ram/use-cases/ensure-security-of-alibaba-cloud-resources"
@@ -239,9 +239,8 @@ class UserUnused(_UserCheck):
     none_message = "No RAM user was created longer ago than the limit."
 
     def items(self, snapshot: AccountSnapshot, params: Params) -> Iterable[User]:
-        return [
-            u for u in snapshot.users if older_than(snapshot.now, u.created_at, params.max_days)
-        ]
+        cut = cutoff(snapshot.now, params.max_days)  # older_than, once for all users
+        return [u for u in snapshot.users if u.created_at < cut]
 
     def judge(self, snapshot: AccountSnapshot, user: User, params: Params) -> Iterable[Finding]:
         limit = params.max_days
@@ -281,13 +280,14 @@ def _recent_activity(
 ) -> list[str]:
     """Console logons, AccessKey uses and creations at most ``limit`` days old."""
     now = snapshot.now
+    cut = cutoff(now, limit)  # at most ``limit`` days old: not older_than, i.e. >= cut
     recent: list[str] = []
     when = user.last_console_login_at
-    if when is not None and not older_than(now, when, limit):
+    if when is not None and when >= cut:
         recent.append(f"console logon {days_ago(now, when)} ago")
     for key in user.access_keys if keys else ():  # labels only for recent events
         for what, when in (("used", key.last_used_at), ("created", key.created_at)):
-            if when is not None and not older_than(now, when, limit):
+            if when is not None and when >= cut:
                 recent.append(f"AccessKey {key.id} {what} {days_ago(now, when)} ago")
     return recent
 
