@@ -266,7 +266,9 @@ class GraphBuilder:
             self.admins.add(node)
             return [full]  # it can already do everything: its other edges add nothing
         found = [] if full is None else [full]
-        grants = list(self.edges.self_grant(node))
+        grants = self.edges.self_grant(node)
+        if not grants:
+            return found  # most nodes
         if any(e.decision is Decision.ALLOW for e in grants):
             self.admins.add(node)  # it can make itself admin
         return found + grants

@@ -586,11 +586,12 @@ class EdgeBuilder:
 
     # --- self-grant -------------------------------------------------------------------
 
-    def self_grant(self, node: str) -> Iterator[Edge]:
-        for build in self._self_grants(node):
-            edge = build(node)
-            if edge is not None:
-                yield edge
+    def self_grant(self, node: str) -> list[Edge]:
+        """``node``'s self-grant edges, in order (most nodes: no builder applies)."""
+        builders = self._self_grants(node)
+        if not builders:
+            return []
+        return [edge for build in builders if (edge := build(node)) is not None]
 
     def _self_grants(self, node: str) -> tuple[Callable[[str], Edge | None], ...]:
         """The self-grant builders, in order, whose first needed actions ``node`` is
