@@ -425,8 +425,10 @@ class PathFinder:
             if edge.usable and edge.primitive not in firsts:
                 firsts[edge.primitive] = edge
         paths = tuple((edge,) for edge in firsts.values())
-        if len(paths) == 1:  # most: one edge, whose evidence tuple alike sources share
-            evidence = paths[0][0].evidence
+        if len(paths) == 1 and len(paths[0][0].authorizations) == 1:
+            # most: one edge of one authorization, whose evidence tuple (not a new one per
+            # call, see Edge.evidence) alike sources share
+            evidence = paths[0][0].authorizations[0].evidence
             found = self._grants.get(id(evidence))
             if found is None:
                 found = self._grants[id(evidence)] = (evidence, _distinct(evidence))
