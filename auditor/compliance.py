@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
@@ -83,8 +84,23 @@ def load_framework(source: Traversable) -> Framework:
 
 
 def load_frameworks(directory: Traversable | None = None) -> dict[str, Framework]:
-    """Every framework file in ``directory`` (default: the packaged ones), by name."""
-    root = directory or files(FRAMEWORKS_PACKAGE).joinpath(FRAMEWORKS_DIR)
+    """Every framework file in ``directory`` (default: the packaged ones), by name.
+
+    The packaged files are read once per process (a command needs them twice: for the
+    check registry's mappings and for the evaluation); each call returns a new dict of
+    the same frozen frameworks.
+    """
+    if directory is None:
+        return dict(_packaged_frameworks())
+    return _read_frameworks(directory)
+
+
+@cache
+def _packaged_frameworks() -> dict[str, Framework]:
+    return _read_frameworks(files(FRAMEWORKS_PACKAGE).joinpath(FRAMEWORKS_DIR))
+
+
+def _read_frameworks(root: Traversable) -> dict[str, Framework]:
     sources = sorted(
         (f for f in root.iterdir() if f.is_file() and f.name.endswith(".toml")),
         key=lambda f: f.name,

@@ -7,10 +7,12 @@ import importlib
 import inspect
 import pkgutil
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 import checks
+from auditor import compliance
 from auditor.check import Check
 from auditor.compliance import FrameworkError, load_frameworks
 from auditor.registry import CheckRegistry
@@ -123,3 +125,35 @@ def test_malformed_file_names_itself(tmp_path: Path, content: str, problem: str)
     with pytest.raises(FrameworkError, match=r"broken\.toml") as excinfo:
         load_frameworks(tmp_path)
     assert problem in str(excinfo.value)
+
+
+def test_packaged_frameworks_are_read_once_and_each_caller_gets_its_own_dict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The registry and prepare() both ask for the packaged frameworks: the files are
+    parsed once; a caller changing its dict changes no other caller's."""
+    first = load_frameworks()
+    monkeypatch.setattr(compliance, "load_framework", _no_reading)
+    second = load_frameworks()
+    assert second == first
+    assert second is not first
+    second.clear()
+    assert load_frameworks() == first
+
+
+def test_a_directory_is_read_each_time(tmp_path: Path) -> None:
+    """Only the packaged files are kept: a directory given is read again."""
+    (tmp_path / "acme.toml").write_text(
+        'name = "acme"\ntitle = "ACME"\nversion = "1"\n[[controls]]\nid = "A-1"\ntitle = "t"\n',
+        encoding="utf-8",
+    )
+    assert load_frameworks(tmp_path)["acme"].version == "1"
+    (tmp_path / "acme.toml").write_text(
+        'name = "acme"\ntitle = "ACME"\nversion = "2"\n[[controls]]\nid = "A-1"\ntitle = "t"\n',
+        encoding="utf-8",
+    )
+    assert load_frameworks(tmp_path)["acme"].version == "2"
+
+
+def _no_reading(source: object) -> NoReturn:
+    raise AssertionError(f"framework file read again: {source}")
