@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor._gc import no_cyclic_gc
 from auditor.baseline import apply_baseline
@@ -24,16 +25,12 @@ from auditor.notify import Target, parse_target
 from auditor.notify.policy import NotifyOn
 from auditor.registry import CheckRegistry
 from auditor.render import check_formats, load_report, render_report, stale_reports
-from auditor.report import AuditReport, Result
+from auditor.report import AuditReport, Result, WaiverProblem
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
-from auditor.waivers import (
-    Waiver,
-    apply_waivers,
-    check_known_checks,
-    describe_problem,
-    load_waivers,
-)
+
+if TYPE_CHECKING:  # auditor.waivers is loaded only when there are waivers
+    from auditor.waivers import Waiver
 
 DEFAULT_FORMATS = ("html", "json")
 
@@ -161,8 +158,11 @@ def prepare(options: Options, registry: CheckRegistry | None = None) -> Plan:
     if not selected:
         raise UsageError("the selection matches no check")
     waivers_path = options.waivers or config.waivers
-    waivers = tuple(load_waivers(waivers_path)) if waivers_path else ()
+    waivers: tuple[Waiver, ...] = ()
     if waivers_path:
+        from auditor.waivers import check_known_checks, load_waivers
+
+        waivers = tuple(load_waivers(waivers_path))
         check_known_checks(waivers_path, waivers, [c.id for c in registry.all()])
     baseline = load_report(options.baseline) if options.baseline else None
     if options.baseline_history and options.history is None:
@@ -196,9 +196,7 @@ def build_report(plan: Plan, snapshot: AccountSnapshot) -> AuditReport:
     """
     plan.check_account(snapshot.account_id)
     report = evaluate(snapshot, plan.evaluation)
-    results, problems = apply_waivers(
-        report.results, list(plan.waivers), snapshot.meta.collected_at.date()
-    )
+    results, problems = _waived(report.results, plan.waivers, snapshot)
     baseline = plan.baseline
     if plan.options.baseline_history and plan.options.history is not None:
         baseline = history_baseline(plan.options.history, snapshot.account_id)
@@ -216,6 +214,18 @@ def build_report(plan: Plan, snapshot: AccountSnapshot) -> AuditReport:
             "baseline": baseline_info,
         }
     )
+
+
+def _waived(
+    results: list[Result], waivers: Sequence[Waiver], snapshot: AccountSnapshot
+) -> tuple[list[Result], list[WaiverProblem]]:
+    """``apply_waivers`` as of the collection date; without waivers, as it would answer
+    (the results, no problem) without loading auditor.waivers."""
+    if not waivers:
+        return list(results), []
+    from auditor.waivers import apply_waivers
+
+    return apply_waivers(results, list(waivers), snapshot.meta.collected_at.date())
 
 
 _UNDECIDED = (Status.UNKNOWN, Status.ERROR)
@@ -259,8 +269,11 @@ def exit_reason(report: AuditReport, fail_on: FailOn, code: int) -> str:
 
 def warn_after_run(report: AuditReport, options: Options) -> None:
     """Expired and stale waivers, and report files of formats not written this run."""
-    for problem in report.waiver_problems:
-        log.warning(describe_problem(problem))
+    if report.waiver_problems:
+        from auditor.waivers import describe_problem
+
+        for problem in report.waiver_problems:
+            log.warning(describe_problem(problem))
     stale = stale_reports(options.output_dir, options.formats)
     if stale:
         log.warning(

@@ -91,6 +91,7 @@ def test_evaluate_without_history_or_notify_loads_neither(tmp_path: Path) -> Non
     assert "auditor.engine" in modules  # it did evaluate
     assert _present(modules, NOT_WITHOUT_JOBS) == []
     assert "yaml" not in modules  # no waivers file: PyYAML stays out
+    assert "auditor.waivers" not in modules  # nor the waivers module
 
 
 def test_evaluate_with_a_yaml_waivers_file_loads_pyyaml(tmp_path: Path) -> None:
@@ -101,7 +102,7 @@ def test_evaluate_with_a_yaml_waivers_file_loads_pyyaml(tmp_path: Path) -> None:
     modules = loaded_by("evaluate", str(snapshot), "--format", "json", "--output-dir",
                         str(tmp_path / "out"), "-q", "--waivers", str(waivers), cwd=tmp_path)
     assert (tmp_path / "out" / "report.json").is_file()
-    assert "yaml" in modules
+    assert {"yaml", "auditor.waivers"} <= modules
 
 
 def test_evaluate_with_history_loads_the_store(tmp_path: Path) -> None:
