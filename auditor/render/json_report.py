@@ -152,14 +152,26 @@ def _slice_adapter(path: ListPath) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
+def _fields_of(items: list[Any], cls: type[BaseModel]) -> list[Any]:
+    """Each item of class ``cls`` as what :func:`_pydantic_value` gives orjson for it, its
+    fields: a comprehension, where orjson would call back into Python once per item."""
+    count = _field_counts[cls]
+    if count < 0:
+        return items
+    return [
+        item.__dict__ if item.__class__ is cls and len(item.__dict__) == count else item
+        for item in items
+    ]
+
+
 def _encoded_slice(path: ListPath, items: list[Any]) -> memoryview:
     """The report's bytes for ``items`` of the list at ``path`` (orjson, or pydantic for
     values orjson would write otherwise)."""
-    wrapped = _wrapped(path, items)
+    fields = _wrapped(path, _fields_of(items, LONG_LISTS[path]))
     try:
-        encoded = orjson.dumps(wrapped, default=_pydantic_value, option=_SLICE_OPTIONS)
+        encoded = orjson.dumps(fields, default=_pydantic_value, option=_SLICE_OPTIONS)
     except orjson.JSONEncodeError:
-        encoded = _slice_adapter(path).dump_json(wrapped, indent=2)
+        encoded = _slice_adapter(path).dump_json(_wrapped(path, items), indent=2)
     before, after = _frame(path)
     return memoryview(encoded)[before:len(encoded) - after]
 

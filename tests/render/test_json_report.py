@@ -173,6 +173,7 @@ def test_pydantic_writes_a_slice_orjson_cannot(kit: Kit, monkeypatch: pytest.Mon
     class Counting:
         def dump_json(self, value: dict[str, list[Result]], indent: int) -> bytes:
             by_pydantic.append(len(value["results"]))
+            assert all(isinstance(r, Result) for r in value["results"])  # not their fields
             return adapter.dump_json(value, indent=indent)
 
     monkeypatch.setattr(json_report, "SLICE", 2)
