@@ -10,8 +10,9 @@ attachments or group members).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.check import (
     AccountId,
@@ -223,6 +224,23 @@ def unknown_reason(engine: PolicyEngine, node: str) -> str | None:
     return "; ".join(reasons) or None
 
 
+def no_path_open(engine: PolicyEngine) -> Container[str]:
+    """The nodes for which :func:`path_verdict` may say more than "no path": those with a
+    path were unknown edges allowed (a superset of those with a usable path), or every
+    node when some node may be in doubt (see :attr:`PolicyEngine.doubtless`)."""
+    if not engine.doubtless:
+        return _EVERY
+    return engine.finder.toward(ADMIN, unknown_as_allow=True)
+
+
+class _Every:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_EVERY = _Every()
+
+
 def unknown_edges(engine: PolicyEngine, node: str) -> list[Edge]:
     """The unknown edges on some would-be path from ``node`` to ``admin``."""
     toward = engine.finder.toward(ADMIN, unknown_as_allow=True)
@@ -306,16 +324,27 @@ class PrincipalNoEscalationPath(Check):
                  params: PrincipalNoEscalationPathParams) -> Iterator[Finding]:
         engine = PolicyEngine.from_snapshot(snapshot)
         admins = {a.node for a in engine.full_admins()}
+        open_ = no_path_open(engine)
         evaluated = False
-        for item in principals(snapshot):
-            node = node_of(item)
-            if node in admins:
-                continue
-            evaluated = True
-            resource = resource_of_node(item)
-            who = f"{node.partition('/')[0]} {item.name}"
-            exempt = allowlisted(node, params.allowed_principals)
-            yield path_verdict(self, engine, node, resource, who, exempt, "allowed_principals")
+        # principals(snapshot), users first, each kind's node, resource and name written
+        # without asking the item's class (9,860 at 10,000 users)
+        kinds: tuple[tuple[str, str, Iterable[User | Role], Callable[[Any], Resource]], ...] = (
+            ("user", "User", (u for u in snapshot.users if not u.frozen), of_user),
+            ("role", "Role", (r for r in snapshot.roles if not r.is_service_linked), of_role))
+        for kind, title, items, resource_of in kinds:
+            for item in items:
+                node = f"{kind}/{item.name}"
+                if node in admins:
+                    continue
+                evaluated = True
+                resource = resource_of(item)
+                if node not in open_:  # most (5,080 at 10,000 users): path_verdict's PASS
+                    yield self.passed(
+                        resource, f"{title} {item.name} has no path to full administrator.")
+                    continue
+                exempt = allowlisted(node, params.allowed_principals)
+                yield path_verdict(self, engine, node, resource, f"{kind} {item.name}",
+                                   exempt, "allowed_principals")
         if not evaluated:
             yield self.not_applicable(account(snapshot), "Every user and role is a full "
                                       "administrator, frozen or service-linked, or none exists.")

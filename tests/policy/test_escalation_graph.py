@@ -43,10 +43,16 @@ from auditor.testing import make_key, make_snapshot, make_user
 from checks.principals import (
     MESSAGE_PATHS,
     HopTexts,
+    PrincipalNoEscalationPath,
     _one_hop_key,
     _parts,
     first_grants,
+    no_path_open,
+    node_of,
+    path_verdict,
     paths_message,
+    principals,
+    resource_of_node,
     texts_of,
     unknown_edges,
     unknown_reason,
@@ -580,3 +586,42 @@ def test_a_doubtless_engine_has_no_doubt_about_any_node() -> None:
                                  type="policy", name="hidden", policy_type="Custom"))
     eng = engine(users=["a"], policies=[policy("hidden", allow("*"))], issues=[hidden])
     assert eng.doubts("user/a") and not eng.doubtless  # every policy is readable
+
+
+def test_principals_left_out_of_no_path_open_get_path_verdicts_plain_pass() -> None:
+    """principal_no_escalation_path writes the plain PASS itself for a principal not in
+    no_path_open, without asking path_verdict: on random and crowd worlds (doubtless ones,
+    doubted ones, ones with unknown edges) path_verdict says exactly that for each such
+    principal. It fails if the set leaves out a node with an unknown-only path (a search
+    without unknown edges) or one in doubt (ignoring PolicyEngine.doubtless)."""
+    check = PrincipalNoEscalationPath()
+    seen = {"plain": 0, "said more": 0, "doubted": 0, "unknown only": 0}
+    for seed in range(40):
+        # as if doubtless too: worlds with gaps have nodes with only unknown paths
+        forced = [random_world(seed), crowd_world(seed)]
+        for eng in forced:
+            eng._doubtless = True
+        for eng in (random_world(seed), crowd_world(seed), *forced):
+            open_ = no_path_open(eng)
+            seen["doubted"] += not eng.doubtless
+            seen["unknown only"] += eng.doubtless and len(
+                set(eng.finder.toward(ADMIN, unknown_as_allow=True))
+                - set(eng.finder.toward(ADMIN)))
+            for item in principals(eng.world.snapshot):
+                node = node_of(item)
+                who = f"{node.partition('/')[0]} {item.name}"
+                resource = resource_of_node(item)
+                verdict = path_verdict(check, eng, node, resource, who, False, "x")
+                plain = check.passed(resource, f"{who[0].upper()}{who[1:]} has no path to "
+                                     "full administrator.")
+                if node not in open_:
+                    assert verdict == plain, (seed, node)
+                    seen["plain"] += 1
+                elif verdict != plain:
+                    seen["said more"] += 1
+    assert all(seen.values()), seen
+    hidden = CollectionIssue(section=Section.POLICIES, action="ram:ListX", code="Throttling",
+                             message="slow", facts=("attachments",), resource=ResourceRef(
+                                 type="policy", name="hidden", policy_type="Custom"))
+    eng = engine(users=["a"], policies=[policy("hidden", allow("*"))], issues=[hidden])
+    assert "user/a" in no_path_open(eng)  # in doubt, without any edge
