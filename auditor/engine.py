@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from auditor.findings import (
     Severity,
     Status,
     shared_keys,
-    trusted,
+    trusted_all,
 )
 from auditor.policy.report_section import escalation_section
 from auditor.registry import LoadedCheck
@@ -41,6 +41,7 @@ from auditor.report import (
     Result,
     Summary,
     Tool,
+    result_uid,
 )
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot, CollectionIssue
@@ -293,13 +294,13 @@ def _results(
     severity: Severity,
     compliance: dict[str, list[str]],
     account_id: str,
-    findings: Iterable[Finding],
+    findings: Sequence[Finding],
 ) -> list[Result]:
     """One check's findings as report results.
 
-    Built without validation (:func:`~auditor.findings.trusted`: tens of thousands per
-    run) when a finding's values have their field types, as the check helpers make them;
-    each result's fields are a copy of one key-sharing template
+    Built without validation (:func:`~auditor.findings.trusted_all`: tens of thousands
+    per run) when every finding's values have their field types, as the check helpers
+    make them, else all validated; each result's fields are a copy of one key-sharing template
     (:func:`~auditor.findings.shared_keys`), and the results of one check share its
     ``compliance`` mapping (results are frozen).
     """
@@ -313,24 +314,27 @@ def _results(
         "waiver": None, "doc_url": doc_url, "compliance": compliance,
         "change": None, "first_seen": None, "age_days": None, "lifecycle": None,
     }).copy
-    given, status_type, resource_type = _GIVEN, Status, Resource
-    out: list[Result] = []
-    add = out.append
+    status_type, resource_type = Status, Resource
+    rows: list[dict[str, Any]] = []
+    add = rows.append
     for f in findings:
         status, resource, message = f.status, f.resource, f.message
-        uid = sha256(f"{key}{resource.type}\x1f{resource.id}".encode()).hexdigest()[:32]
-        if status.__class__ is status_type and resource.__class__ is resource_type and (
+        if not (status.__class__ is status_type and resource.__class__ is resource_type and (
             message.__class__ is str
-        ):
-            fields = copy()
-            fields["uid"], fields["status"] = uid, status
-            fields["resource"], fields["message"] = resource, message
-            add(trusted(Result, fields, given))
-        else:
-            add(Result(uid=uid, check_id=check_id, title=title, severity=severity,
-                       status=status, resource=resource, message=message,
-                       doc_url=doc_url, compliance=compliance))
-    return out
+        )):
+            break  # a finding made without the check helpers: validate them all
+        fields = copy()
+        fields["uid"] = sha256(f"{key}{resource.type}\x1f{resource.id}".encode()).hexdigest()[:32]
+        fields["status"], fields["resource"], fields["message"] = status, resource, message
+        add(fields)
+    else:
+        return trusted_all(Result, rows, _GIVEN)
+    return [
+        Result(uid=result_uid(check_id, account_id, f.resource), check_id=check_id,
+               title=title, severity=severity, status=f.status, resource=f.resource,
+               message=f.message, doc_url=doc_url, compliance=compliance)
+        for f in findings
+    ]
 
 
 def evaluate(snapshot: AccountSnapshot, evaluation: Evaluation) -> AuditReport:

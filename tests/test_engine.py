@@ -11,7 +11,7 @@ import pytest
 from auditor.check import Check, CheckMeta, CheckParams, account, of_user
 from auditor.compliance import Control, Framework
 from auditor.engine import Evaluation, evaluate
-from auditor.findings import Finding, Severity, Status
+from auditor.findings import Finding, Resource, Severity, Status
 from auditor.registry import LoadedCheck
 from auditor.sections import Section
 from auditor.snapshot import AccountSnapshot
@@ -94,6 +94,38 @@ def test_a_raising_check_is_one_error_result_and_logged(caplog: pytest.LogCaptur
 def test_nothing_to_evaluate_is_not_applicable() -> None:
     results = _run(make_snapshot())["silent"]
     assert [r.status for r in results] == [Status.NOT_APPLICABLE]
+
+
+class _Special(Finding):
+    """A Finding subclass: still a Finding of its check."""
+
+
+class Yields(Check):
+    meta = _meta("yields")
+    extra: object = None
+
+    def evaluate(self, snapshot: AccountSnapshot, params: CheckParams) -> Iterator[Finding]:
+        yield self.passed(account(snapshot), "first")
+        yield self.extra  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("extra, wrong", [
+    ("not a finding", True),
+    (Finding(check_id="other", status=Status.PASS, resource=Resource(type="a", id="1"),
+             message="another check's"), True),
+    (_Special(check_id="yields", status=Status.FAIL, resource=Resource(type="a", id="1"),
+              message="a subclass"), False),
+])
+def test_only_findings_of_the_check_are_results(
+    extra: object, wrong: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Yields, "extra", extra)
+    results = evaluate(make_snapshot(), Evaluation(checks=_loaded(Yields))).results
+    if wrong:
+        assert [r.status for r in results] == [Status.ERROR]
+        assert "not a Finding of yields" in results[0].message
+    else:
+        assert [r.message for r in results] == ["first", "a subclass"]
 
 
 def test_incomplete_section_is_unknown_naming_action_and_permission() -> None:

@@ -9,7 +9,15 @@ import pytest
 
 from auditor.check import account, of_access_key, of_policy, of_user
 from auditor.engine import _results
-from auditor.findings import Finding, Resource, Severity, Status, shared_keys, trusted
+from auditor.findings import (
+    Finding,
+    Resource,
+    Severity,
+    Status,
+    shared_keys,
+    trusted,
+    trusted_all,
+)
 from auditor.report import Result, result_uid
 from auditor.snapshot import Policy
 from auditor.testing import make_key, make_snapshot, make_user
@@ -69,9 +77,14 @@ def test_results_are_what_validation_builds() -> None:
     resource = Resource(type="user", id="1", name="bob")
     compliance = {"cis": ["1.1", "1.2"]}
     findings = [check.failed(resource, "no MFA"),
-                Finding(check_id=check.meta.id, status=Status.PASS, resource=resource,
-                        message=_Name("validated"))]
-    fast, validated = _results(check.meta, Severity.LOW, compliance, "1234", findings)
+                Finding.model_construct(check_id=check.meta.id, status=Status.PASS,
+                                        resource=resource, message=_Name("validated"))]
+    (fast,) = _results(check.meta, Severity.LOW, compliance, "1234", findings[:1])
+    # One finding the helpers did not make: all validated, the typed one too.
+    first, validated = _results(check.meta, Severity.LOW, compliance, "1234", findings)
+    _same(first, fast)
+    assert first.model_fields_set is not fast.model_fields_set
+    assert type(validated.message) is str
     for result, finding in ((fast, findings[0]), (validated, findings[1])):
         assert result.uid == result_uid(check.meta.id, "1234", resource)
         _same(result, Result(
@@ -106,6 +119,22 @@ def test_trusted_refuses_a_model_that_is_not_frozen() -> None:
         trusted(Mutable, {"x": 1}, {"x"})
     with pytest.raises(TypeError, match="not frozen"):  # asked again, not remembered as good
         trusted(Mutable, {"x": 1}, {"x"})
+    with pytest.raises(TypeError, match="not frozen"):
+        trusted_all(Mutable, [{"x": 1}], {"x"})
+    with pytest.raises(TypeError, match="not frozen"):  # even with nothing to build
+        trusted_all(Mutable, [], {"x"})
+
+
+def test_trusted_all_builds_what_trusted_builds() -> None:
+    given = {"type", "id", "name"}
+    rows = [{"type": "user", "id": str(i), "name": f"u{i}"} for i in range(3)]
+    built = trusted_all(Resource, rows, given)
+    assert [r.__dict__ for r in built] == rows
+    for fast, row in zip(built, rows, strict=True):
+        _same(fast, trusted(Resource, dict(row), given))
+        _same(fast, Resource(**row))
+        assert fast.__dict__ is row and fast.model_fields_set is given
+    assert trusted_all(Resource, [], given) == []
 
 
 def test_shared_keys_copies_are_independent_dicts_of_the_fields_in_order() -> None:
