@@ -70,8 +70,9 @@ class Hops:
             views = [self.path(p) for p in summary.shown]
             self._alike[summary.alike] = [(v.decision, v.hops[1:]) for v in views]
             return views
+        # each first hop an Edge object of this summary alone: not kept in _seen
         return [trusted(EscalationPath, {"decision": decision,
-                                         "hops": [self._first(p[0]), *rest]}, _PATH_FIELDS)
+                                         "hops": [self._view(p[0]), *rest]}, _PATH_FIELDS)
                 for p, (decision, rest) in zip(summary.shown, found, strict=True)]
 
     def path(self, path: Path) -> EscalationPath:
@@ -87,11 +88,16 @@ class Hops:
 
     def _first(self, edge: Edge) -> EscalationHop:
         """The view of an Edge object not seen before (another may have its hop)."""
+        found = self._view(edge)
+        self._seen[id(edge)] = (edge, found)  # keeps ``edge`` (its id) alive
+        return found
+
+    def _view(self, edge: Edge) -> EscalationHop:
+        """The view of ``edge``'s hop, built where it first appears."""
         key = (edge.source, edge.primitive, edge.target)
         found = self._views.get(key)
         if found is None:
             found = self._views[key] = self._hop(edge)
-        self._seen[id(edge)] = (edge, found)  # keeps ``edge`` (its id) alive
         return found
 
     def views(self) -> list[EscalationHop]:
