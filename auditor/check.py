@@ -14,7 +14,6 @@ import, naming itself. ``evaluate`` must not do I/O, read the clock (use
 ``snapshot.now``) or the environment.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache

@@ -1,6 +1,5 @@
 """What a check says about one resource: status, severity, resource, finding."""
 
-from __future__ import annotations
 
 from enum import Enum
 from typing import Any, TypeVar
@@ -109,7 +108,7 @@ class Severity(str, Enum):
         """Higher is more severe: critical=4 … info=0."""
         return _SEVERITY_RANK[self]
 
-    def at_least(self, other: Severity) -> bool:
+    def at_least(self, other: "Severity") -> bool:
         return self.rank >= other.rank
 
 
@@ -136,7 +135,7 @@ class Resource(BaseModel):
     name: str = ""
 
     @classmethod
-    def of(cls, type: str, id: str, name: str) -> Resource:
+    def of(cls, type: str, id: str, name: str) -> "Resource":
         """``Resource(type=..., id=..., name=...)``, without validation when all three are
         plain strings (every resource a check builds from the snapshot)."""
         if str is type.__class__ is id.__class__ is name.__class__:
@@ -155,7 +154,7 @@ class Finding(BaseModel):
     message: str
 
     @classmethod
-    def of(cls, check_id: str, status: Status, resource: Resource, message: str) -> Finding:
+    def of(cls, check_id: str, status: Status, resource: Resource, message: str) -> "Finding":
         """``Finding(...)``, without validation when the arguments already have the field
         types (the :class:`~auditor.check.Check` helpers' case)."""
         if not (

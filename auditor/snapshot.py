@@ -8,7 +8,6 @@ freezes them. Timestamps are timezone-aware UTC. A ``None`` timestamp means "nev
 value.
 """
 
-from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
@@ -281,7 +280,7 @@ def _key_of(item: User | Group | Policy | Role) -> tuple[str, str, str]:
     return ("role", item.name, "")
 
 
-_NO_GAPS: Mapping[str, CollectionIssue] = MappingProxyType({})
+_NO_GAPS: "Mapping[str, CollectionIssue]" = MappingProxyType({})
 
 
 class CollectionIssue(_Frozen):
@@ -304,7 +303,7 @@ class CollectionIssue(_Frozen):
     facts: tuple[str, ...] = Field(default=(), description="the resource's missing facts")
 
     @model_validator(mode="after")
-    def _facts_of_the_resource(self) -> CollectionIssue:
+    def _facts_of_the_resource(self) -> "CollectionIssue":
         if self.resource is None:
             if self.facts:
                 raise ValueError("facts need a resource")
