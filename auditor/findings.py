@@ -1,6 +1,5 @@
 """What a check says about one resource: status, severity, resource, finding."""
 
-
 from enum import Enum
 from typing import Any, TypeVar
 

@@ -285,7 +285,12 @@ def path_verdict(
         return check.unknown(
             resource, f"Could not decide whether {who} can become a full administrator: {reason}."
         )
-    return check.passed(resource, f"{cap(who)} has no path to full administrator.")
+    return check.passed(resource, no_path_message(who))
+
+
+def no_path_message(who: str) -> str:
+    """:func:`path_verdict`'s PASS when ``who`` has no path and nothing is unknown."""
+    return f"{cap(who)} has no path to full administrator."
 
 
 class PrincipalNoEscalationPathParams(CheckParams):
@@ -328,10 +333,10 @@ class PrincipalNoEscalationPath(Check):
         evaluated = False
         # principals(snapshot), users first, each kind's node, resource and name written
         # without asking the item's class (9,860 at 10,000 users)
-        kinds: tuple[tuple[str, str, Iterable[User | Role], Callable[[Any], Resource]], ...] = (
-            ("user", "User", (u for u in snapshot.users if not u.frozen), of_user),
-            ("role", "Role", (r for r in snapshot.roles if not r.is_service_linked), of_role))
-        for kind, title, items, resource_of in kinds:
+        kinds: tuple[tuple[str, Iterable[User | Role], Callable[[Any], Resource]], ...] = (
+            ("user", (u for u in snapshot.users if not u.frozen), of_user),
+            ("role", (r for r in snapshot.roles if not r.is_service_linked), of_role))
+        for kind, items, resource_of in kinds:
             for item in items:
                 node = f"{kind}/{item.name}"
                 if node in admins:
@@ -339,8 +344,7 @@ class PrincipalNoEscalationPath(Check):
                 evaluated = True
                 resource = resource_of(item)
                 if node not in open_:  # most (5,080 at 10,000 users): path_verdict's PASS
-                    yield self.passed(
-                        resource, f"{title} {item.name} has no path to full administrator.")
+                    yield self.passed(resource, no_path_message(f"{kind} {item.name}"))
                     continue
                 exempt = allowlisted(node, params.allowed_principals)
                 yield path_verdict(self, engine, node, resource, f"{kind} {item.name}",
