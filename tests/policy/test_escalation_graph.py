@@ -581,10 +581,7 @@ def test_a_doubtless_engine_has_no_doubt_about_any_node() -> None:
             assert doubted, seed  # only an unreadable held policy rules it out
             seen["unreadable"] += 1
     assert all(seen.values()), seen
-    hidden = CollectionIssue(section=Section.POLICIES, action="ram:ListX", code="Throttling",
-                             message="slow", facts=("attachments",), resource=ResourceRef(
-                                 type="policy", name="hidden", policy_type="Custom"))
-    eng = engine(users=["a"], policies=[policy("hidden", allow("*"))], issues=[hidden])
+    eng = _unlisted_attachments_engine()
     assert eng.doubts("user/a") and not eng.doubtless  # every policy is readable
 
 
@@ -620,8 +617,14 @@ def test_principals_left_out_of_no_path_open_get_path_verdicts_plain_pass() -> N
                 elif verdict != plain:
                     seen["said more"] += 1
     assert all(seen.values()), seen
+    eng = _unlisted_attachments_engine()
+    assert "user/a" in no_path_open(eng)  # in doubt, without any edge
+
+
+def _unlisted_attachments_engine() -> PolicyEngine:
+    """User a, and a readable policy whose attachments could not be listed (it may be
+    held by anyone): a is in doubt without any edge."""
     hidden = CollectionIssue(section=Section.POLICIES, action="ram:ListX", code="Throttling",
                              message="slow", facts=("attachments",), resource=ResourceRef(
                                  type="policy", name="hidden", policy_type="Custom"))
-    eng = engine(users=["a"], policies=[policy("hidden", allow("*"))], issues=[hidden])
-    assert "user/a" in no_path_open(eng)  # in doubt, without any edge
+    return engine(users=["a"], policies=[policy("hidden", allow("*"))], issues=[hidden])
