@@ -145,6 +145,8 @@ def _from(source: str, edge: Edge) -> Edge:
     """``edge`` from ``source`` instead (an edge with no ``via`` or ``exceptions``)."""
     return Edge(source, edge.target, edge.primitive, edge.decision, edge.authorizations,
                 edge.notes)
+
+
 def _primitive(edge: Edge) -> str:
     return edge.primitive
 

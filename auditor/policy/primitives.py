@@ -362,16 +362,9 @@ class EdgeBuilder:
         if self._alike_facts is None:
             w = self.world
             groups: dict[tuple[bool, ...], list[str]] = {}
-            users = w.users
-            if not w.has_gaps:  # most accounts: no user's facts are missing (10,000 users)
-                for name in w.live_users:
-                    user = users[name]
-                    key = (len(user.access_keys) >= 2, user.has_login_profile, user.mfa_bound,
-                           False, False, False)
-                    groups.setdefault(key, []).append(name)
-            for name in w.live_users if w.has_gaps else ():
-                user = users[name]
-                gaps = self._gaps(name)
+            for name in w.live_users:
+                user = w.users[name]
+                gaps = self._gaps(name)  # empty without collection gaps (most accounts)
                 key = (len(user.access_keys) >= 2, user.has_login_profile, user.mfa_bound,
                        "access_keys" in gaps, "login_profile" in gaps, "mfa" in gaps)
                 groups.setdefault(key, []).append(name)
