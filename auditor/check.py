@@ -14,7 +14,6 @@ import, naming itself. ``evaluate`` must not do I/O, read the clock (use
 ``snapshot.now``) or the environment.
 """
 
-
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin

@@ -5,7 +5,6 @@ Built by the engine, read by every renderer, and re-read by ``ram-audit render``
 renaming is not.
 """
 
-
 import hashlib
 from datetime import date
 from typing import Any, Final, Literal

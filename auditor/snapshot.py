@@ -8,7 +8,6 @@ freezes them. Timestamps are timezone-aware UTC. A ``None`` timestamp means "nev
 value.
 """
 
-
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from functools import cached_property
